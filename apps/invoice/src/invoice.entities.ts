@@ -1,0 +1,20 @@
+import { AccountEntity } from './customers/account.entity';
+import { CustomerEntity } from './customers/customer.entity';
+import { InvoiceLineEntity } from './invoices/invoice-line.entity';
+import { InvoiceEntity } from './invoices/invoice.entity';
+import { LedgerEntryEntity } from './ledger/ledger-entry.entity';
+import { InvoiceInitial1764000000000 } from './migrations/1764000000000-invoice-initial';
+import { PaymentApplicationEntity } from './payments/payment-application.entity';
+import { PendingPaymentEntity } from './payments/pending-payment.entity';
+
+export const INVOICE_SCHEMA = 'invoice';
+export const INVOICE_ENTITIES = [
+  CustomerEntity,
+  AccountEntity,
+  InvoiceEntity,
+  InvoiceLineEntity,
+  PendingPaymentEntity,
+  PaymentApplicationEntity,
+  LedgerEntryEntity,
+];
+export const INVOICE_MIGRATIONS = [InvoiceInitial1764000000000];

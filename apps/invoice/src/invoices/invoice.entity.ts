@@ -1,0 +1,44 @@
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { centsTransformer } from '@remit/persistence';
+import { InvoiceLineEntity } from './invoice-line.entity';
+
+export type InvoiceStatus = 'open' | 'paid';
+
+@Entity('invoices')
+export class InvoiceEntity {
+  @PrimaryColumn({ name: 'invoice_id', type: 'uuid' })
+  invoiceId!: string;
+
+  @Column({ name: 'invoice_number', type: 'text', unique: true })
+  invoiceNumber!: string;
+
+  @Column({ name: 'customer_id', type: 'text' })
+  customerId!: string;
+
+  @Column({ name: 'account_number', type: 'text' })
+  accountNumber!: string;
+
+  @Column({ name: 'invoice_date', type: 'date' })
+  invoiceDate!: string;
+
+  @Column({ name: 'due_date', type: 'date' })
+  dueDate!: string;
+
+  @Column({ name: 'invoice_amount_cents', type: 'bigint', transformer: centsTransformer })
+  invoiceAmountCents!: number;
+
+  @Column({ name: 'amount_due_cents', type: 'bigint', transformer: centsTransformer })
+  amountDueCents!: number;
+
+  @Column({ type: 'text' })
+  status!: InvoiceStatus;
+
+  @OneToMany(() => InvoiceLineEntity, (line) => line.invoice, { cascade: ['insert'] })
+  lines!: InvoiceLineEntity[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

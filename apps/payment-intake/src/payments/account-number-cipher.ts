@@ -1,0 +1,48 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+export interface DataKey {
+  keyId: string;
+  /** 32 bytes for AES-256. */
+  key: Buffer;
+}
+
+/**
+ * Bank account numbers at rest: AES-256-GCM with a random 96-bit IV; the key id is stored beside the
+ * ciphertext so keys can rotate (DESIGN.md, Money and data). Format: base64(iv).base64(tag).base64(data).
+ */
+export class AccountNumberCipher {
+  private readonly keys: Map<string, Buffer>;
+
+  constructor(
+    private readonly active: DataKey,
+    previous: DataKey[] = [],
+  ) {
+    for (const candidate of [active, ...previous]) {
+      if (candidate.key.length !== 32) throw new Error(`data key ${candidate.keyId} must be 32 bytes`);
+    }
+    this.keys = new Map([active, ...previous].map((candidate) => [candidate.keyId, candidate.key]));
+  }
+
+  encrypt(accountNumber: string): { ciphertext: string; keyId: string } {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+    const data = Buffer.concat([cipher.update(accountNumber, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return { ciphertext: [iv, tag, data].map((part) => part.toString('base64')).join('.'), keyId: this.active.keyId };
+  }
+
+  decrypt(ciphertext: string, keyId: string): string {
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`unknown data key ${keyId}`);
+    const [iv, tag, data] = ciphertext.split('.').map((part) => Buffer.from(part, 'base64'));
+    if (!iv || !tag || !data) throw new Error('malformed ciphertext');
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+  }
+
+  /** Keyed fingerprint (HMAC-SHA256): compares requests without storing what they carried. */
+  fingerprint(text: string): string {
+    return createHmac('sha256', this.active.key).update(text).digest('hex');
+  }
+}

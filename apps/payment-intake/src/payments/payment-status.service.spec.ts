@@ -1,0 +1,17 @@
+import { canTransition } from './payment-status.service';
+
+describe(canTransition.name, () => {
+  it.each([
+    ['submitted', 'scheduled', true],
+    ['scheduled', 'posted', true],
+    ['submitted', 'posted', true],
+    ['posted', 'returned', true],
+    ['awaiting_funds', 'posted', true],
+    ['posted', 'scheduled', false],
+    ['returned', 'posted', false],
+    ['canceled', 'posted', false],
+    ['scheduled', 'submitted', false],
+  ] as const)('%s → %s is %s', (from, to, expected) => {
+    expect(canTransition(from, to)).toBe(expected);
+  });
+});

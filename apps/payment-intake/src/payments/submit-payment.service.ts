@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { In, type EntityManager } from 'typeorm';
+import { validateRoutingNumber } from '@remit/ach';
+import { businessDateOf, postingDate } from '@remit/calendar';
+import { Outbox } from '@remit/messaging';
+import { AppError, Clock, REMIT_CONFIG, assertCustomerAccess, parseWith, type Principal, type RemitConfig } from '@remit/platform';
+import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { AccountNumberCipher } from './account-number-cipher';
+import { findCardNumber } from './card-number-guard';
+import { PaymentEntity } from './payment.entity';
+import { PaymentStatusChangeEntity } from './payment-status-change.entity';
+import { submitPaymentSchema, type SubmitPaymentRequest } from './payment-request.schema';
+import { toPaymentView, type PaymentView } from './payment.view';
+
+const ACH_NOTICE = 'Please allow up to 2 business days for payments to be reflected in your account.';
+const IN_PROGRESS_STATUSES = ['submitted', 'scheduled', 'awaiting_funds'] as const;
+
+/** Sorted-key JSON, so that the same request always has the same fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The SubmitPayment use case, shared by the HTTP API and (later) the payments.commands.v1 topic. */
+@Injectable()
+export class SubmitPaymentService {
+  private readonly logger = new Logger(SubmitPaymentService.name);
+
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+    private readonly cipher: AccountNumberCipher,
+    @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
+  ) {}
+
+  async submit(
+    principal: Principal,
+    idempotencyKey: string | undefined,
+    rawBody: unknown,
+  ): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
+    if (!idempotencyKey || idempotencyKey.trim() === '' || idempotencyKey.length > 255) {
+      throw AppError.validation([
+        { field: 'Idempotency-Key', code: 'required', message: 'the Idempotency-Key header is required (1–255 characters)' },
+      ]);
+    }
+    const cardField = findCardNumber(rawBody);
+    if (cardField) {
+      throw AppError.unprocessable('PAYMENT.CARD_NUMBER_REJECTED', 'card numbers are not accepted; pay by card with a processor token', [
+        { field: cardField, code: 'card_number', message: 'looks like a card number' },
+      ]);
+    }
+    const request = parseWith(submitPaymentSchema, rawBody);
+    assertCustomerAccess(principal, request.customerId);
+    const method = request.method;
+    if (method.type !== 'ach') {
+      throw AppError.unprocessable('PAYMENT.METHOD_NOT_SUPPORTED', `payment method "${method.type}" is not supported yet`, [
+        { field: 'method.type', code: 'not_supported', message: 'only one-time ACH is accepted at present' },
+      ]);
+    }
+    const routing = validateRoutingNumber(method.routingNumber);
+    if (!routing.valid) {
+      throw AppError.unprocessable('PAYMENT.ROUTING_NUMBER_INVALID', 'the bank routing number is not valid', [
+        { field: 'method.routingNumber', code: routing.rule, message: routing.message },
+      ]);
+    }
+    const requestHash = this.cipher.fingerprint(canonicalJson(request));
+    const result = await this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, async (manager) => ({
+      status: 201,
+      body: await this.createAchPayment(manager, request, method),
+    }));
+    if (!result.replayed) this.outbox.notify?.();
+    return result;
+  }
+
+  private async createAchPayment(
+    manager: EntityManager,
+    request: SubmitPaymentRequest,
+    method: Extract<SubmitPaymentRequest['method'], { type: 'ach' }>,
+  ): Promise<PaymentView> {
+    const now = await this.clock.now();
+    const invoices = await this.resolveInvoiceAmounts(manager, request);
+    const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
+    const options = { cutoff: this.config.achCutoff };
+    const sealed = this.cipher.encrypt(method.accountNumber);
+    const payment = manager.create(PaymentEntity, {
+      paymentId: randomUUID(),
+      customerId: request.customerId,
+      amountCents,
+      currency: 'USD',
+      status: 'submitted',
+      methodType: 'ach',
+      last4: method.accountNumber.slice(-4),
+      routingNumber: method.routingNumber,
+      accountNumberCiphertext: sealed.ciphertext,
+      encryptionKeyId: sealed.keyId,
+      accountHolderName: method.accountHolderName ?? null,
+      invoices,
+      submittedAt: now,
+      businessDate: businessDateOf(now, options),
+      expectedPostingDate: postingDate(now, 'ach', options),
+      notice: ACH_NOTICE,
+    });
+    await manager.insert(PaymentEntity, payment);
+    await manager.insert(PaymentStatusChangeEntity, {
+      paymentId: payment.paymentId,
+      status: 'submitted',
+      at: now,
+      reason: null,
+      sourceEventId: null,
+    });
+    await this.outbox.add(manager, {
+      type: 'payment.submitted',
+      customerId: payment.customerId,
+      subject: payment.paymentId,
+      data: {
+        paymentId: payment.paymentId,
+        customerId: payment.customerId,
+        amountCents,
+        currency: 'USD',
+        method: { type: 'ach', last4: payment.last4! },
+        invoices,
+        submittedAt: now.toISOString(),
+        businessDate: payment.businessDate,
+      },
+    });
+    this.logger.log(
+      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ACH ending ${payment.last4}, expected to post ${payment.expectedPostingDate}`,
+    );
+    return toPaymentView(payment);
+  }
+
+  /**
+   * Every selected invoice must be the customer's, open, and owe at least the amount paid on it,
+   * counting money already in flight for it so that two payments cannot both pay the same balance.
+   */
+  private async resolveInvoiceAmounts(
+    manager: EntityManager,
+    request: SubmitPaymentRequest,
+  ): Promise<{ invoiceId: string; amountCents: number }[]> {
+    const ids = request.invoices.map((invoice) => invoice.invoiceId);
+    const known = await manager.find(InvoiceViewEntity, {
+      where: { invoiceId: In(ids), customerId: request.customerId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const byId = new Map(known.map((invoice) => [invoice.invoiceId, invoice]));
+    const inFlight = await this.amountsInFlight(manager, request.customerId);
+    return request.invoices.map((requested, index) => {
+      const invoice = byId.get(requested.invoiceId);
+      const field = `invoices.${index}`;
+      if (!invoice) {
+        throw AppError.unprocessable('PAYMENT.INVOICE_NOT_FOUND', `invoice ${requested.invoiceId} is not an invoice of ${request.customerId}`, [
+          { field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' },
+        ]);
+      }
+      const payableCents = invoice.amountDueCents - (inFlight.get(invoice.invoiceId) ?? 0);
+      if (invoice.status !== 'open' || payableCents <= 0) {
+        throw AppError.unprocessable('PAYMENT.INVOICE_NOT_PAYABLE', `invoice ${invoice.invoiceNumber} has nothing left to pay`, [
+          { field: `${field}.invoiceId`, code: 'not_payable', message: 'already paid or fully covered by payments in progress' },
+        ]);
+      }
+      const amountCents = requested.amountCents ?? payableCents;
+      if (amountCents > payableCents) {
+        throw AppError.unprocessable('PAYMENT.AMOUNT_EXCEEDS_AMOUNT_DUE', `invoice ${invoice.invoiceNumber} can take at most ${payableCents} cents`, [
+          { field: `${field}.amountCents`, code: 'too_big', message: `at most ${payableCents} cents may be paid on this invoice` },
+        ]);
+      }
+      return { invoiceId: invoice.invoiceId, amountCents };
+    });
+  }
+
+  private async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
+    const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(
+      `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
+         FROM intake.payments payment
+         CROSS JOIN LATERAL jsonb_array_elements(payment.invoices) AS item
+        WHERE payment.customer_id = $1 AND payment.status = ANY($2)
+        GROUP BY 1`,
+      [customerId, [...IN_PROGRESS_STATUSES]],
+    );
+    return new Map(rows.map((row) => [row.invoiceId, Number(row.amountCents)]));
+  }
+}

@@ -1,0 +1,18 @@
+/** BullMQ queue of delayed posting jobs: one job per payment, fired at the start of its posting date. */
+export const POSTING_QUEUE = 'settlement-posting';
+
+export interface PostingJob {
+  paymentId: string;
+}
+
+export function postingJobId(paymentId: string): string {
+  return `post-${paymentId}`;
+}
+
+/**
+ * Milliseconds from `now` until 00:00 America/New_York on the posting date. 05:00Z is midnight EST;
+ * in EDT it is 01:00, still before any business hour, which is all a posting job needs.
+ */
+export function delayUntilPostingDate(postingDate: string, now: Date): number {
+  return Math.max(0, Date.parse(`${postingDate}T05:00:00Z`) - now.getTime());
+}

@@ -1,0 +1,2 @@
+export * from './pg-types';
+export * from './cents.transformer';
