@@ -1,0 +1,6 @@
+import { NotificationInitial1764000000000 } from './migrations/1764000000000-notification-initial';
+import { NotificationEntity } from './notifications/notification.entity';
+
+export const NOTIFICATION_SCHEMA = 'notification';
+export const NOTIFICATION_ENTITIES = [NotificationEntity];
+export const NOTIFICATION_MIGRATIONS = [NotificationInitial1764000000000];

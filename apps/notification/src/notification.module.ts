@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
+import { PlatformModule, loadConfig } from '@remit/platform';
+import { InvoiceEventsConsumer } from './notifications/invoice-events.consumer';
+import { NotificationsController } from './notifications/notifications.controller';
+import { NotificationsService } from './notifications/notifications.service';
+import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.entities';
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      service: 'notification',
+      schema: 'notification',
+      entities: [...NOTIFICATION_ENTITIES, ...MESSAGING_ENTITIES],
+      migrations: NOTIFICATION_MIGRATIONS,
+    }),
+    MessagingModule.forRoot({ source: 'remit/notification', clientId: 'remit-notification', brokers: loadConfig().kafkaBrokers }),
+  ],
+  controllers: [NotificationsController],
+  providers: [NotificationsService, InvoiceEventsConsumer],
+})
+export class NotificationModule {}

@@ -1,0 +1,9 @@
+import { IdempotencyKeyEntity } from './idempotency/idempotency-key.entity';
+import { InvoiceViewEntity } from './invoice-view/invoice-view.entity';
+import { IntakeInitial1764000000000 } from './migrations/1764000000000-intake-initial';
+import { PaymentStatusChangeEntity } from './payments/payment-status-change.entity';
+import { PaymentEntity } from './payments/payment.entity';
+
+export const INTAKE_SCHEMA = 'intake';
+export const INTAKE_ENTITIES = [PaymentEntity, PaymentStatusChangeEntity, InvoiceViewEntity, IdempotencyKeyEntity];
+export const INTAKE_MIGRATIONS = [IntakeInitial1764000000000];

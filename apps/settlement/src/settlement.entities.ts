@@ -1,0 +1,6 @@
+import { SettlementInitial1764000000000 } from './migrations/1764000000000-settlement-initial';
+import { SettlementPaymentEntity } from './postings/settlement-payment.entity';
+
+export const SETTLEMENT_SCHEMA = 'settlement';
+export const SETTLEMENT_ENTITIES = [SettlementPaymentEntity];
+export const SETTLEMENT_MIGRATIONS = [SettlementInitial1764000000000];

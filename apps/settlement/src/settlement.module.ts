@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
+import { PlatformModule, REMIT_CONFIG, bullConnectionOptions, loadConfig, type RemitConfig } from '@remit/platform';
+import { PaymentEventsConsumer } from './postings/payment-events.consumer';
+import { PostPaymentService } from './postings/post-payment.service';
+import { POSTING_QUEUE } from './postings/posting-queue';
+import { PostingProcessor } from './postings/posting.processor';
+import { SchedulePaymentService } from './postings/schedule-payment.service';
+import { SettlementController } from './postings/settlement.controller';
+import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entities';
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      service: 'settlement',
+      schema: 'settlement',
+      entities: [...SETTLEMENT_ENTITIES, ...MESSAGING_ENTITIES],
+      migrations: SETTLEMENT_MIGRATIONS,
+    }),
+    MessagingModule.forRoot({ source: 'remit/settlement', clientId: 'remit-settlement', brokers: loadConfig().kafkaBrokers }),
+    BullModule.forRootAsync({
+      inject: [REMIT_CONFIG],
+      useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
+    }),
+    BullModule.registerQueue({ name: POSTING_QUEUE }),
+  ],
+  controllers: [SettlementController],
+  providers: [SchedulePaymentService, PostPaymentService, PostingProcessor, PaymentEventsConsumer],
+})
+export class SettlementModule {}

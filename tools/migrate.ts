@@ -1,0 +1,45 @@
+/**
+ * `npm run migrate`: runs each service's committed TypeORM migrations in its own schema
+ * (synchronize is never on). Compiled to dist/tools/migrate.js; scripts/start.mjs calls it.
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { MESSAGING_ENTITIES } from '@remit/messaging';
+import { buildDataSourceOptions, loadConfig } from '@remit/platform';
+import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from '../apps/invoice/src/invoice.entities';
+import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from '../apps/payment-intake/src/payment-intake.entities';
+import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from '../apps/settlement/src/settlement.entities';
+import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from '../apps/notification/src/notification.entities';
+
+const SERVICES = [
+  { schema: INVOICE_SCHEMA, entities: INVOICE_ENTITIES, migrations: INVOICE_MIGRATIONS },
+  { schema: 'intake', entities: INTAKE_ENTITIES, migrations: INTAKE_MIGRATIONS },
+  { schema: 'settlement', entities: SETTLEMENT_ENTITIES, migrations: SETTLEMENT_MIGRATIONS },
+  { schema: 'notification', entities: NOTIFICATION_ENTITIES, migrations: NOTIFICATION_MIGRATIONS },
+];
+
+export async function migrateAll(): Promise<void> {
+  const config = loadConfig();
+  for (const service of SERVICES) {
+    const dataSource = new DataSource({
+      ...buildDataSourceOptions(config, {
+        schema: service.schema,
+        entities: [...service.entities, ...MESSAGING_ENTITIES],
+        migrations: service.migrations,
+      }),
+      migrationsRun: false,
+    });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${service.schema}"`);
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.destroy();
+    console.log(`✔ migrations ${service.schema}: ${ran.length === 0 ? 'up to date' : ran.map((m) => m.name).join(', ')}`);
+  }
+}
+
+if (require.main === module) {
+  migrateAll().catch((error: unknown) => {
+    console.error('✘ migrations failed:', error);
+    process.exit(1);
+  });
+}
