@@ -1,0 +1,5 @@
+export * from './domain-error';
+export * from './cents';
+export * from './usd-format';
+export * from './money';
+export * from './allocation';
