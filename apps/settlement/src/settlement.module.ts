@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, REMIT_CONFIG, bullConnectionOptions, loadConfig, type RemitConfig } from '@remit/platform';
+import { PlatformModule, REMIT_CONFIG, bullConnectionOptions, loadConfig, type RemitConfig } from '@remit/kit';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';

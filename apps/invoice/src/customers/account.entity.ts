@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { CustomerEntity } from './customer.entity';
 
 /** One billing account per site; its 7-digit number is printed on the customer's invoices. */
@@ -12,7 +12,7 @@ export class AccountEntity {
 
   @ManyToOne(() => CustomerEntity, (customer) => customer.accounts)
   @JoinColumn({ name: 'customer_id' })
-  customer?: CustomerEntity;
+  customer?: Relation<CustomerEntity>;
 
   @Column({ name: 'site_name', type: 'text' })
   siteName!: string;

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, type Relation } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 import { AccountEntity } from './account.entity';
 
@@ -23,7 +23,7 @@ export class CustomerEntity {
   creditBalanceCents!: number;
 
   @OneToMany(() => AccountEntity, (account) => account.customer, { cascade: ['insert'] })
-  accounts!: AccountEntity[];
+  accounts!: Relation<AccountEntity>[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

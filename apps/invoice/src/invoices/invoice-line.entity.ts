@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 import { InvoiceEntity } from './invoice.entity';
 
@@ -12,7 +12,7 @@ export class InvoiceLineEntity {
 
   @ManyToOne(() => InvoiceEntity, (invoice) => invoice.lines)
   @JoinColumn({ name: 'invoice_id' })
-  invoice?: InvoiceEntity;
+  invoice?: Relation<InvoiceEntity>;
 
   @Column({ type: 'integer' })
   position!: number;

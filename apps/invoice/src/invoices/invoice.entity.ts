@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn, type Relation } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 import { InvoiceLineEntity } from './invoice-line.entity';
 
@@ -34,7 +34,7 @@ export class InvoiceEntity {
   status!: InvoiceStatus;
 
   @OneToMany(() => InvoiceLineEntity, (line) => line.invoice, { cascade: ['insert'] })
-  lines!: InvoiceLineEntity[];
+  lines!: Relation<InvoiceLineEntity>[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

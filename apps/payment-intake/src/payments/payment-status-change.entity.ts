@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 
 @Entity('payment_status_history')
@@ -11,7 +11,7 @@ export class PaymentStatusChangeEntity {
 
   @ManyToOne(() => PaymentEntity, (payment) => payment.history)
   @JoinColumn({ name: 'payment_id' })
-  payment?: PaymentEntity;
+  payment?: Relation<PaymentEntity>;
 
   @Column({ type: 'text' })
   status!: PaymentStatus;

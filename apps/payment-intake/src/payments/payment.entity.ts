@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn, type Relation } from 'typeorm';
 import type { PaymentMethodType } from '@remit/contracts';
 import { centsTransformer } from '@remit/persistence';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
@@ -68,7 +68,7 @@ export class PaymentEntity {
   notice!: string;
 
   @OneToMany(() => PaymentStatusChangeEntity, (change) => change.payment)
-  history?: PaymentStatusChangeEntity[];
+  history?: Relation<PaymentStatusChangeEntity>[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

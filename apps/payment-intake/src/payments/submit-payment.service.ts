@@ -4,7 +4,7 @@ import { In, type EntityManager } from 'typeorm';
 import { validateRoutingNumber } from '@remit/ach';
 import { businessDateOf, postingDate } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { AppError, Clock, REMIT_CONFIG, assertCustomerAccess, parseWith, type Principal, type RemitConfig } from '@remit/platform';
+import { AppError, Clock, REMIT_CONFIG, assertCustomerAccess, parseWith, type Principal, type RemitConfig } from '@remit/kit';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AccountNumberCipher } from './account-number-cipher';
@@ -77,7 +77,6 @@ export class SubmitPaymentService {
       status: 201,
       body: await this.createAchPayment(manager, request, method),
     }));
-    if (!result.replayed) this.outbox.notify?.();
     return result;
   }
 
