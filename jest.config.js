@@ -15,6 +15,8 @@ const common = {
 };
 
 module.exports = {
+  // Integration hooks start and stop whole services (Kafka consumer groups included).
+  testTimeout: 120000,
   coverageProvider: 'v8',
   collectCoverageFrom: ['libs/*/src/**/*.ts', '!libs/*/src/**/index.ts', '!**/*.spec.ts'],
   coverageReporters: ['text-summary', 'text'],
@@ -31,7 +33,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.js',
       setupFiles: ['<rootDir>/test/setup/integration-env.js'],
-      testTimeout: 120000,
     },
   ],
 };
