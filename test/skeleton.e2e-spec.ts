@@ -21,7 +21,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 describe('walking skeleton: intake → settlement → invoice → notification', () => {

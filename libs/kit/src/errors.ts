@@ -75,9 +75,8 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorEn
       const status = candidate.getStatus();
       const response = (candidate as { getResponse?: () => unknown }).getResponse?.();
       const body = typeof response === 'object' && response !== null ? (response as { message?: unknown }) : {};
-      const code =
-        status === 404 ? 'NOT_FOUND' : status === 400 && /JSON/i.test(String(body.message ?? error.message)) ? 'MALFORMED_JSON' : httpCode(status);
       const message = typeof body.message === 'string' ? body.message : error.message;
+      const code = status === 400 && /JSON/i.test(message) ? 'MALFORMED_JSON' : httpCode(status);
       return { status, body: { error: { code, message, details: [] } } };
     }
     if (typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {

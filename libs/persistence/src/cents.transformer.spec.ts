@@ -19,6 +19,6 @@ describe('centsTransformer', () => {
   });
 
   it('writes numbers unchanged', () => {
-    expect(centsTransformer.to(100)).toBe(100);
+    expect(centsTransformer.to(100) as number).toBe(100);
   });
 });

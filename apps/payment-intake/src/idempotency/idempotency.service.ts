@@ -62,7 +62,7 @@ export class IdempotencyService {
       .orIgnore()
       .returning(['scope'])
       .execute();
-    if (inserted.raw.length > 0) return { ok: true };
+    if ((inserted.raw as unknown[]).length > 0) return { ok: true };
 
     const existing = await repository.findOneBy({ scope, idempotencyKey: key });
     if (!existing) return this.claim(scope, key, requestHash); // freed between our insert and read
