@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidBusinessDateString } from '@remit/calendar';
 import { Topics, type TopicName } from './topics';
 
 const cents = z.number().int().safe();
@@ -7,10 +8,7 @@ const positiveCents = cents.positive();
 export const businessDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
-  .refine((value) => {
-    const date = new Date(`${value}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-  }, 'not a calendar date');
+  .refine((value) => isValidBusinessDateString(value), 'not a calendar date');
 const businessDate = businessDateSchema;
 const isoInstant = z.string().datetime({ offset: true });
 
