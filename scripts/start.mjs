@@ -139,9 +139,13 @@ try {
 
 console.log('\n\u001b[1mRemit is up\u001b[0m');
 for (const service of SERVICES) {
-  console.log(`  ${service.name.padEnd(14)} http://127.0.0.1:${service.port}  (health /health, OpenAPI /docs)`);
+  console.log(
+    `  ${service.name.padEnd(14)} http://127.0.0.1:${service.port}  (health /health, OpenAPI /docs)`,
+  );
 }
 console.log(`\n  ops token:      ${opsToken}`);
 console.log(`  customer token: ${devToken('customer', [seed.customer.customerId])}`);
-console.log('  (node scripts/token.mjs ops | customer <customerId> prints more; docs/walkthrough.md has the curl flow)');
+console.log(
+  '  (node scripts/token.mjs ops | customer <customerId> prints more; docs/walkthrough.md has the curl flow)',
+);
 console.log('  Ctrl-C stops everything this command started.\n');

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
+const run = (command, args) =>
+  spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
 
 if (!existsSync(path.join(root, 'node_modules', '.bin', 'jest'))) {
   console.log('▸ installing npm packages (npm ci)');
@@ -21,6 +22,7 @@ if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1
 // share one broker and database, so they run in band; unit tests are fast either way.
 // A full run also holds libs/ to its coverage floor (issue #3: above 95 % of lines).
 const extra = process.argv.slice(2);
-const threshold = extra.length === 0 ? ['--coverageThreshold', JSON.stringify({ global: { lines: 95 } })] : [];
+const threshold =
+  extra.length === 0 ? ['--coverageThreshold', JSON.stringify({ global: { lines: 95 } })] : [];
 const status = run('npx', ['jest', '--runInBand', '--coverage', ...threshold, ...extra]);
 process.exit(status);

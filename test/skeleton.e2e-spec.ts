@@ -9,7 +9,11 @@ import { SettlementModule } from '../apps/settlement/src/settlement.module';
 import { POSTING_QUEUE, postingJobId } from '../apps/settlement/src/postings/posting-queue';
 
 /** Polls until `probe` returns a value, or fails with the last value seen once the deadline passes. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -37,7 +41,10 @@ describe('walking skeleton: intake → settlement → invoice → notification',
   const customerId = `e2e-${suffix}`;
   const accountNumber = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
   const opsToken = signToken({ sub: 'ops-e2e', role: 'ops', customers: [] }, config.authJwtSecret);
-  const customerToken = signToken({ sub: `user-${suffix}`, role: 'customer', customers: [customerId] }, config.authJwtSecret);
+  const customerToken = signToken(
+    { sub: `user-${suffix}`, role: 'customer', customers: [customerId] },
+    config.authJwtSecret,
+  );
 
   async function call(
     method: string,
@@ -78,9 +85,14 @@ describe('walking skeleton: intake → settlement → invoice → notification',
 
   it('pays an invoice by one-time ACH and ends with the invoice paid and a receipt recorded', async () => {
     // Monday 2026-11-23 10:00 ET: DESIGN.md's example posts on Wednesday 2026-11-25.
-    const clock = await call('PUT', url.settlement, '/v1/test/clock', { token: opsToken, body: { now: '2026-11-23T15:00:00Z' } });
+    const clock = await call('PUT', url.settlement, '/v1/test/clock', {
+      token: opsToken,
+      body: { now: '2026-11-23T15:00:00Z' },
+    });
     expect(clock.status).toBe(200);
-    expect((await call('GET', url.intake, '/v1/test/clock', { token: opsToken })).body.now).toBe('2026-11-23T15:00:00.000Z');
+    expect((await call('GET', url.intake, '/v1/test/clock', { token: opsToken })).body.now).toBe(
+      '2026-11-23T15:00:00.000Z',
+    );
 
     const customer = await call('POST', url.invoice, '/v1/customers', {
       token: opsToken,
@@ -129,7 +141,8 @@ describe('walking skeleton: intake → settlement → invoice → notification',
         body: paymentBody,
         headers: { 'Idempotency-Key': idempotencyKey },
       });
-      if (response.status === 422 && response.body.error.code === 'PAYMENT.INVOICE_NOT_FOUND') return undefined;
+      if (response.status === 422 && response.body.error.code === 'PAYMENT.INVOICE_NOT_FOUND')
+        return undefined;
       return response;
     }, 'intake to know the invoice');
     expect(submitted.status).toBe(201);
@@ -165,7 +178,11 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       const view = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: customerToken });
       return view.body.pendingPaymentsCents === 34618 ? view : undefined;
     }, 'the payment to show as pending').then((view) => {
-      expect(view.body).toMatchObject({ currentBalanceCents: 34618, creditBalanceCents: 0, dueBy: '2026-12-01' });
+      expect(view.body).toMatchObject({
+        currentBalanceCents: 34618,
+        creditBalanceCents: 0,
+        dueBy: '2026-12-01',
+      });
     });
 
     await eventually(async () => {
@@ -183,34 +200,60 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       await queue.close();
     }
 
-    const early = await call('POST', url.settlement, '/v1/settlement/run', { token: opsToken, body: { asOf: '2026-11-24' } });
+    const early = await call('POST', url.settlement, '/v1/settlement/run', {
+      token: opsToken,
+      body: { asOf: '2026-11-24' },
+    });
     expect(early.status).toBe(200);
     expect(early.body.postedPaymentIds).not.toContain(paymentId);
-    const run = await call('POST', url.settlement, '/v1/settlement/run', { token: opsToken, body: { asOf: '2026-11-25' } });
+    const run = await call('POST', url.settlement, '/v1/settlement/run', {
+      token: opsToken,
+      body: { asOf: '2026-11-25' },
+    });
     expect(run.status).toBe(200);
     expect(run.body.postedPaymentIds).toContain(paymentId);
 
     const paid = await eventually(async () => {
-      const invoices = await call('GET', url.invoice, `/v1/customers/${customerId}/invoices?status=all`, { token: customerToken });
-      const found = invoices.body.find((candidate: { invoiceId: string }) => candidate.invoiceId === invoiceId);
+      const invoices = await call('GET', url.invoice, `/v1/customers/${customerId}/invoices?status=all`, {
+        token: customerToken,
+      });
+      const found = invoices.body.find(
+        (candidate: { invoiceId: string }) => candidate.invoiceId === invoiceId,
+      );
       return found?.status === 'paid' ? found : undefined;
     }, 'the invoice to be paid');
     expect(paid).toMatchObject({ amountDueCents: 0, invoiceAmountCents: 34618 });
     const after = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: customerToken });
-    expect(after.body).toMatchObject({ currentBalanceCents: 0, pendingPaymentsCents: 0, creditBalanceCents: 0, dueBy: null });
+    expect(after.body).toMatchObject({
+      currentBalanceCents: 0,
+      pendingPaymentsCents: 0,
+      creditBalanceCents: 0,
+      dueBy: null,
+    });
 
     const receipts = await eventually(async () => {
-      const list = await call('GET', url.notification, `/v1/customers/${customerId}/notifications`, { token: customerToken });
+      const list = await call('GET', url.notification, `/v1/customers/${customerId}/notifications`, {
+        token: customerToken,
+      });
       return list.body.length > 0 ? list.body : undefined;
     }, 'the receipt');
     expect(receipts).toHaveLength(1);
-    expect(receipts[0]).toMatchObject({ type: 'payment.receipt', channel: 'email', to: `ap-${suffix}@example.com`, subject: 'Payment received: $346.18' });
+    expect(receipts[0]).toMatchObject({
+      type: 'payment.receipt',
+      channel: 'email',
+      to: `ap-${suffix}@example.com`,
+      subject: 'Payment received: $346.18',
+    });
 
     const final = await eventually(async () => {
       const payment = await call('GET', url.intake, `/v1/payments/${paymentId}`, { token: customerToken });
       return payment.body.status === 'posted' ? payment.body : undefined;
     }, 'intake to see the posting');
-    expect(final.statusHistory.map((change: { status: string }) => change.status)).toEqual(['submitted', 'scheduled', 'posted']);
+    expect(final.statusHistory.map((change: { status: string }) => change.status)).toEqual([
+      'submitted',
+      'scheduled',
+      'posted',
+    ]);
 
     const ledger = await call('GET', url.invoice, '/v1/ledger/verify', { token: opsToken });
     expect(ledger.body.balanced).toBe(true);
@@ -219,10 +262,17 @@ describe('walking skeleton: intake → settlement → invoice → notification',
 
   it('refuses what the public contract refuses', async () => {
     expect((await call('GET', url.invoice, `/v1/customers/${customerId}`)).status).toBe(401);
-    const otherCustomer = signToken({ sub: 'someone', role: 'customer', customers: ['someone-else'] }, config.authJwtSecret);
+    const otherCustomer = signToken(
+      { sub: 'someone', role: 'customer', customers: ['someone-else'] },
+      config.authJwtSecret,
+    );
     const forbidden = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: otherCustomer });
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
+    expect(forbidden.body.error).toMatchObject({
+      code: expect.any(String),
+      message: expect.any(String),
+      details: expect.any(Array),
+    });
 
     const noKey = await call('POST', url.intake, '/v1/payments', { token: customerToken, body: {} });
     expect(noKey.status).toBe(400);
@@ -234,7 +284,12 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       body: {
         customerId,
         invoices: [{ invoiceId: randomUUID() }],
-        method: { type: 'ach', routingNumber: '021000021', accountNumber: '12345678', accountNumberConfirmation: '12345679' },
+        method: {
+          type: 'ach',
+          routingNumber: '021000021',
+          accountNumber: '12345678',
+          accountNumberConfirmation: '12345679',
+        },
       },
     });
     expect(mismatch.status).toBe(400);
@@ -249,7 +304,12 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       body: {
         customerId,
         invoices: [{ invoiceId: randomUUID() }],
-        method: { type: 'ach', routingNumber: '021000022', accountNumber: '12345678', accountNumberConfirmation: '12345678' },
+        method: {
+          type: 'ach',
+          routingNumber: '021000022',
+          accountNumber: '12345678',
+          accountNumberConfirmation: '12345678',
+        },
       },
     });
     expect(badRouting.status).toBe(422);
@@ -259,7 +319,11 @@ describe('walking skeleton: intake → settlement → invoice → notification',
     const card = await call('POST', url.intake, '/v1/payments', {
       token: customerToken,
       headers: { 'Idempotency-Key': `card-${suffix}` },
-      body: { customerId, invoices: [{ invoiceId: randomUUID() }], method: { type: 'card', cardToken: '4111111111111111' } },
+      body: {
+        customerId,
+        invoices: [{ invoiceId: randomUUID() }],
+        method: { type: 'card', cardToken: '4111111111111111' },
+      },
     });
     expect(card.status).toBe(422);
     expect(card.body.error.code).toBe('PAYMENT.CARD_NUMBER_REJECTED');

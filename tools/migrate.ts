@@ -9,7 +9,10 @@ import { buildDataSourceOptions, loadConfig } from '@remit/kit';
 import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from '../apps/invoice/src/invoice.entities';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from '../apps/payment-intake/src/payment-intake.entities';
 import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from '../apps/settlement/src/settlement.entities';
-import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from '../apps/notification/src/notification.entities';
+import {
+  NOTIFICATION_ENTITIES,
+  NOTIFICATION_MIGRATIONS,
+} from '../apps/notification/src/notification.entities';
 
 const SERVICES = [
   { schema: INVOICE_SCHEMA, entities: INVOICE_ENTITIES, migrations: INVOICE_MIGRATIONS },
@@ -33,7 +36,9 @@ export async function migrateAll(): Promise<void> {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${service.schema}"`);
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     await dataSource.destroy();
-    console.log(`✔ migrations ${service.schema}: ${ran.length === 0 ? 'up to date' : ran.map((m) => m.name).join(', ')}`);
+    console.log(
+      `✔ migrations ${service.schema}: ${ran.length === 0 ? 'up to date' : ran.map((m) => m.name).join(', ')}`,
+    );
   }
 }
 

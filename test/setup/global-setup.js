@@ -8,7 +8,9 @@ module.exports = async function globalSetup() {
   const url = new URL(process.env.DATABASE_URL);
   const databaseName = url.pathname.replace(/^\//, '');
   if (!/test/.test(databaseName)) {
-    throw new Error(`refusing to run integration tests against database "${databaseName}" (name must contain "test")`);
+    throw new Error(
+      `refusing to run integration tests against database "${databaseName}" (name must contain "test")`,
+    );
   }
   const infra = await import(pathToFileURL(path.join(__dirname, '../../scripts/infra.mjs')).href);
   await infra.up({ databaseUrl: process.env.DATABASE_URL });

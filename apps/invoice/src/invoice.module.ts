@@ -19,7 +19,11 @@ import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from './invoice.
       entities: [...INVOICE_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: INVOICE_MIGRATIONS,
     }),
-    MessagingModule.forRoot({ source: 'remit/invoice', clientId: 'remit-invoice', brokers: loadConfig().kafkaBrokers }),
+    MessagingModule.forRoot({
+      source: 'remit/invoice',
+      clientId: 'remit-invoice',
+      brokers: loadConfig().kafkaBrokers,
+    }),
   ],
   controllers: [CustomersController, InvoicesController, LedgerController],
   providers: [CustomersService, InvoicesService, LedgerService, ApplyPaymentService, PaymentEventsConsumer],

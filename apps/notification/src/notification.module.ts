@@ -14,7 +14,11 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
       entities: [...NOTIFICATION_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: NOTIFICATION_MIGRATIONS,
     }),
-    MessagingModule.forRoot({ source: 'remit/notification', clientId: 'remit-notification', brokers: loadConfig().kafkaBrokers }),
+    MessagingModule.forRoot({
+      source: 'remit/notification',
+      clientId: 'remit-notification',
+      brokers: loadConfig().kafkaBrokers,
+    }),
   ],
   controllers: [NotificationsController],
   providers: [NotificationsService, InvoiceEventsConsumer],

@@ -5,5 +5,10 @@ import { PaymentStatusChangeEntity } from './payments/payment-status-change.enti
 import { PaymentEntity } from './payments/payment.entity';
 
 export const INTAKE_SCHEMA = 'intake';
-export const INTAKE_ENTITIES = [PaymentEntity, PaymentStatusChangeEntity, InvoiceViewEntity, IdempotencyKeyEntity];
+export const INTAKE_ENTITIES = [
+  PaymentEntity,
+  PaymentStatusChangeEntity,
+  InvoiceViewEntity,
+  IdempotencyKeyEntity,
+];
 export const INTAKE_MIGRATIONS = [IntakeInitial1764000000000];

@@ -19,14 +19,19 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       entities: [...INTAKE_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: INTAKE_MIGRATIONS,
     }),
-    MessagingModule.forRoot({ source: 'remit/payment-intake', clientId: 'remit-payment-intake', brokers: loadConfig().kafkaBrokers }),
+    MessagingModule.forRoot({
+      source: 'remit/payment-intake',
+      clientId: 'remit-payment-intake',
+      brokers: loadConfig().kafkaBrokers,
+    }),
   ],
   controllers: [PaymentsController],
   providers: [
     {
       provide: AccountNumberCipher,
       inject: [REMIT_CONFIG],
-      useFactory: (config: RemitConfig) => new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
+      useFactory: (config: RemitConfig) =>
+        new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
     },
     IdempotencyService,
     SubmitPaymentService,

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, REMIT_CONFIG, bullConnectionOptions, loadConfig, type RemitConfig } from '@remit/kit';
+import {
+  PlatformModule,
+  REMIT_CONFIG,
+  bullConnectionOptions,
+  loadConfig,
+  type RemitConfig,
+} from '@remit/kit';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';
@@ -18,7 +24,11 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
       entities: [...SETTLEMENT_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: SETTLEMENT_MIGRATIONS,
     }),
-    MessagingModule.forRoot({ source: 'remit/settlement', clientId: 'remit-settlement', brokers: loadConfig().kafkaBrokers }),
+    MessagingModule.forRoot({
+      source: 'remit/settlement',
+      clientId: 'remit-settlement',
+      brokers: loadConfig().kafkaBrokers,
+    }),
     BullModule.forRootAsync({
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),

@@ -33,13 +33,24 @@ describe(createCloudEvent.name, () => {
 
   it('refuses invalid data at the producer', () => {
     expect(() =>
-      createCloudEvent({ type: 'payment.scheduled', source: 's', customerId: 'c', data: { ...scheduled, amountCents: 1.5 } }),
+      createCloudEvent({
+        type: 'payment.scheduled',
+        source: 's',
+        customerId: 'c',
+        data: { ...scheduled, amountCents: 1.5 },
+      }),
     ).toThrow();
   });
 });
 
 describe(parseCloudEvent.name, () => {
-  const valid = createCloudEvent({ type: 'payment.scheduled', source: 's', customerId: 'corp-1', data: scheduled, correlationId: 'corr-1' });
+  const valid = createCloudEvent({
+    type: 'payment.scheduled',
+    source: 's',
+    customerId: 'corp-1',
+    data: scheduled,
+    correlationId: 'corr-1',
+  });
 
   it('round-trips a valid event from bytes', () => {
     expect(parseCloudEvent(Buffer.from(JSON.stringify(valid)))).toEqual(valid);
@@ -50,7 +61,11 @@ describe(parseCloudEvent.name, () => {
     ['not JSON', '{nope', /not JSON/],
     ['not an envelope', JSON.stringify({ hello: 'world' }), /not a CloudEvents 1.0 envelope/],
     ['an unknown type', JSON.stringify({ ...valid, type: 'payment.teleported' }), /unknown event type/],
-    ['invalid data', JSON.stringify({ ...valid, data: { ...scheduled, expectedPostingDate: '2026-02-30' } }), /invalid data for payment.scheduled/],
+    [
+      'invalid data',
+      JSON.stringify({ ...valid, data: { ...scheduled, expectedPostingDate: '2026-02-30' } }),
+      /invalid data for payment.scheduled/,
+    ],
   ])('refuses %s', (_name, raw, message) => {
     expect(() => parseCloudEvent(raw)).toThrow(ContractViolation);
     expect(() => parseCloudEvent(raw)).toThrow(message);

@@ -18,7 +18,10 @@ export type PaymentMethodType = (typeof paymentMethodTypes)[number];
 /** A payment method as it may appear outside intake: never an account number, at most its last 4. */
 export const publicMethodSchema = z.object({
   type: z.enum(paymentMethodTypes),
-  last4: z.string().regex(/^\d{4}$/).optional(),
+  last4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .optional(),
 });
 
 const invoiceAmountSchema = z.object({ invoiceId: z.string().min(1), amountCents: positiveCents.optional() });

@@ -16,15 +16,25 @@ function statusOf(run: () => unknown): number | undefined {
 describe(verifyToken.name, () => {
   it('accepts a valid HS256 token', () => {
     const token = signToken({ sub: 'u1', role: 'customer', customers: ['c1'] }, secret);
-    expect(verifyToken(`Bearer ${token}`, secret)).toEqual({ sub: 'u1', role: 'customer', customers: ['c1'] });
+    expect(verifyToken(`Bearer ${token}`, secret)).toEqual({
+      sub: 'u1',
+      role: 'customer',
+      customers: ['c1'],
+    });
   });
 
   it.each([
     ['no header', undefined],
     ['not bearer', 'Basic abc'],
     ['garbage', 'Bearer abc.def.ghi'],
-    ['wrong secret', `Bearer ${signToken({ sub: 'u', role: 'ops', customers: [] }, 'another-secret-entirely')}`],
-    ['expired', `Bearer ${jwt.sign({ sub: 'u', role: 'ops', customers: [], exp: Math.floor(Date.now() / 1000) - 10 }, secret)}`],
+    [
+      'wrong secret',
+      `Bearer ${signToken({ sub: 'u', role: 'ops', customers: [] }, 'another-secret-entirely')}`,
+    ],
+    [
+      'expired',
+      `Bearer ${jwt.sign({ sub: 'u', role: 'ops', customers: [], exp: Math.floor(Date.now() / 1000) - 10 }, secret)}`,
+    ],
     ['unknown role', `Bearer ${jwt.sign({ sub: 'u', role: 'admin' }, secret)}`],
     ['alg none', `Bearer ${jwt.sign({ sub: 'u', role: 'ops', customers: [] }, '', { algorithm: 'none' })}`],
   ])('refuses %s with 401', (_name, header) => {

@@ -27,7 +27,11 @@ const claimsSchema = z.object({
   customers: z.array(z.string()).default([]),
 });
 
-export function signToken(claims: Principal, secret: string, options: { expiresIn?: number | `${number}${'s' | 'm' | 'h' | 'd'}` } = {}): string {
+export function signToken(
+  claims: Principal,
+  secret: string,
+  options: { expiresIn?: number | `${number}${'s' | 'm' | 'h' | 'd'}` } = {},
+): string {
   return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: options.expiresIn ?? '1h' });
 }
 
@@ -85,8 +89,10 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-  if (!principal) throw AppError.unauthorized();
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+    if (!principal) throw AppError.unauthorized();
+    return principal;
+  },
+);

@@ -21,7 +21,10 @@ async function createApp(module: Type<unknown>, service: string): Promise<NestEx
 }
 
 /** Starts a service on its port (main.ts of each app). */
-export async function bootstrapService(module: Type<unknown>, options: { service: string; port: number }): Promise<INestApplication> {
+export async function bootstrapService(
+  module: Type<unknown>,
+  options: { service: string; port: number },
+): Promise<INestApplication> {
   const app = await createApp(module, options.service);
   await app.listen(options.port, '0.0.0.0');
   app.get(Logger).log(`${options.service} listening on http://127.0.0.1:${options.port}`);
@@ -29,7 +32,10 @@ export async function bootstrapService(module: Type<unknown>, options: { service
 }
 
 /** The same application on an ephemeral port, for integration and end-to-end tests. */
-export async function createTestingApp(module: Type<unknown>, service = module.name): Promise<{ app: INestApplication; url: string }> {
+export async function createTestingApp(
+  module: Type<unknown>,
+  service = module.name,
+): Promise<{ app: INestApplication; url: string }> {
   const app = await createApp(module, service);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;

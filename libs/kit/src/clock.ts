@@ -54,14 +54,17 @@ export class PlatformClock extends Clock implements OnModuleInit {
   }
 }
 
-const setClockSchema = z.object({ now: z.string().datetime({ offset: true, message: 'an ISO 8601 instant with offset' }) });
+const setClockSchema = z.object({
+  now: z.string().datetime({ offset: true, message: 'an ISO 8601 instant with offset' }),
+});
 
 @Controller('v1/test/clock')
 export class TestClockController {
   constructor(private readonly clock: PlatformClock) {}
 
   private assertTestMode(): void {
-    if (!this.clock.testMode) throw AppError.notFound('NOT_FOUND', 'the test clock does not exist in production');
+    if (!this.clock.testMode)
+      throw AppError.notFound('NOT_FOUND', 'the test clock does not exist in production');
   }
 
   @Get()

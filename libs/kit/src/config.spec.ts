@@ -30,7 +30,9 @@ describe(loadConfig.name, () => {
 
   it('requires real secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET: required in production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) })).toThrow(/PAYMENT_DATA_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      /PAYMENT_DATA_KEY/,
+    );
   });
 
   it('refuses a data key that is not 32 bytes', () => {

@@ -19,7 +19,10 @@ const envSchema = z
     SMTP_URL: z.string().url().default('smtp://127.0.0.1:1025'),
     AUTH_JWT_SECRET: z.string().min(16).optional(),
     REMIT_NOW: z.string().datetime({ offset: true }).optional(),
-    ACH_CUTOFF: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('17:00'),
+    ACH_CUTOFF: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+      .default('17:00'),
     PAYMENT_DATA_KEY: z.string().optional(),
     PAYMENT_DATA_KEY_ID: z.string().min(1).default('dev-1'),
     INTAKE_PORT: port(3001),
@@ -32,13 +35,25 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_JWT_SECRET'], message: 'required in production' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_JWT_SECRET'],
+        message: 'required in production',
+      });
     }
     if (env.NODE_ENV === 'production' && !env.PAYMENT_DATA_KEY) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PAYMENT_DATA_KEY'], message: 'required in production' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['PAYMENT_DATA_KEY'],
+        message: 'required in production',
+      });
     }
     if (env.PAYMENT_DATA_KEY && Buffer.from(env.PAYMENT_DATA_KEY, 'base64').length !== 32) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PAYMENT_DATA_KEY'], message: 'base64 of exactly 32 bytes' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['PAYMENT_DATA_KEY'],
+        message: 'base64 of exactly 32 bytes',
+      });
     }
   });
 
@@ -73,7 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RemitConfig {
     nodeEnv: value.NODE_ENV,
     databaseUrl: value.DATABASE_URL,
     redisUrl: value.REDIS_URL,
-    kafkaBrokers: value.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean),
+    kafkaBrokers: value.KAFKA_BROKERS.split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
     smtpUrl: value.SMTP_URL,
     authJwtSecret: value.AUTH_JWT_SECRET ?? DEV_JWT_SECRET,
     remitNow: value.REMIT_NOW,

@@ -8,12 +8,16 @@ describe(toErrorResponse.name, () => {
     const error = AppError.unprocessable('PAYMENT.X', 'nope', [{ field: 'a', code: 'b', message: 'c' }]);
     expect(toErrorResponse(error)).toEqual({
       status: 422,
-      body: { error: { code: 'PAYMENT.X', message: 'nope', details: [{ field: 'a', code: 'b', message: 'c' }] } },
+      body: {
+        error: { code: 'PAYMENT.X', message: 'nope', details: [{ field: 'a', code: 'b', message: 'c' }] },
+      },
     });
   });
 
   it('renders a domain error as 422 with its field', () => {
-    const response = toErrorResponse(new DomainError('ALLOCATION.EXCEEDS_AMOUNT_DUE', 'too much', 'explicit[0].amountCents'));
+    const response = toErrorResponse(
+      new DomainError('ALLOCATION.EXCEEDS_AMOUNT_DUE', 'too much', 'explicit[0].amountCents'),
+    );
     expect(response.status).toBe(422);
     expect(response.body.error.details).toEqual([
       { field: 'explicit[0].amountCents', code: 'ALLOCATION.EXCEEDS_AMOUNT_DUE', message: 'too much' },
@@ -21,9 +25,18 @@ describe(toErrorResponse.name, () => {
   });
 
   it('renders Nest HTTP exceptions and body-parser errors', () => {
-    expect(toErrorResponse(new NotFoundException('Cannot GET /x'))).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
-    const parseError = Object.assign(new Error('Unexpected token'), { status: 400, type: 'entity.parse.failed' });
-    expect(toErrorResponse(parseError)).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_JSON' } } });
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND' } },
+    });
+    const parseError = Object.assign(new Error('Unexpected token'), {
+      status: 400,
+      type: 'entity.parse.failed',
+    });
+    expect(toErrorResponse(parseError)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'MALFORMED_JSON' } },
+    });
   });
 
   it('hides the message of unexpected errors', () => {
@@ -48,7 +61,10 @@ describe(parseWith.name, () => {
     } catch (error) {
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).status).toBe(400);
-      expect((error as AppError).details[0]).toMatchObject({ field: 'invoices.0.amountCents', code: 'invalid_type' });
+      expect((error as AppError).details[0]).toMatchObject({
+        field: 'invoices.0.amountCents',
+        code: 'invalid_type',
+      });
     }
   });
 

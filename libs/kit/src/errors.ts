@@ -51,7 +51,11 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
 }
 
 /** Parses input with a schema; failures become 400 VALIDATION_FAILED with one detail per field. */
-export function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown, fieldPrefix?: string): z.infer<T> {
+export function parseWith<T extends z.ZodTypeAny>(
+  schema: T,
+  input: unknown,
+  fieldPrefix?: string,
+): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data as z.infer<T>;
   const details = zodDetails(result.error).map((detail) => ({
@@ -67,14 +71,23 @@ export function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown, fie
  */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorEnvelope } {
   if (error instanceof AppError) {
-    return { status: error.status, body: { error: { code: error.code, message: error.message, details: error.details } } };
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+    };
   }
   if (error instanceof Error) {
-    const candidate = error as Error & { code?: unknown; field?: unknown; status?: unknown; getStatus?: () => number };
+    const candidate = error as Error & {
+      code?: unknown;
+      field?: unknown;
+      status?: unknown;
+      getStatus?: () => number;
+    };
     if (typeof candidate.getStatus === 'function') {
       const status = candidate.getStatus();
       const response = (candidate as { getResponse?: () => unknown }).getResponse?.();
-      const body = typeof response === 'object' && response !== null ? (response as { message?: unknown }) : {};
+      const body =
+        typeof response === 'object' && response !== null ? (response as { message?: unknown }) : {};
       const message = typeof body.message === 'string' ? body.message : error.message;
       const code = status === 400 && /JSON/i.test(message) ? 'MALFORMED_JSON' : httpCode(status);
       return { status, body: { error: { code, message, details: [] } } };
@@ -99,7 +112,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorEn
       };
     }
   }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'an unexpected error occurred', details: [] } } };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: 'an unexpected error occurred', details: [] } },
+  };
 }
 
 function httpCode(status: number): string {

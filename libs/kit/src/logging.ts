@@ -27,12 +27,21 @@ export function loggerParams(config: RemitConfig, service: string): Params {
       },
       // Log lines written while serving a request carry its id, method and url, not every header.
       serializers: {
-        req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+        req: (request: { id: unknown; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+        }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
       autoLogging: { ignore: (request) => request.url === '/health' },
       ...(config.logFormat === 'pretty'
-        ? { transport: { target: 'pino-pretty', options: { singleLine: true, colorize: true, ignore: 'pid,hostname,service' } } }
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { singleLine: true, colorize: true, ignore: 'pid,hostname,service' },
+            },
+          }
         : {}),
     },
   };

@@ -1,4 +1,11 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
@@ -41,7 +48,10 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [LoggerModule.forRoot(loggerParams(config, options.service)), TypeOrmModule.forRoot(buildDataSourceOptions(config, options))],
+      imports: [
+        LoggerModule.forRoot(loggerParams(config, options.service)),
+        TypeOrmModule.forRoot(buildDataSourceOptions(config, options)),
+      ],
       controllers: [HealthController, TestClockController],
       providers: [
         { provide: REMIT_CONFIG, useValue: config },

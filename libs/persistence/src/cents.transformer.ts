@@ -10,7 +10,8 @@ export const centsTransformer: ValueTransformer = {
   from: (value: string | number | null): number | null => {
     if (value === null) return null;
     const cents = typeof value === 'number' ? value : Number(value);
-    if (!Number.isSafeInteger(cents)) throw new Error(`bigint column value ${String(value)} is not a safe integer`);
+    if (!Number.isSafeInteger(cents))
+      throw new Error(`bigint column value ${String(value)} is not a safe integer`);
     return cents;
   },
 };

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
 export const createCustomerSchema = z.object({
-  customerId: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore'),
+  customerId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore'),
   name: z.string().trim().min(1).max(200),
   email: z.string().trim().email(),
   billingDelivery: z.enum(['email', 'paper']),
@@ -14,7 +19,10 @@ export const createCustomerSchema = z.object({
       }),
     )
     .min(1)
-    .refine((accounts) => new Set(accounts.map((a) => a.accountNumber)).size === accounts.length, 'account numbers must be unique'),
+    .refine(
+      (accounts) => new Set(accounts.map((a) => a.accountNumber)).size === accounts.length,
+      'account numbers must be unique',
+    ),
 });
 export type CreateCustomerRequest = z.infer<typeof createCustomerSchema>;
 

@@ -13,12 +13,17 @@ export class CustomersController {
   @Post()
   @HttpCode(201)
   @Roles('ops')
-  create(@Body(new ZodValidationPipe(createCustomerSchema)) body: CreateCustomerRequest): Promise<CustomerView> {
+  create(
+    @Body(new ZodValidationPipe(createCustomerSchema)) body: CreateCustomerRequest,
+  ): Promise<CustomerView> {
     return this.customers.create(body);
   }
 
   @Get(':customerId')
-  get(@Param('customerId') customerId: string, @CurrentPrincipal() principal: Principal): Promise<CustomerView> {
+  get(
+    @Param('customerId') customerId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerView> {
     assertCustomerAccess(principal, customerId);
     return this.customers.view(customerId);
   }

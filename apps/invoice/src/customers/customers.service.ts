@@ -17,11 +17,14 @@ export class CustomersService {
   async create(request: CreateCustomerRequest): Promise<CustomerView> {
     await this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOneBy(CustomerEntity, { customerId: request.customerId });
-      if (existing) throw AppError.conflict('CUSTOMER.ALREADY_EXISTS', `customer ${request.customerId} already exists`);
+      if (existing)
+        throw AppError.conflict('CUSTOMER.ALREADY_EXISTS', `customer ${request.customerId} already exists`);
       const taken = await manager
         .getRepository(AccountEntity)
         .createQueryBuilder('account')
-        .where('account.account_number IN (:...numbers)', { numbers: request.accounts.map((a) => a.accountNumber) })
+        .where('account.account_number IN (:...numbers)', {
+          numbers: request.accounts.map((a) => a.accountNumber),
+        })
         .getMany();
       if (taken.length > 0) {
         throw AppError.conflict(
@@ -62,7 +65,10 @@ export class CustomersService {
       .getRepository(PendingPaymentEntity)
       .createQueryBuilder('payment')
       .select('COALESCE(SUM(payment.amount_cents), 0)::text', 'pending')
-      .where('payment.customer_id = :customerId AND payment.status = :status', { customerId, status: 'pending' })
+      .where('payment.customer_id = :customerId AND payment.status = :status', {
+        customerId,
+        status: 'pending',
+      })
       .getRawOne<{ pending: string }>();
     return {
       customerId: customer.customerId,

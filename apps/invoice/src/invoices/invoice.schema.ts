@@ -18,11 +18,19 @@ export const createInvoiceSchema = z
   })
   .superRefine((invoice, ctx) => {
     if (invoice.dueDate < invoice.invoiceDate) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['dueDate'], message: 'due date is before the invoice date' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['dueDate'],
+        message: 'due date is before the invoice date',
+      });
     }
     const total = invoice.lines.reduce((sum, line) => sum + line.amountCents, 0);
     if (total <= 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['lines'], message: 'the invoice total must be positive' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['lines'],
+        message: 'the invoice total must be positive',
+      });
     }
   });
 export type CreateInvoiceRequest = z.infer<typeof createInvoiceSchema>;

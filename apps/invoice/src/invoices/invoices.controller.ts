@@ -1,7 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { assertCustomerAccess, CurrentPrincipal, Roles, ZodValidationPipe, type Principal } from '@remit/kit';
-import { createInvoiceSchema, invoiceStatusFilterSchema, type CreateInvoiceRequest, type InvoiceView } from './invoice.schema';
+import {
+  createInvoiceSchema,
+  invoiceStatusFilterSchema,
+  type CreateInvoiceRequest,
+  type InvoiceView,
+} from './invoice.schema';
 import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')

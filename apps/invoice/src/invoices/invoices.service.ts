@@ -81,7 +81,9 @@ export class InvoicesService {
       await this.publishSnapshot(manager, invoice, 'invoice.issued');
       return toInvoiceView(invoice);
     });
-    this.logger.log(`invoice ${view.invoiceNumber} issued to ${view.customerId} for ${view.invoiceAmountCents} cents`);
+    this.logger.log(
+      `invoice ${view.invoiceNumber} issued to ${view.customerId} for ${view.invoiceAmountCents} cents`,
+    );
     return view;
   }
 

@@ -17,11 +17,36 @@ describe(assertBalanced.name, () => {
   });
 
   it.each([
-    ['unbalanced', [{ account: 'cash_clearing' as const, debitCents: 100 }, { account: 'revenue' as const, creditCents: 99 }], /unbalanced/],
-    ['a line with both sides', [{ account: 'cash_clearing' as const, debitCents: 1, creditCents: 1 }], /either a debit or a credit/],
+    [
+      'unbalanced',
+      [
+        { account: 'cash_clearing' as const, debitCents: 100 },
+        { account: 'revenue' as const, creditCents: 99 },
+      ],
+      /unbalanced/,
+    ],
+    [
+      'a line with both sides',
+      [{ account: 'cash_clearing' as const, debitCents: 1, creditCents: 1 }],
+      /either a debit or a credit/,
+    ],
     ['a line with neither side', [{ account: 'cash_clearing' as const }], /either a debit or a credit/],
-    ['fractional cents', [{ account: 'cash_clearing' as const, debitCents: 1.5 }, { account: 'revenue' as const, creditCents: 1.5 }], /integer cents/],
-    ['negative amounts', [{ account: 'cash_clearing' as const, debitCents: -1 }, { account: 'revenue' as const, creditCents: -1 }], /non-negative/],
+    [
+      'fractional cents',
+      [
+        { account: 'cash_clearing' as const, debitCents: 1.5 },
+        { account: 'revenue' as const, creditCents: 1.5 },
+      ],
+      /integer cents/,
+    ],
+    [
+      'negative amounts',
+      [
+        { account: 'cash_clearing' as const, debitCents: -1 },
+        { account: 'revenue' as const, creditCents: -1 },
+      ],
+      /non-negative/,
+    ],
   ])('refuses %s', (_name, lines, error) => {
     expect(() => assertBalanced({ ...base, lines })).toThrow(error);
   });

@@ -30,7 +30,9 @@ export function assertBalanced(journal: Journal): { debitCents: number; creditCe
     creditCents += credit;
   }
   if (debitCents !== creditCents) {
-    throw new Error(`journal ${journal.journalId} is unbalanced: debits ${debitCents} ≠ credits ${creditCents}`);
+    throw new Error(
+      `journal ${journal.journalId} is unbalanced: debits ${debitCents} ≠ credits ${creditCents}`,
+    );
   }
   return { debitCents, creditCents };
 }

@@ -37,7 +37,9 @@ export class InvoiceInitial1764000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX invoices_customer_status_idx ON invoice.invoices (customer_id, status, due_date)`);
+    await queryRunner.query(
+      `CREATE INDEX invoices_customer_status_idx ON invoice.invoices (customer_id, status, due_date)`,
+    );
     await queryRunner.query(`
       CREATE TABLE invoice.invoice_lines (
         line_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -55,7 +57,9 @@ export class InvoiceInitial1764000000000 implements MigrationInterface {
         status text NOT NULL CHECK (status IN ('pending', 'posted')),
         submitted_at timestamptz NOT NULL
       )`);
-    await queryRunner.query(`CREATE INDEX pending_payments_customer_idx ON invoice.pending_payments (customer_id) WHERE status = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX pending_payments_customer_idx ON invoice.pending_payments (customer_id) WHERE status = 'pending'`,
+    );
     await queryRunner.query(`
       CREATE TABLE invoice.payment_applications (
         application_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -78,14 +82,24 @@ export class InvoiceInitial1764000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         CHECK ((debit_cents = 0) <> (credit_cents = 0))
       )`);
-    await queryRunner.query(`CREATE INDEX ledger_entries_customer_idx ON invoice.ledger_entries (customer_id, created_at)`);
+    await queryRunner.query(
+      `CREATE INDEX ledger_entries_customer_idx ON invoice.ledger_entries (customer_id, created_at)`,
+    );
     await queryRunner.query(`CREATE INDEX ledger_entries_journal_idx ON invoice.ledger_entries (journal_id)`);
     await createMessagingTables(queryRunner, 'invoice');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await dropMessagingTables(queryRunner, 'invoice');
-    for (const table of ['ledger_entries', 'payment_applications', 'pending_payments', 'invoice_lines', 'invoices', 'accounts', 'customers']) {
+    for (const table of [
+      'ledger_entries',
+      'payment_applications',
+      'pending_payments',
+      'invoice_lines',
+      'invoices',
+      'accounts',
+      'customers',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS invoice.${table}`);
     }
   }

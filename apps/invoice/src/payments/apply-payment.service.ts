@@ -108,14 +108,22 @@ export class ApplyPaymentService {
       lines: [
         { account: 'cash_clearing', debitCents: amountCents },
         ...(appliedCents > 0 ? [{ account: 'accounts_receivable' as const, creditCents: appliedCents }] : []),
-        ...(allocation.creditCents > 0 ? [{ account: 'customer_credit' as const, creditCents: allocation.creditCents }] : []),
+        ...(allocation.creditCents > 0
+          ? [{ account: 'customer_credit' as const, creditCents: allocation.creditCents }]
+          : []),
       ],
     });
     await manager
       .createQueryBuilder()
       .insert()
       .into(PendingPaymentEntity)
-      .values({ paymentId, customerId, amountCents, status: 'posted', submittedAt: new Date(event.data.postedAt) })
+      .values({
+        paymentId,
+        customerId,
+        amountCents,
+        status: 'posted',
+        submittedAt: new Date(event.data.postedAt),
+      })
       .orUpdate(['status'], ['payment_id'])
       .execute();
     await this.outbox.add(manager, {

@@ -21,7 +21,9 @@ export class NotificationInitial1764000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (event_id, channel)
       )`);
-    await queryRunner.query(`CREATE INDEX notifications_customer_idx ON notification.notifications (customer_id, created_at DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX notifications_customer_idx ON notification.notifications (customer_id, created_at DESC)`,
+    );
     await createMessagingTables(queryRunner, 'notification');
   }
 

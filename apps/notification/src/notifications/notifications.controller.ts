@@ -10,7 +10,10 @@ export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get()
-  list(@Param('customerId') customerId: string, @CurrentPrincipal() principal: Principal): Promise<NotificationView[]> {
+  list(
+    @Param('customerId') customerId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NotificationView[]> {
     assertCustomerAccess(principal, customerId);
     return this.notifications.list(customerId);
   }

@@ -44,7 +44,9 @@ export class IdempotencyService {
       return { ...response, replayed: false };
     } catch (error) {
       // The work did not commit: free the key so that a corrected retry is not refused as a replay.
-      await this.dataSource.getRepository(IdempotencyKeyEntity).delete({ scope, idempotencyKey: key, state: 'in_flight' });
+      await this.dataSource
+        .getRepository(IdempotencyKeyEntity)
+        .delete({ scope, idempotencyKey: key, state: 'in_flight' });
       throw error;
     }
   }
@@ -81,13 +83,22 @@ export class IdempotencyService {
       .createQueryBuilder()
       .update()
       .set({ lockedAt: () => 'now()' })
-      .where('scope = :scope AND idempotency_key = :key AND state = :state', { scope, key, state: 'in_flight' })
+      .where('scope = :scope AND idempotency_key = :key AND state = :state', {
+        scope,
+        key,
+        state: 'in_flight',
+      })
       .andWhere(`locked_at < now() - make_interval(secs => :timeout)`, { timeout: IN_FLIGHT_TIMEOUT_SECONDS })
       .execute();
     if (takenOver.affected) {
-      this.logger.warn(`key ${key} for ${scope} was in flight for over ${IN_FLIGHT_TIMEOUT_SECONDS}s; taking it over`);
+      this.logger.warn(
+        `key ${key} for ${scope} was in flight for over ${IN_FLIGHT_TIMEOUT_SECONDS}s; taking it over`,
+      );
       return { ok: true };
     }
-    throw AppError.conflict('IDEMPOTENCY.REQUEST_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed');
+    throw AppError.conflict(
+      'IDEMPOTENCY.REQUEST_IN_FLIGHT',
+      'a request with this Idempotency-Key is still being processed',
+    );
   }
 }

@@ -43,6 +43,8 @@ export class InvoiceViewConsumer implements OnModuleInit {
       })
       .orUpdate(['amount_due_cents', 'status', 'due_date', 'updated_at'], ['invoice_id'])
       .execute();
-    this.logger.debug(`invoice ${invoice.invoiceNumber} now owes ${invoice.amountDueCents} cents (${invoice.status})`);
+    this.logger.debug(
+      `invoice ${invoice.invoiceNumber} now owes ${invoice.amountDueCents} cents (${invoice.status})`,
+    );
   }
 }

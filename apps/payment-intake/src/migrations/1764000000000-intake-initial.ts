@@ -27,7 +27,9 @@ export class IntakeInitial1764000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX payments_customer_idx ON intake.payments (customer_id, submitted_at DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX payments_customer_idx ON intake.payments (customer_id, submitted_at DESC)`,
+    );
     await queryRunner.query(`
       CREATE TABLE intake.payment_status_history (
         change_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -37,7 +39,9 @@ export class IntakeInitial1764000000000 implements MigrationInterface {
         reason text,
         source_event_id text UNIQUE
       )`);
-    await queryRunner.query(`CREATE INDEX payment_status_history_payment_idx ON intake.payment_status_history (payment_id, change_id)`);
+    await queryRunner.query(
+      `CREATE INDEX payment_status_history_payment_idx ON intake.payment_status_history (payment_id, change_id)`,
+    );
     await queryRunner.query(`
       CREATE TABLE intake.invoice_view (
         invoice_id uuid PRIMARY KEY,

@@ -41,7 +41,11 @@ describe(AccountNumberCipher.name, () => {
   });
 
   it('fingerprints deterministically per key', () => {
-    expect(new AccountNumberCipher(key1).fingerprint('x')).toBe(new AccountNumberCipher(key1).fingerprint('x'));
-    expect(new AccountNumberCipher(key1).fingerprint('x')).not.toBe(new AccountNumberCipher(key2).fingerprint('x'));
+    expect(new AccountNumberCipher(key1).fingerprint('x')).toBe(
+      new AccountNumberCipher(key1).fingerprint('x'),
+    );
+    expect(new AccountNumberCipher(key1).fingerprint('x')).not.toBe(
+      new AccountNumberCipher(key2).fingerprint('x'),
+    );
   });
 });

@@ -28,7 +28,10 @@ export class AccountNumberCipher {
     const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
     const data = Buffer.concat([cipher.update(accountNumber, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return { ciphertext: [iv, tag, data].map((part) => part.toString('base64')).join('.'), keyId: this.active.keyId };
+    return {
+      ciphertext: [iv, tag, data].map((part) => part.toString('base64')).join('.'),
+      keyId: this.active.keyId,
+    };
   }
 
   decrypt(ciphertext: string, keyId: string): string {

@@ -26,7 +26,9 @@ describe(looksLikeCardNumber.name, () => {
 
 describe(findCardNumber.name, () => {
   it('finds a card number used as a card token', () => {
-    expect(findCardNumber({ method: { type: 'card', cardToken: '4111111111111111' } })).toBe('method.cardToken');
+    expect(findCardNumber({ method: { type: 'card', cardToken: '4111111111111111' } })).toBe(
+      'method.cardToken',
+    );
   });
 
   it('finds a card-number field by name, whatever its value', () => {
@@ -40,11 +42,23 @@ describe(findCardNumber.name, () => {
 
   it('does not treat a Luhn-valid bank account number as a card', () => {
     expect(
-      findCardNumber({ method: { type: 'ach', accountNumber: '4111111111111111', accountNumberConfirmation: '4111111111111111' } }),
+      findCardNumber({
+        method: {
+          type: 'ach',
+          accountNumber: '4111111111111111',
+          accountNumberConfirmation: '4111111111111111',
+        },
+      }),
     ).toBeNull();
   });
 
   it('accepts an ordinary request', () => {
-    expect(findCardNumber({ customerId: 'c-1', invoices: [{ invoiceId: 'x', amountCents: 100 }], method: { type: 'card', cardToken: 'tok_visa' } })).toBeNull();
+    expect(
+      findCardNumber({
+        customerId: 'c-1',
+        invoices: [{ invoiceId: 'x', amountCents: 100 }],
+        method: { type: 'card', cardToken: 'tok_visa' },
+      }),
+    ).toBeNull();
   });
 });

@@ -31,9 +31,16 @@ export const submitPaymentSchema = z
   .superRefine((request, ctx) => {
     const ids = request.invoices.map((invoice) => invoice.invoiceId);
     if (new Set(ids).size !== ids.length) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['invoices'], message: 'an invoice is selected twice' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['invoices'],
+        message: 'an invoice is selected twice',
+      });
     }
-    if (request.method.type === 'ach' && request.method.accountNumber !== request.method.accountNumberConfirmation) {
+    if (
+      request.method.type === 'ach' &&
+      request.method.accountNumber !== request.method.accountNumberConfirmation
+    ) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['method', 'accountNumberConfirmation'],

@@ -26,7 +26,13 @@ export class PaymentStatusService {
   private readonly logger = new Logger(PaymentStatusService.name);
 
   async onScheduled(event: CloudEvent<'payment.scheduled'>, manager: EntityManager): Promise<void> {
-    await this.transition(manager, event.data.paymentId, 'scheduled', event, `posting on ${event.data.expectedPostingDate}`);
+    await this.transition(
+      manager,
+      event.data.paymentId,
+      'scheduled',
+      event,
+      `posting on ${event.data.expectedPostingDate}`,
+    );
   }
 
   async onPosted(event: CloudEvent<'payment.posted'>, manager: EntityManager): Promise<void> {
@@ -40,10 +46,15 @@ export class PaymentStatusService {
     event: CloudEvent,
     reason: string,
   ): Promise<void> {
-    const payment = await manager.findOne(PaymentEntity, { where: { paymentId }, lock: { mode: 'pessimistic_write' } });
+    const payment = await manager.findOne(PaymentEntity, {
+      where: { paymentId },
+      lock: { mode: 'pessimistic_write' },
+    });
     if (!payment) throw new Error(`event ${event.id} (${event.type}) names unknown payment ${paymentId}`);
     if (!canTransition(payment.status, to)) {
-      this.logger.warn(`payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`);
+      this.logger.warn(
+        `payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`,
+      );
       return;
     }
     await manager.update(PaymentEntity, { paymentId }, { status: to });

@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn, type Relation } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  OneToMany,
+  PrimaryColumn,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
 import type { PaymentMethodType } from '@remit/contracts';
 import { centsTransformer } from '@remit/persistence';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';

@@ -35,7 +35,10 @@ export class PaymentsController {
   }
 
   @Get('customers/:customerId/payments')
-  list(@Param('customerId') customerId: string, @CurrentPrincipal() principal: Principal): Promise<PaymentView[]> {
+  list(
+    @Param('customerId') customerId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PaymentView[]> {
     return this.payments.list(principal, customerId);
   }
 }

@@ -4,7 +4,15 @@ import { In, type EntityManager } from 'typeorm';
 import { validateRoutingNumber } from '@remit/ach';
 import { businessDateOf, postingDate } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { AppError, Clock, REMIT_CONFIG, assertCustomerAccess, parseWith, type Principal, type RemitConfig } from '@remit/kit';
+import {
+  AppError,
+  Clock,
+  REMIT_CONFIG,
+  assertCustomerAccess,
+  parseWith,
+  type Principal,
+  type RemitConfig,
+} from '@remit/kit';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AccountNumberCipher } from './account-number-cipher';
@@ -49,22 +57,36 @@ export class SubmitPaymentService {
   ): Promise<{ status: number; body: PaymentView; replayed: boolean }> {
     if (!idempotencyKey || idempotencyKey.trim() === '' || idempotencyKey.length > 255) {
       throw AppError.validation([
-        { field: 'Idempotency-Key', code: 'required', message: 'the Idempotency-Key header is required (1–255 characters)' },
+        {
+          field: 'Idempotency-Key',
+          code: 'required',
+          message: 'the Idempotency-Key header is required (1–255 characters)',
+        },
       ]);
     }
     const cardField = findCardNumber(rawBody);
     if (cardField) {
-      throw AppError.unprocessable('PAYMENT.CARD_NUMBER_REJECTED', 'card numbers are not accepted; pay by card with a processor token', [
-        { field: cardField, code: 'card_number', message: 'looks like a card number' },
-      ]);
+      throw AppError.unprocessable(
+        'PAYMENT.CARD_NUMBER_REJECTED',
+        'card numbers are not accepted; pay by card with a processor token',
+        [{ field: cardField, code: 'card_number', message: 'looks like a card number' }],
+      );
     }
     const request = parseWith(submitPaymentSchema, rawBody);
     assertCustomerAccess(principal, request.customerId);
     const method = request.method;
     if (method.type !== 'ach') {
-      throw AppError.unprocessable('PAYMENT.METHOD_NOT_SUPPORTED', `payment method "${method.type}" is not supported yet`, [
-        { field: 'method.type', code: 'not_supported', message: 'only one-time ACH is accepted at present' },
-      ]);
+      throw AppError.unprocessable(
+        'PAYMENT.METHOD_NOT_SUPPORTED',
+        `payment method "${method.type}" is not supported yet`,
+        [
+          {
+            field: 'method.type',
+            code: 'not_supported',
+            message: 'only one-time ACH is accepted at present',
+          },
+        ],
+      );
     }
     const routing = validateRoutingNumber(method.routingNumber);
     if (!routing.valid) {
@@ -73,10 +95,15 @@ export class SubmitPaymentService {
       ]);
     }
     const requestHash = this.cipher.fingerprint(canonicalJson(request));
-    const result = await this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, async (manager) => ({
-      status: 201,
-      body: await this.createAchPayment(manager, request, method),
-    }));
+    const result = await this.idempotency.run(
+      `${principal.sub}`,
+      idempotencyKey,
+      requestHash,
+      async (manager) => ({
+        status: 201,
+        body: await this.createAchPayment(manager, request, method),
+      }),
+    );
     return result;
   }
 
@@ -156,21 +183,39 @@ export class SubmitPaymentService {
       const invoice = byId.get(requested.invoiceId);
       const field = `invoices.${index}`;
       if (!invoice) {
-        throw AppError.unprocessable('PAYMENT.INVOICE_NOT_FOUND', `invoice ${requested.invoiceId} is not an invoice of ${request.customerId}`, [
-          { field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' },
-        ]);
+        throw AppError.unprocessable(
+          'PAYMENT.INVOICE_NOT_FOUND',
+          `invoice ${requested.invoiceId} is not an invoice of ${request.customerId}`,
+          [{ field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' }],
+        );
       }
       const payableCents = invoice.amountDueCents - (inFlight.get(invoice.invoiceId) ?? 0);
       if (invoice.status !== 'open' || payableCents <= 0) {
-        throw AppError.unprocessable('PAYMENT.INVOICE_NOT_PAYABLE', `invoice ${invoice.invoiceNumber} has nothing left to pay`, [
-          { field: `${field}.invoiceId`, code: 'not_payable', message: 'already paid or fully covered by payments in progress' },
-        ]);
+        throw AppError.unprocessable(
+          'PAYMENT.INVOICE_NOT_PAYABLE',
+          `invoice ${invoice.invoiceNumber} has nothing left to pay`,
+          [
+            {
+              field: `${field}.invoiceId`,
+              code: 'not_payable',
+              message: 'already paid or fully covered by payments in progress',
+            },
+          ],
+        );
       }
       const amountCents = requested.amountCents ?? payableCents;
       if (amountCents > payableCents) {
-        throw AppError.unprocessable('PAYMENT.AMOUNT_EXCEEDS_AMOUNT_DUE', `invoice ${invoice.invoiceNumber} can take at most ${payableCents} cents`, [
-          { field: `${field}.amountCents`, code: 'too_big', message: `at most ${payableCents} cents may be paid on this invoice` },
-        ]);
+        throw AppError.unprocessable(
+          'PAYMENT.AMOUNT_EXCEEDS_AMOUNT_DUE',
+          `invoice ${invoice.invoiceNumber} can take at most ${payableCents} cents`,
+          [
+            {
+              field: `${field}.amountCents`,
+              code: 'too_big',
+              message: `at most ${payableCents} cents may be paid on this invoice`,
+            },
+          ],
+        );
       }
       return { invoiceId: invoice.invoiceId, amountCents };
     });

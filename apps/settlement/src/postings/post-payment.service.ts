@@ -66,13 +66,17 @@ export class PostPaymentService {
           customerId: payment.customerId,
           amountCents: payment.amountCents,
           currency: 'USD',
-          method: payment.last4 ? { type: payment.methodType, last4: payment.last4 } : { type: payment.methodType },
+          method: payment.last4
+            ? { type: payment.methodType, last4: payment.last4 }
+            : { type: payment.methodType },
           invoices: payment.invoices,
           postingDate: payment.postingDate,
           postedAt: postedAt.toISOString(),
         },
       });
-      this.logger.log(`payment ${paymentId} posted for ${payment.customerId}: ${payment.amountCents} cents on ${payment.postingDate}`);
+      this.logger.log(
+        `payment ${paymentId} posted for ${payment.customerId}: ${payment.amountCents} cents on ${payment.postingDate}`,
+      );
       return true;
     });
     return posted;

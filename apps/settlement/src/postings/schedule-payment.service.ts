@@ -23,7 +23,9 @@ export class SchedulePaymentService {
   async onSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
     const payment = event.data;
     if (payment.method.type !== 'ach') {
-      this.logger.warn(`payment ${payment.paymentId}: ${payment.method.type} payments are not scheduled here yet`);
+      this.logger.warn(
+        `payment ${payment.paymentId}: ${payment.method.type} payments are not scheduled here yet`,
+      );
       return;
     }
     const postingDate = addBusinessDays(payment.businessDate, POSTING_BUSINESS_DAYS.ach);
@@ -80,6 +82,8 @@ export class SchedulePaymentService {
         removeOnFail: 5000,
       },
     );
-    this.logger.log(`payment ${payment.paymentId} scheduled to post ${postingDate} (job in ${Math.round(delay / 1000)}s)`);
+    this.logger.log(
+      `payment ${payment.paymentId} scheduled to post ${postingDate} (job in ${Math.round(delay / 1000)}s)`,
+    );
   }
 }
