@@ -82,8 +82,9 @@ export function parseCloudEvent(raw: Buffer | string | null | undefined): AnyClo
   let json: unknown;
   try {
     json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-  } catch (error) {
-    throw new ContractViolation(`message value is not JSON: ${(error as Error).message}`);
+  } catch {
+    // JSON.parse's message quotes the payload, which may carry what must never be logged.
+    throw new ContractViolation('message value is not JSON');
   }
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) {

@@ -1,0 +1,391 @@
+import {
+  Partitioners,
+  type Consumer,
+  type EachMessagePayload,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  ContractViolation,
+  dlqTopicOf,
+  parseCloudEvent,
+  type AnyCloudEvent,
+  type CloudEvent,
+  type EventType,
+} from '@remit/contracts';
+import { backoffDelay, sleep } from './backoff';
+import { deadLetterErrorCode, deadLetterHeaders, isInfrastructureError, isRetryable } from './dead-letter';
+import { InboxEventEntity } from './inbox-event.entity';
+import { consoleLogger, describeError, errorCodeOf, type MessagingLogger } from './logger';
+import { qualifiedTableName } from './messaging-tables';
+
+/** Applies one event; runs inside the transaction that records the event in the inbox. */
+export type EventHandler<T extends EventType> = (
+  event: CloudEvent<T>,
+  manager: EntityManager,
+) => Promise<void>;
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+export interface InboxConsumerOptions {
+  kafka: Kafka;
+  dataSource: DataSource;
+  groupId: string;
+  topics: string[];
+  handlers: EventHandlers;
+  /** Handler runs per message before it is dead-lettered (1 = no retry). */
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  logger?: MessagingLogger;
+  /** Where a group without committed offsets starts. */
+  fromBeginning?: boolean;
+  /** How long `start()` waits for the group join. */
+  joinTimeoutMs?: number;
+  /** Partitions processed in parallel; each partition stays strictly in order. */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * How long an idle fetch waits on the broker. Latency is unaffected (the broker answers as soon as
+   * a message arrives), but `stop()` waits for the fetch in flight: 1 s by default, not kafkajs' 5 s.
+   */
+  maxWaitTimeInMs?: number;
+}
+
+/** What happened to one message. */
+export type MessageOutcome = 'applied' | 'duplicate' | 'skipped' | 'dead-lettered';
+
+/**
+ * Thrown to kafkajs so that it does not commit the offset and delivers the message again (after
+ * its own retry delay, restarting the consumer if need be). Carries no payload or driver details:
+ * kafkajs logs what it is given.
+ */
+class RedeliveryRequired extends Error {
+  constructor(
+    reason: string,
+    readonly code = 'MESSAGING.REDELIVERY_REQUIRED',
+  ) {
+    super(reason);
+    this.name = 'RedeliveryRequired';
+  }
+}
+
+const stoppingError = (): RedeliveryRequired =>
+  new RedeliveryRequired('consumer stopping; the message will be redelivered', 'MESSAGING.CONSUMER_STOPPING');
+
+/**
+ * Consumes CloudEvents idempotently: each event is recorded in `inbox_events` (keyed by consumer
+ * group and event id) in the same transaction as its effect, so a redelivered event is skipped.
+ * Messages that are not valid events, and events whose handler keeps failing, go to `<topic>.dlq`
+ * and the partition moves on. Offsets are committed message by message, after the outcome
+ * (effect committed, or DLQ send acknowledged).
+ */
+export class InboxConsumer {
+  readonly groupId: string;
+  private readonly kafka: Kafka;
+  private readonly dataSource: DataSource;
+  private readonly topics: string[];
+  private readonly handlers: EventHandlers;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly logger: MessagingLogger;
+  private readonly fromBeginning: boolean;
+  private readonly joinTimeoutMs: number;
+  private readonly partitionsConsumedConcurrently: number;
+  private readonly maxWaitTimeInMs: number;
+
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private stopping = new AbortController();
+  private running = false;
+  private table?: string;
+
+  constructor(options: InboxConsumerOptions) {
+    this.kafka = options.kafka;
+    this.dataSource = options.dataSource;
+    this.groupId = options.groupId;
+    this.topics = [...options.topics];
+    this.handlers = options.handlers;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoffMs = options.backoffMs ?? 200;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.logger = options.logger ?? consoleLogger;
+    this.fromBeginning = options.fromBeginning ?? false;
+    this.joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
+    this.partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 1;
+    this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 1_000;
+    if (this.topics.length === 0) throw new Error(`consumer ${this.groupId}: no topics`);
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
+      throw new Error('maxAttempts must be ≥ 1');
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Connects, subscribes and resolves once the consumer has joined its group and knows where it
+   * starts reading (see `waitUntilPositioned`).
+   */
+  async start(): Promise<void> {
+    if (this.consumer) return;
+    this.stopping = new AbortController();
+    this.table = qualifiedTableName(this.dataSource, InboxEventEntity);
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: this.maxWaitTimeInMs,
+    });
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    this.consumer = consumer;
+    this.producer = producer;
+    let cancelJoinWait: (() => void) | undefined;
+    try {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.topics, fromBeginning: this.fromBeginning });
+      const joined = this.waitUntilPositioned(consumer);
+      cancelJoinWait = joined.cancel;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        this.logger.error(
+          { groupId: this.groupId, restart: payload.restart, ...describeError(payload.error) },
+          payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed and stopped',
+        );
+        if (!payload.restart) this.running = false;
+      });
+      await consumer.run({
+        autoCommit: true,
+        // Commit after every message: a restart redelivers at most the message in flight.
+        autoCommitThreshold: 1,
+        partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
+        eachMessage: (payload) => this.onMessage(payload),
+      });
+      await joined.promise;
+      this.running = true;
+      this.logger.info({ groupId: this.groupId, topics: this.topics }, 'consumer joined its group');
+    } catch (error) {
+      cancelJoinWait?.();
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Stops fetching, lets the message in flight finish (a retry wait is cut short), disconnects. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.running = false;
+    const consumer = this.consumer;
+    const producer = this.producer;
+    this.consumer = undefined;
+    this.producer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /** Exposed for tests and tools: handles one message exactly as the consumer loop does. */
+  async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat?: () => Promise<void>,
+  ): Promise<MessageOutcome> {
+    const where = { groupId: this.groupId, topic, partition, offset: message.offset };
+    const type = peekType(message.value);
+    if (type !== undefined && !this.hasHandler(type)) {
+      this.logger.debug({ ...where, type }, 'no handler for this event type; skipped');
+      return 'skipped';
+    }
+    let event: AnyCloudEvent;
+    try {
+      event = parseCloudEvent(message.value);
+    } catch (error) {
+      if (!(error instanceof ContractViolation)) throw error;
+      // The message text may echo payload values: log the code and the paths only.
+      this.logger.error(
+        { ...where, errorCode: error.code, issuePaths: error.issues.map((issue) => issue.path) },
+        'message is not a valid event; dead-lettering it',
+      );
+      await this.deadLetter(topic, partition, message, error, 0);
+      return 'dead-lettered';
+    }
+    const handler = this.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) return 'skipped';
+    const fields = { ...where, eventId: event.id, type: event.type };
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.stopping.signal.aborted) throw stoppingError();
+      let failure: unknown;
+      try {
+        const outcome = await this.applyOnce(event, handler, topic, partition, message.offset);
+        if (outcome === 'duplicate') this.logger.info(fields, 'event already processed; skipped');
+        else this.logger.debug({ ...fields, attempt }, 'event applied');
+        return outcome;
+      } catch (error) {
+        failure = error;
+      }
+      const retryable = isRetryable(failure);
+      if (attempt >= this.maxAttempts && isInfrastructureError(failure)) {
+        this.logger.error(
+          { ...fields, attempt, ...describeError(failure) },
+          'database unavailable; the event will be redelivered, not dead-lettered',
+        );
+        throw new RedeliveryRequired(
+          `database unavailable: ${describeError(failure).errorMessage}`,
+          errorCodeOf(failure),
+        );
+      }
+      if (!retryable || attempt >= this.maxAttempts) {
+        this.logger.error(
+          { ...fields, attempt, retryable, ...describeError(failure) },
+          'event handler failed; dead-lettering the event',
+        );
+        await this.deadLetter(topic, partition, message, failure, attempt);
+        return 'dead-lettered';
+      }
+      const delayMs = backoffDelay(attempt, this.backoffMs, this.maxBackoffMs);
+      this.logger.warn(
+        { ...fields, attempt, delayMs, ...describeError(failure) },
+        'event handler failed; retrying',
+      );
+      await sleep(delayMs, this.stopping.signal);
+      // Long retries must not cost the partition: tell the coordinator this member is alive.
+      await heartbeat?.();
+    }
+  }
+
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    await this.handleMessage(topic, partition, message, heartbeat);
+  }
+
+  /** The inbox row and the handler's effect commit together, or neither does. */
+  private applyOnce(
+    event: AnyCloudEvent,
+    handler: EventHandler<EventType>,
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<'applied' | 'duplicate'> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO ${this.tableName()} (consumer_group, event_id, event_type, topic, partition, "offset")
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (consumer_group, event_id) DO NOTHING
+         RETURNING event_id`,
+        [this.groupId, event.id, event.type, topic, partition, offset],
+      );
+      if (inserted.length === 0) return 'duplicate';
+      await handler(event, manager);
+      return 'applied';
+    });
+  }
+
+  /** Sends the original message to `<topic>.dlq`; throws (so the offset is not committed) if that fails. */
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw stoppingError();
+    const dlqTopic = dlqTopicOf(topic);
+    await producer.send({
+      topic: dlqTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: deadLetterHeaders({
+            topic,
+            partition,
+            message,
+            groupId: this.groupId,
+            error,
+            attempts,
+            failedAt: new Date(),
+          }),
+        },
+      ],
+    });
+    this.logger.info(
+      {
+        groupId: this.groupId,
+        topic,
+        partition,
+        offset: message.offset,
+        dlqTopic,
+        errorCode: deadLetterErrorCode(error),
+      },
+      'message dead-lettered',
+    );
+  }
+
+  /**
+   * Resolves after the group join and the first fetch that follows it: by then kafkajs has resolved
+   * the starting offsets, so a message produced after `start()` is consumed even by a new group that
+   * starts from the latest offset. (The join alone leaves a window in which it would be skipped.)
+   */
+  private waitUntilPositioned(consumer: Consumer): { promise: Promise<void>; cancel: () => void } {
+    let cancel = (): void => undefined;
+    const promise = new Promise<void>((resolve, reject) => {
+      let removeFetchListener = (): void => undefined;
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        removeJoinListener();
+        removeFetchListener();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () =>
+          finish(
+            new Error(`consumer ${this.groupId} did not join its group within ${this.joinTimeoutMs} ms`),
+          ),
+        this.joinTimeoutMs,
+      );
+      const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => {
+        removeJoinListener();
+        removeFetchListener = consumer.on(consumer.events.FETCH, () => finish());
+      });
+      cancel = () => finish();
+    });
+    return { promise, cancel };
+  }
+
+  /** Own properties only: a type named like an Object.prototype member has no handler. */
+  private hasHandler(type: string): boolean {
+    return (
+      Object.prototype.hasOwnProperty.call(this.handlers, type) &&
+      typeof (this.handlers as Record<string, unknown>)[type] === 'function'
+    );
+  }
+
+  private tableName(): string {
+    this.table ??= qualifiedTableName(this.dataSource, InboxEventEntity);
+    return this.table;
+  }
+}
+
+/** The `type` of a JSON object message, without validating anything else. */
+function peekType(value: Buffer | null): string | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value.toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && 'type' in parsed) {
+      const type = parsed.type;
+      return typeof type === 'string' ? type : undefined;
+    }
+  } catch {
+    // Not JSON: parseCloudEvent reports it.
+  }
+  return undefined;
+}

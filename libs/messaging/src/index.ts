@@ -1,0 +1,22 @@
+/**
+ * @remit/messaging: Kafka for Remit's services (DESIGN.md, Kafka).
+ *
+ * - Producers write events with `Outbox.add(manager, event)` inside the transaction of the state
+ *   change; `OutboxRelay` publishes committed rows (at least once, per-customer order).
+ * - Consumers are `InboxConsumer`s: each event is recorded in `inbox_events` in the transaction of
+ *   its effect (duplicates are skipped); invalid messages and exhausted retries go to `<topic>.dlq`.
+ * - Nest apps import `MessagingModule.forRoot(...)` and register consumers with `ConsumerHost`.
+ * - Tables: `createMessagingTables(queryRunner, schema)` from the service's first migration, and
+ *   `MESSAGING_ENTITIES` in the DataSource's entities.
+ */
+export * from './logger';
+export * from './backoff';
+export * from './kafka';
+export * from './outbox-event.entity';
+export * from './inbox-event.entity';
+export * from './messaging-tables';
+export * from './outbox';
+export * from './outbox-relay';
+export * from './dead-letter';
+export * from './inbox-consumer';
+export * from './nest';

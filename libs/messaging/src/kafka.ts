@@ -1,0 +1,130 @@
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { consoleLogger, describeError, type MessagingLogger } from './logger';
+
+export interface CreateKafkaOptions {
+  clientId: string;
+  /** `host:port` strings, e.g. parsed from KAFKA_BROKERS. */
+  brokers: string[];
+  logger?: MessagingLogger;
+  /** The most verbose kafkajs level forwarded; INFO by default. */
+  logLevel?: KafkaLogLevel;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** Rebalances are routine, yet kafkajs reports them at ERROR level. */
+const ROUTINE_ERRORS = [/The group is rebalancing/, /The coordinator is not aware of this member/];
+/**
+ * Expected by design: the relay bounds its producer's retries (a failed batch stays in the outbox,
+ * the producer is recreated, consumers dedupe on the event id), which kafkajs warns about.
+ */
+const EXPECTED_WARNINGS = [/Limiting retries for the idempotent producer/];
+
+/** Forwards kafkajs' own log lines to the service logger, with their namespace. */
+export function kafkaLogCreator(logger: MessagingLogger): logCreator {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, ...extra } = log;
+      const fields: Record<string, unknown> = { component: 'kafkajs', namespace };
+      for (const [name, value] of Object.entries(extra)) {
+        // kafkajs passes on errors thrown by handlers; their properties can hold query parameters.
+        fields[name] = value instanceof Error ? describeError(value) : value;
+      }
+      const text = String(message);
+      switch (level) {
+        case KafkaLogLevel.ERROR:
+          if (ROUTINE_ERRORS.some((pattern) => pattern.test(text))) logger.warn(fields, text);
+          else logger.error(fields, text);
+          break;
+        case KafkaLogLevel.WARN:
+          if (EXPECTED_WARNINGS.some((pattern) => pattern.test(text))) logger.debug(fields, text);
+          else logger.warn(fields, text);
+          break;
+        case KafkaLogLevel.INFO:
+          logger.info(fields, text);
+          break;
+        case KafkaLogLevel.DEBUG:
+        case KafkaLogLevel.NOTHING:
+          logger.debug(fields, text);
+          break;
+      }
+    };
+}
+
+/**
+ * A kafkajs client with Remit's settings: logs through the service logger, short connection
+ * timeout, and retries that ride out a broker restart (~1 min) without hanging a caller forever.
+ */
+export function createKafka(options: CreateKafkaOptions): Kafka {
+  const brokers = options.brokers.map((broker) => broker.trim()).filter((broker) => broker.length > 0);
+  if (brokers.length === 0) throw new Error('createKafka: no brokers given');
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: options.logLevel ?? KafkaLogLevel.INFO,
+    logCreator: kafkaLogCreator(options.logger ?? consoleLogger),
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8, factor: 0.2, multiplier: 2 },
+  });
+  clientSettings.set(kafka, { clientId: options.clientId, brokers });
+  return kafka;
+}
+
+/** Splits KAFKA_BROKERS ("host:port,host:port"). */
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+}
+
+/** Where each client made by `createKafka` connects, so a health probe can use its own client. */
+const clientSettings = new WeakMap<Kafka, { clientId: string; brokers: string[] }>();
+const healthClients = new WeakMap<Kafka, Kafka>();
+
+/**
+ * A quiet client without retries for health probes: the service client retries for up to a minute
+ * (right for producers and consumers), which would leave every failed probe reconnecting in the
+ * background while the broker is down.
+ */
+function healthClientOf(kafka: Kafka, timeoutMs: number): Kafka {
+  const settings = clientSettings.get(kafka);
+  if (!settings) return kafka;
+  let client = healthClients.get(kafka);
+  if (!client) {
+    client = new Kafka({
+      clientId: `${settings.clientId}-health`,
+      brokers: settings.brokers,
+      connectionTimeout: Math.min(timeoutMs, 3_000),
+      requestTimeout: timeoutMs,
+      retry: { retries: 0 },
+      logLevel: KafkaLogLevel.NOTHING,
+    });
+    healthClients.set(kafka, client);
+  }
+  return client;
+}
+
+export const KafkaHealth = {
+  /** True when a broker answers describeCluster within `timeoutMs`; never throws. */
+  async check(kafka: Kafka, { timeoutMs = 2_000 }: { timeoutMs?: number } = {}): Promise<boolean> {
+    const admin = healthClientOf(kafka, timeoutMs).admin({ retry: { retries: 0 } });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const probe = (async (): Promise<boolean> => {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return cluster.brokers.length > 0;
+    })().catch(() => false);
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // Disconnect in the background: a probe stuck on a dead broker must not delay the answer.
+      void probe.finally(() => admin.disconnect().catch(() => undefined));
+    }
+  },
+};

@@ -1,0 +1,4 @@
+export * from './tokens';
+export * from './nest-logger';
+export * from './consumer-host';
+export * from './messaging.module';

@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One event waiting to be (or already) published, written in the same transaction as the state
+ * change it announces. No schema here: each service's DataSource sets `schema`, so the table lives
+ * in that service's schema. Created by `createMessagingTables` from the service's first migration.
+ */
+@Entity({ name: 'outbox_events' })
+@Index('outbox_events_unsent_idx', ['createdAt', 'seq'], { where: 'sent_at IS NULL' })
+export class OutboxEventEntity {
+  /** The CloudEvent id: a republished row carries the same id, which consumers dedupe on. */
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  /**
+   * Tie-break for rows of one transaction (`now()` is the transaction's start time, equal for all
+   * of them), so a customer's events leave in the order they were added. Filled by the database
+   * (`GENERATED ALWAYS AS IDENTITY`, see createMessagingTables); bigint, hence a string here.
+   */
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq!: string;
+
+  @Column({ type: 'text' })
+  topic!: string;
+
+  /** The Kafka message key: the customerId, so one customer's events stay in one partition. */
+  @Column({ name: 'message_key', type: 'text' })
+  messageKey!: string;
+
+  @Column({ name: 'event_type', type: 'text' })
+  eventType!: string;
+
+  /** The whole CloudEvent (structured mode), as published. */
+  @Column({ type: 'jsonb' })
+  payload!: Record<string, unknown>;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  headers!: Record<string, string>;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+
+  /** Failed publish attempts. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+}

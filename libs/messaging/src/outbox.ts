@@ -1,0 +1,122 @@
+import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import {
+  createCloudEvent,
+  topicOfEvent,
+  type CloudEvent,
+  type EventType,
+  type NewEvent,
+} from '@remit/contracts';
+import { OutboxEventEntity } from './outbox-event.entity';
+
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+
+/** An event as a use case describes it; the outbox adds `source` (the service) itself. */
+export type OutboxEventInput<T extends EventType> = Omit<NewEvent<T>, 'source'>;
+
+export interface OutboxOptions {
+  /** Topic per event type; `topicOfEvent` from the contracts. Tests route to their own topics. */
+  topicOf?: (type: EventType) => string;
+}
+
+/** Kafka headers of an outgoing event; the value stays the whole CloudEvent (structured mode). */
+export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
+  return {
+    ce_id: event.id,
+    ce_type: event.type,
+    ce_source: event.source,
+    ce_specversion: event.specversion,
+    ce_correlationid: event.correlationid,
+    'content-type': CLOUDEVENTS_CONTENT_TYPE,
+  };
+}
+
+/** Outboxes that added rows in a still-open transaction, by the transaction's query runner. */
+const pendingByQueryRunner = new WeakMap<QueryRunner, Set<Outbox>>();
+
+/**
+ * Writes events into `outbox_events` inside the caller's transaction, so the event and the state
+ * change it announces commit (or roll back) together (DESIGN.md, Kafka: every producer writes
+ * through an outbox). The `OutboxRelay` publishes the committed rows.
+ */
+export class Outbox {
+  private readonly listeners = new Set<() => void>();
+  private readonly topicOf: (type: EventType) => string;
+
+  constructor(
+    readonly source: string,
+    options: OutboxOptions = {},
+  ) {
+    this.topicOf = options.topicOf ?? ((type) => topicOfEvent[type]);
+  }
+
+  /**
+   * Builds and validates the CloudEvent (invalid data throws here, before anything is written) and
+   * inserts its row with `manager`, which must belong to an open transaction.
+   */
+  async add<T extends EventType>(manager: EntityManager, event: OutboxEventInput<T>): Promise<CloudEvent<T>> {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) {
+      // Outside a transaction the event could be published for a state change that never commits.
+      throw new Error(
+        'Outbox.add needs the EntityManager of an open transaction (dataSource.transaction(...))',
+      );
+    }
+    const newEvent = { ...event, source: this.source } as NewEvent<T>;
+    const cloudEvent = createCloudEvent(newEvent);
+    const row: Omit<OutboxEventEntity, 'seq' | 'createdAt' | 'sentAt' | 'attempts' | 'lastError'> = {
+      id: cloudEvent.id,
+      topic: this.topicOf(cloudEvent.type),
+      messageKey: cloudEvent.customerid,
+      eventType: cloudEvent.type,
+      payload: cloudEvent as unknown as Record<string, unknown>,
+      headers: cloudEventHeaders(cloudEvent),
+    };
+    // jsonb columns defeat TypeORM's deep-partial typing; the shape is checked just above.
+    await manager.insert(OutboxEventEntity, row as QueryDeepPartialEntity<OutboxEventEntity>);
+    const pending = pendingByQueryRunner.get(queryRunner) ?? new Set<Outbox>();
+    pending.add(this);
+    pendingByQueryRunner.set(queryRunner, pending);
+    return cloudEvent;
+  }
+
+  /**
+   * Tells the relay(s) there is something to publish now, instead of at the next poll. Call it after
+   * the commit; `notifyOutboxAfterCommit(dataSource)` makes this automatic.
+   */
+  notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Subscribes to `notify()`; returns the unsubscribe function. */
+  onNotify(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const hookedDataSources = new WeakSet<DataSource>();
+
+/**
+ * A TypeORM subscriber (the documented `dataSource.subscribers.push` pattern) that calls
+ * `outbox.notify()` once a transaction that added outbox rows has committed, so the relay publishes
+ * right away rather than at its next poll. Installed once per DataSource.
+ */
+export function notifyOutboxAfterCommit(dataSource: DataSource): void {
+  if (hookedDataSources.has(dataSource)) return;
+  hookedDataSources.add(dataSource);
+  const subscriber: EntitySubscriberInterface = {
+    afterTransactionCommit: ({ queryRunner }) => {
+      // A released savepoint is not a commit: wait for the outermost transaction.
+      if (queryRunner.isTransactionActive) return;
+      const pending = pendingByQueryRunner.get(queryRunner);
+      if (!pending) return;
+      pendingByQueryRunner.delete(queryRunner);
+      for (const outbox of pending) outbox.notify();
+    },
+    afterTransactionRollback: ({ queryRunner }) => {
+      if (!queryRunner.isTransactionActive) pendingByQueryRunner.delete(queryRunner);
+    },
+  };
+  dataSource.subscribers.push(subscriber);
+}

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { createCloudEvent, type CloudEvent } from '@remit/contracts';
+import { InboxConsumer, waitFor, type EventHandlers, type InboxConsumerOptions } from '@remit/messaging';
+import {
+  bump,
+  captureLogger,
+  counter,
+  createTestDataSource,
+  createTestTopics,
+  dropTestSchema,
+  invoiceIssued,
+  messageCount,
+  readMessages,
+  testKafka,
+  uniqueName,
+  waitForGroupCaughtUp,
+} from './support';
+
+jest.setTimeout(30_000);
+
+/** A value that must never appear in a log line (stands for an account number or an e-mail). */
+const SECRET = 'SECRET-4111111111111111';
+
+describe(InboxConsumer.name, () => {
+  const logger = captureLogger();
+  const schema = uniqueName('messaging_test');
+  const topics: string[] = [];
+  const consumers: InboxConsumer[] = [];
+  let dataSource: DataSource;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+
+  async function testTopic(partitions = 3): Promise<string> {
+    const topic = uniqueName('messaging-test.inbox');
+    await createTestTopics(admin, topic, partitions);
+    topics.push(topic, `${topic}.dlq`);
+    return topic;
+  }
+
+  async function startConsumer(
+    topic: string,
+    handlers: EventHandlers,
+    options: Partial<InboxConsumerOptions> = {},
+  ): Promise<InboxConsumer> {
+    const consumer = new InboxConsumer({
+      kafka,
+      dataSource,
+      groupId: uniqueName('messaging-test-inbox'),
+      topics: [topic],
+      handlers,
+      fromBeginning: true,
+      maxAttempts: 3,
+      backoffMs: 10,
+      maxWaitTimeInMs: 100,
+      logger,
+      ...options,
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    expect(consumer.isRunning).toBe(true);
+    return consumer;
+  }
+
+  function eventMessage(event: CloudEvent): Message {
+    return {
+      key: event.customerid,
+      value: JSON.stringify(event),
+      headers: { ce_id: event.id, ce_type: event.type, 'x-trace': 'kept' },
+    };
+  }
+
+  function newInvoiceEvent(customerId: string): CloudEvent<'invoice.issued'> {
+    return createCloudEvent({ ...invoiceIssued(customerId), source: 'remit/messaging-test' });
+  }
+
+  /** Counts each applied invoice.issued per invoice number, in the handler's transaction. */
+  const countingHandlers: EventHandlers = {
+    'invoice.issued': (event, manager) => bump(manager, schema, `applied-${event.data.invoiceNumber}`),
+  };
+
+  beforeAll(async () => {
+    dataSource = await createTestDataSource(schema);
+    kafka = testKafka(logger);
+    admin = kafka.admin();
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    expect(logger.text()).not.toContain(SECRET);
+  });
+
+  afterAll(async () => {
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    await dropTestSchema(dataSource, schema);
+  });
+
+  it('applies an event delivered twice only once', async () => {
+    const topic = await testTopic();
+    const event = newInvoiceEvent(uniqueName('cust'));
+    await producer.send({ topic, messages: [eventMessage(event), eventMessage(event)] });
+
+    const consumer = await startConsumer(topic, countingHandlers);
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+
+    expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
+    const inbox: { event_type: string; topic: string; offset: string }[] = await dataSource.query(
+      `SELECT event_type, topic, "offset" FROM "${schema}".inbox_events WHERE consumer_group = $1 AND event_id = $2`,
+      [consumer.groupId, event.id],
+    );
+    expect(inbox).toEqual([{ event_type: 'invoice.issued', topic, offset: '0' }]);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'event already processed; skipped',
+        fields: expect.objectContaining({ eventId: event.id }),
+      }),
+    );
+  });
+
+  it('dead-letters an unparseable and a schema-invalid message with error headers, then processes the next good one', async () => {
+    const topic = await testTopic();
+    const customerId = uniqueName('cust');
+    const invalid = { ...newInvoiceEvent(customerId), data: { invoiceNumber: SECRET, amountDueCents: '12' } };
+    const good = newInvoiceEvent(customerId);
+    // One key, so one partition: the bad messages come first and must not block the good one.
+    await producer.send({
+      topic,
+      messages: [
+        { key: customerId, value: `not json ${SECRET}`, headers: { 'x-trace': 'kept' } },
+        { key: customerId, value: JSON.stringify(invalid), headers: { 'x-trace': 'kept' } },
+        eventMessage(good),
+      ],
+    });
+
+    const consumer = await startConsumer(topic, countingHandlers);
+    await waitFor(
+      async () =>
+        (await counter(dataSource, schema, `applied-${good.data.invoiceNumber}`)) === 1 ? true : undefined,
+      {
+        what: 'the good event after the bad ones',
+      },
+    );
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+
+    const dead = await readMessages(kafka, `${topic}.dlq`, 2);
+    expect(dead).toHaveLength(2);
+    const [unparseable, schemaInvalid] = dead.sort(
+      (a, b) => Number(a.headers['dlq-original-offset']) - Number(b.headers['dlq-original-offset']),
+    );
+    for (const message of dead) {
+      expect(message.key).toBe(customerId);
+      expect(message.headers).toMatchObject({
+        'x-trace': 'kept',
+        'dlq-error-code': 'CONTRACT.INVALID_EVENT',
+        'dlq-original-topic': topic,
+        'dlq-consumer-group': consumer.groupId,
+      });
+      expect(message.headers['dlq-original-partition']).toMatch(/^\d+$/);
+      expect(Number.isNaN(Date.parse(message.headers['dlq-failed-at']))).toBe(false);
+    }
+    expect(unparseable.value?.toString()).toBe(`not json ${SECRET}`);
+    expect(unparseable.headers['dlq-original-offset']).toBe('0');
+    expect(unparseable.headers['dlq-error']).toMatch(/not JSON/);
+    expect(schemaInvalid.value?.toString()).toBe(JSON.stringify(invalid));
+    expect(schemaInvalid.headers['dlq-original-offset']).toBe('1');
+    expect(schemaInvalid.headers['dlq-error']).toMatch(/invalid data for invoice.issued/);
+    expect(schemaInvalid.headers['dlq-error']).toMatch(/amountDueCents/);
+
+    const inbox: unknown[] = await dataSource.query(
+      `SELECT 1 FROM "${schema}".inbox_events WHERE consumer_group = $1`,
+      [consumer.groupId],
+    );
+    expect(inbox).toHaveLength(1);
+  });
+
+  it('dead-letters an event whose handler keeps failing after maxAttempts, without its effect, and processes the next one', async () => {
+    const topic = await testTopic();
+    const customerId = uniqueName('cust');
+    const poison = newInvoiceEvent(customerId);
+    const good = newInvoiceEvent(customerId);
+    const attempts = new Map<string, number>();
+    const handlers: EventHandlers = {
+      'invoice.issued': async (event, manager) => {
+        attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+        await bump(manager, schema, `applied-${event.data.invoiceNumber}`);
+        if (event.id === poison.id) {
+          throw Object.assign(new Error(`invoice ${event.data.invoiceNumber} cannot be applied`), {
+            code: 'TEST.ALWAYS_FAILS',
+          });
+        }
+      },
+    };
+    await producer.send({ topic, messages: [eventMessage(poison), eventMessage(good)] });
+
+    const consumer = await startConsumer(topic, handlers, { maxAttempts: 3, backoffMs: 10 });
+    await waitFor(
+      async () =>
+        (await counter(dataSource, schema, `applied-${good.data.invoiceNumber}`)) === 1 ? true : undefined,
+      {
+        what: 'the event after the poison one',
+      },
+    );
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+
+    expect(attempts.get(poison.id)).toBe(3);
+    expect(attempts.get(good.id)).toBe(1);
+    // Each failed attempt rolled back: neither the effect nor the inbox row of the poison event stayed.
+    expect(await counter(dataSource, schema, `applied-${poison.data.invoiceNumber}`)).toBe(0);
+    const inbox: { event_id: string }[] = await dataSource.query(
+      `SELECT event_id FROM "${schema}".inbox_events WHERE consumer_group = $1`,
+      [consumer.groupId],
+    );
+    expect(inbox.map((row) => row.event_id)).toEqual([good.id]);
+
+    const [dead] = await readMessages(kafka, `${topic}.dlq`, 1);
+    expect(dead.value?.toString()).toBe(JSON.stringify(poison));
+    expect(dead.key).toBe(customerId);
+    expect(dead.headers).toMatchObject({
+      ce_id: poison.id,
+      'x-trace': 'kept',
+      'dlq-error': `invoice ${poison.data.invoiceNumber} cannot be applied`,
+      'dlq-error-code': 'TEST.ALWAYS_FAILS',
+      'dlq-original-topic': topic,
+      'dlq-original-offset': '0',
+      'dlq-consumer-group': consumer.groupId,
+      'dlq-attempts': '3',
+    });
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(1);
+  });
+
+  it('dead-letters at once an error flagged not retryable', async () => {
+    const topic = await testTopic(1);
+    const event = newInvoiceEvent(uniqueName('cust'));
+    let calls = 0;
+    const consumer = await startConsumer(topic, {
+      'invoice.issued': () => {
+        calls += 1;
+        return Promise.reject(
+          Object.assign(new Error('rule broken'), { code: 'TEST.RULE', retryable: false }),
+        );
+      },
+    });
+    await producer.send({ topic, messages: [eventMessage(event)] });
+    const [dead] = await readMessages(kafka, `${topic}.dlq`, 1);
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    expect(calls).toBe(1);
+    expect(dead.headers).toMatchObject({ 'dlq-error-code': 'TEST.RULE', 'dlq-attempts': '1' });
+  });
+
+  it('never dead-letters while the database is unreachable: the event is redelivered and applied once', async () => {
+    const topic = await testTopic(1);
+    const event = newInvoiceEvent(uniqueName('cust'));
+    let calls = 0;
+    const consumer = await startConsumer(
+      topic,
+      {
+        'invoice.issued': async (received, manager) => {
+          calls += 1;
+          // Stands for PostgreSQL being down for the first three tries (pg reports ECONNREFUSED).
+          if (calls <= 3)
+            throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+          await bump(manager, schema, `applied-${received.data.invoiceNumber}`);
+        },
+      },
+      { maxAttempts: 2, backoffMs: 10 },
+    );
+    await producer.send({ topic, messages: [eventMessage(event)] });
+    await waitFor(
+      async () =>
+        (await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)) === 1 ? true : undefined,
+      {
+        what: 'the event to be applied once the database is back',
+      },
+    );
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    expect(calls).toBe(4);
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'database unavailable; the event will be redelivered, not dead-lettered',
+      }),
+    );
+  });
+
+  it('when start() resolves, a new group reading from the latest offset gets every later message', async () => {
+    const topic = await testTopic(3);
+    // One customer, so one partition: once the later events are applied, the earlier one would have
+    // been applied before them had the group started from the beginning.
+    const customerId = uniqueName('cust');
+    const before = newInvoiceEvent(customerId);
+    await producer.send({ topic, messages: [eventMessage(before)] });
+    await startConsumer(topic, countingHandlers, { fromBeginning: false });
+    const after = Array.from({ length: 5 }, () => newInvoiceEvent(customerId));
+    await producer.send({ topic, messages: after.map(eventMessage) });
+
+    for (const event of after) {
+      await waitFor(
+        async () =>
+          (await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)) === 1 ? true : undefined,
+        { what: `event ${event.id} to be applied` },
+      );
+    }
+    expect(await counter(dataSource, schema, `applied-${before.data.invoiceNumber}`)).toBe(0);
+  });
+
+  it('skips events it has no handler for, known or unknown types, and carries on', async () => {
+    const topic = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const unhandled = createCloudEvent({
+      type: 'notification.sent',
+      source: 'remit/messaging-test',
+      customerId,
+      data: {
+        notificationId: randomUUID(),
+        sourceEventId: 'e-1',
+        customerId,
+        type: 'receipt',
+        channel: 'email',
+      },
+    });
+    const future = { ...newInvoiceEvent(customerId), type: 'invoice.archived', data: { anything: SECRET } };
+    const good = newInvoiceEvent(customerId);
+    await producer.send({
+      topic,
+      messages: [
+        eventMessage(unhandled),
+        { key: customerId, value: JSON.stringify(future) },
+        eventMessage(good),
+      ],
+    });
+
+    const consumer = await startConsumer(topic, countingHandlers);
+    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    expect(await counter(dataSource, schema, `applied-${good.data.invoiceNumber}`)).toBe(1);
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
+    const inbox: { event_id: string }[] = await dataSource.query(
+      `SELECT event_id FROM "${schema}".inbox_events WHERE consumer_group = $1`,
+      [consumer.groupId],
+    );
+    expect(inbox.map((row) => row.event_id)).toEqual([good.id]);
+  });
+});
