@@ -38,18 +38,19 @@ const invoiceSnapshotSchema = z.object({
 });
 const applicationSchema = z.object({ invoiceId: z.string().min(1), amountCents: positiveCents });
 
+/** What every event about a whole payment says of it: who pays, how much, how, and for which invoices. */
+const paymentSchema = z.object({
+  paymentId: z.string().uuid(),
+  customerId: z.string().min(1),
+  amountCents: positiveCents,
+  currency: z.literal('USD'),
+  method: publicMethodSchema,
+  invoices: z.array(invoiceAmountSchema).min(1),
+});
+
 /** Payload schemas per event type: one place, so a wrong payload does not compile or validate. */
 export const eventDataSchemas = {
-  'payment.submitted': z.object({
-    paymentId: z.string().uuid(),
-    customerId: z.string().min(1),
-    amountCents: positiveCents,
-    currency: z.literal('USD'),
-    method: publicMethodSchema,
-    invoices: z.array(invoiceAmountSchema).min(1),
-    submittedAt: isoInstant,
-    businessDate: businessDate,
-  }),
+  'payment.submitted': paymentSchema.extend({ submittedAt: isoInstant, businessDate: businessDate }),
   'payment.scheduled': z.object({
     paymentId: z.string().uuid(),
     customerId: z.string().min(1),
@@ -57,16 +58,7 @@ export const eventDataSchemas = {
     method: publicMethodSchema,
     expectedPostingDate: businessDate,
   }),
-  'payment.posted': z.object({
-    paymentId: z.string().uuid(),
-    customerId: z.string().min(1),
-    amountCents: positiveCents,
-    currency: z.literal('USD'),
-    method: publicMethodSchema,
-    invoices: z.array(invoiceAmountSchema).min(1),
-    postingDate: businessDate,
-    postedAt: isoInstant,
-  }),
+  'payment.posted': paymentSchema.extend({ postingDate: businessDate, postedAt: isoInstant }),
   'payment.applied': z.object({
     paymentId: z.string().uuid(),
     customerId: z.string().min(1),
