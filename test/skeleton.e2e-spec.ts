@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { bullConnectionOptions, createTestingApp, loadConfig, signToken } from '@remit/kit';
+import { bullConnectionOptions, createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceModule } from '../apps/invoice/src/invoice.module';
 import { NotificationModule } from '../apps/notification/src/notification.module';
 import { PaymentIntakeModule } from '../apps/payment-intake/src/payment-intake.module';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, loadConfig } from '@remit/kit';
+import { PlatformModule, loadConfig } from '@remit/platform';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { InvoicesController } from './invoices/invoices.controller';

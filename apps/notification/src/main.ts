@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService, loadConfig } from '@remit/kit';
+import { bootstrapService, loadConfig } from '@remit/platform';
 import { NotificationModule } from './notification.module';
 
 void bootstrapService(NotificationModule, { service: 'notification', port: loadConfig().ports.notification });

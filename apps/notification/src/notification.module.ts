@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, loadConfig } from '@remit/kit';
+import { PlatformModule, loadConfig } from '@remit/platform';
 import { InvoiceEventsConsumer } from './notifications/invoice-events.consumer';
 import { NotificationsController } from './notifications/notifications.controller';
 import { NotificationsService } from './notifications/notifications.service';

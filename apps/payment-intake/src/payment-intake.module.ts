@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, REMIT_CONFIG, loadConfig, type RemitConfig } from '@remit/kit';
+import { PlatformModule, REMIT_CONFIG, loadConfig, type RemitConfig } from '@remit/platform';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { InvoiceViewConsumer } from './invoice-view/invoice-view.consumer';
 import { AccountNumberCipher } from './payments/account-number-cipher';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createTestingApp, loadConfig, signToken } from '@remit/kit';
+import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { AccountNumberCipher } from '../src/payments/account-number-cipher';
 import { canonicalJson } from '../src/payments/submit-payment.service';

@@ -7,7 +7,7 @@ import {
   bullConnectionOptions,
   loadConfig,
   type RemitConfig,
-} from '@remit/kit';
+} from '@remit/platform';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { assertCustomerAccess, CurrentPrincipal, Roles, ZodValidationPipe, type Principal } from '@remit/kit';
+import {
+  assertCustomerAccess,
+  CurrentPrincipal,
+  Roles,
+  ZodValidationPipe,
+  type Principal,
+} from '@remit/platform';
 import { CustomersService } from './customers.service';
 import { createCustomerSchema, type CreateCustomerRequest, type CustomerView } from './customer.schema';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppError } from '@remit/kit';
+import { AppError } from '@remit/platform';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PendingPaymentEntity } from '../payments/pending-payment.entity';
 import { CustomerEntity } from './customer.entity';

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { assertCustomerAccess, CurrentPrincipal, Roles, ZodValidationPipe, type Principal } from '@remit/kit';
+import {
+  assertCustomerAccess,
+  CurrentPrincipal,
+  Roles,
+  ZodValidationPipe,
+  type Principal,
+} from '@remit/platform';
 import {
   createInvoiceSchema,
   invoiceStatusFilterSchema,

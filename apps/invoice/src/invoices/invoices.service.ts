@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Outbox } from '@remit/messaging';
-import { AppError } from '@remit/kit';
+import { AppError } from '@remit/platform';
 import { AccountEntity } from '../customers/account.entity';
 import { CustomerEntity } from '../customers/customer.entity';
 import { LedgerService } from '../ledger/ledger.service';

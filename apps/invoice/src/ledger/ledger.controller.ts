@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { assertCustomerAccess, CurrentPrincipal, Roles, type Principal } from '@remit/kit';
+import { assertCustomerAccess, CurrentPrincipal, Roles, type Principal } from '@remit/platform';
 import { LedgerService } from './ledger.service';
 
 @ApiTags('ledger')

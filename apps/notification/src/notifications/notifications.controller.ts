@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { assertCustomerAccess, CurrentPrincipal, type Principal } from '@remit/kit';
+import { assertCustomerAccess, CurrentPrincipal, type Principal } from '@remit/platform';
 import { NotificationsService, type NotificationView } from './notifications.service';
 
 @ApiTags('notifications')

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AppError } from '@remit/kit';
+import { AppError } from '@remit/platform';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 
 export interface StoredResponse<T> {

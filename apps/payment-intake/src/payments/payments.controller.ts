@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, type Principal } from '@remit/kit';
+import { CurrentPrincipal, type Principal } from '@remit/platform';
 import { PaymentsQuery } from './payments.query';
 import { SubmitPaymentService } from './submit-payment.service';
 import type { PaymentView } from './payment.view';

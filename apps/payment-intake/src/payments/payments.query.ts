@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppError, assertCustomerAccess, type Principal } from '@remit/kit';
+import { AppError, assertCustomerAccess, type Principal } from '@remit/platform';
 import { PaymentEntity } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 import { toPaymentView, type PaymentView } from './payment.view';

@@ -12,7 +12,7 @@ import {
   parseWith,
   type Principal,
   type RemitConfig,
-} from '@remit/kit';
+} from '@remit/platform';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AccountNumberCipher } from './account-number-cipher';

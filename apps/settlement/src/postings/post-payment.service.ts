@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { businessDateOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { Clock } from '@remit/kit';
+import { Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 
 export interface SettlementRunResult {

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { addBusinessDays, POSTING_BUSINESS_DAYS } from '@remit/calendar';
 import type { CloudEvent } from '@remit/contracts';
 import { Outbox } from '@remit/messaging';
-import { Clock } from '@remit/kit';
+import { Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 import { delayUntilPostingDate, POSTING_QUEUE, postingJobId, type PostingJob } from './posting-queue';
 

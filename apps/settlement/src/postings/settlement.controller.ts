@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { businessDateSchema } from '@remit/contracts';
-import { Roles, ZodValidationPipe } from '@remit/kit';
+import { Roles, ZodValidationPipe } from '@remit/platform';
 import { PostPaymentService, type SettlementRunResult } from './post-payment.service';
 
 const runSchema = z.object({

@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './platform-clock';
+export * from './test-clock.controller';

@@ -1,0 +1,134 @@
+/**
+ * Every environment variable Remit reads, with its default and meaning — the README's configuration
+ * table is this list (DESIGN.md, "Public contract": README lists each with its default).
+ * `loadConfig` takes its defaults from here, so the documentation cannot drift from the code.
+ */
+export interface ConfigVariable {
+  name: string;
+  /** The value used when the variable is unset or empty; `undefined` means "unset" (optional or required). */
+  default: string | undefined;
+  description: string;
+  /** Never echoed back (not even in validation errors). */
+  secret: boolean;
+}
+
+/** The development-only JWT secret; refused in production. */
+export const DEV_JWT_SECRET = 'remit-dev-secret-not-for-production';
+
+/** The development-only AES-256-GCM key for bank account numbers at rest: base64 of 32 bytes. */
+export const DEV_PAYMENT_DATA_KEY = Buffer.alloc(32, 'remit-dev-payment-data-key').toString('base64');
+
+export const DEFAULT_CHECK_REMIT_ADDRESS = 'Fusion, P. O. Box 411470, Boston, MA 02241-1289';
+
+export const CONFIG_VARIABLES = [
+  {
+    name: 'NODE_ENV',
+    default: 'development',
+    description:
+      '`development`, `test` or `production`; `production` turns off the test clock and requires real secrets',
+    secret: false,
+  },
+  {
+    name: 'DATABASE_URL',
+    default: 'postgres://postgres@127.0.0.1:5432/remit',
+    description: 'PostgreSQL: one database, one schema per service (tests use `remit_test`)',
+    secret: true,
+  },
+  {
+    name: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379/0',
+    description: 'Redis: BullMQ queues and the shared test clock (tests use db 1)',
+    secret: true,
+  },
+  {
+    name: 'KAFKA_BROKERS',
+    default: '127.0.0.1:9092',
+    description: 'comma-separated Kafka bootstrap brokers, `host:port`',
+    secret: false,
+  },
+  {
+    name: 'SMTP_URL',
+    default: 'smtp://127.0.0.1:1025',
+    description: 'outgoing mail server (notification)',
+    secret: true,
+  },
+  {
+    name: 'AUTH_JWT_SECRET',
+    default: undefined,
+    description: `HS256 secret of the bearer tokens; required in production (at least 32 characters), \`${DEV_JWT_SECRET}\` otherwise`,
+    secret: true,
+  },
+  {
+    name: 'PAYMENT_DATA_KEY',
+    default: undefined,
+    description:
+      'AES-256-GCM key (base64 of 32 bytes) for bank account numbers at rest; required in production, a development key otherwise',
+    secret: true,
+  },
+  {
+    name: 'PAYMENT_DATA_KEY_ID',
+    default: 'dev-1',
+    description: 'the id stored beside each ciphertext, so that keys can be rotated',
+    secret: false,
+  },
+  {
+    name: 'PAYMENT_DATA_PREVIOUS_KEYS',
+    default: undefined,
+    description: 'retired keys still able to decrypt, `keyId:base64,keyId:base64` (key rotation)',
+    secret: true,
+  },
+  {
+    name: 'REMIT_NOW',
+    default: undefined,
+    description:
+      'an ISO 8601 instant with offset: outside production, every service starts with the shared test clock frozen there',
+    secret: false,
+  },
+  {
+    name: 'ACH_CUTOFF',
+    default: '17:00',
+    description: 'America/New_York cutoff `HH:MM`; later submissions count from the next business day',
+    secret: false,
+  },
+  { name: 'INTAKE_PORT', default: '3001', description: 'HTTP port of payment-intake', secret: false },
+  { name: 'INVOICE_PORT', default: '3002', description: 'HTTP port of invoice', secret: false },
+  { name: 'SETTLEMENT_PORT', default: '3003', description: 'HTTP port of settlement', secret: false },
+  { name: 'NOTIFICATION_PORT', default: '3004', description: 'HTTP port of notification', secret: false },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
+    secret: false,
+  },
+  {
+    name: 'LOG_FORMAT',
+    default: 'json',
+    description: '`json` (one object per line) or `pretty` (pino-pretty, for a terminal)',
+    secret: false,
+  },
+  {
+    name: 'DB_MIGRATIONS_RUN',
+    default: 'false',
+    description:
+      'run pending migrations when a service starts (`true`/`false`); `npm run migrate` is the usual step',
+    secret: false,
+  },
+  {
+    name: 'CHECK_REMIT_ADDRESS',
+    default: DEFAULT_CHECK_REMIT_ADDRESS,
+    description: 'where customers mail checks, shown in payment notices',
+    secret: false,
+  },
+] as const satisfies readonly ConfigVariable[];
+
+export type ConfigVariableName = (typeof CONFIG_VARIABLES)[number]['name'];
+
+/** The configuration table of the README, rendered from `CONFIG_VARIABLES`. */
+export function configVariablesMarkdown(variables: readonly ConfigVariable[] = CONFIG_VARIABLES): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = variables.map(
+    (variable) =>
+      `| \`${variable.name}\` | ${variable.default === undefined ? 'unset' : `\`${cell(variable.default)}\``} | ${cell(variable.description)} |`,
+  );
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

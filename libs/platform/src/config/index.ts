@@ -1,0 +1,2 @@
+export * from './config-variables';
+export * from './remit-config';

@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import {
+  CONFIG_VARIABLES,
+  DEV_JWT_SECRET,
+  DEV_PAYMENT_DATA_KEY,
+  type ConfigVariableName,
+} from './config-variables';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface DataKey {
+  keyId: string;
+  /** 32 bytes (AES-256). */
+  key: Buffer;
+}
+
+/** The validated configuration of a service; read it through the `REMIT_CONFIG` provider. */
+export interface RemitConfig {
+  nodeEnv: NodeEnv;
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  smtpUrl: string;
+  authJwtSecret: string;
+  /** The current key for bank account numbers at rest. */
+  paymentDataKey: DataKey;
+  /** Retired keys that still decrypt older rows. */
+  previousPaymentDataKeys: DataKey[];
+  /** UTC ISO instant (normalised) to freeze the test clock at start; ignored in production. */
+  remitNow?: string;
+  /** `HH:MM` America/New_York. */
+  achCutoff: string;
+  ports: { intake: number; invoice: number; settlement: number; notification: number };
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  migrationsRun: boolean;
+  checkRemitAddress: string;
+  /** True outside production: the shared test clock and its routes exist. */
+  testClockEnabled: boolean;
+}
+
+/** Nest injection token of the `RemitConfig`. */
+export const REMIT_CONFIG = Symbol('REMIT_CONFIG');
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** One error naming every bad variable, so a misconfigured deploy is fixed in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  ${problem.variable}: ${problem.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function defaultOf(name: ConfigVariableName): string | undefined {
+  return CONFIG_VARIABLES.find((variable) => variable.name === name)?.default;
+}
+
+/** Unset and empty (`REMIT_NOW=` in a shell) both mean "use the default". */
+function variable(name: ConfigVariableName): z.ZodType<string | undefined, z.ZodTypeDef, unknown> {
+  const fallback = defaultOf(name);
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback),
+    z.string().optional(),
+  );
+}
+
+function urlWithScheme(name: ConfigVariableName, schemes: string[]) {
+  return variable(name).pipe(
+    z.string().refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL with scheme ${schemes.map((scheme) => `${scheme}://`).join(' or ')}` },
+    ),
+  );
+}
+
+function port(name: ConfigVariableName) {
+  return variable(name).pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a port number')
+      .transform(Number)
+      .pipe(z.number().int().min(0, 'must be a port number').max(65535, 'must be a port number')),
+  );
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(name: ConfigVariableName, values: T) {
+  return variable(name).pipe(
+    z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }),
+  );
+}
+
+const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+const BASE64_32_BYTES = (value: string) =>
+  /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+
+const envSchema = z
+  .object({
+    NODE_ENV: oneOf('NODE_ENV', ['development', 'test', 'production']),
+    DATABASE_URL: urlWithScheme('DATABASE_URL', ['postgres', 'postgresql']),
+    REDIS_URL: urlWithScheme('REDIS_URL', ['redis', 'rediss']),
+    KAFKA_BROKERS: variable('KAFKA_BROKERS').pipe(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(',')
+            .map((broker) => broker.trim())
+            .filter(Boolean),
+        )
+        .pipe(
+          z
+            .array(z.string().regex(BROKER, 'each broker must be host:port'))
+            .min(1, 'must name at least one broker'),
+        ),
+    ),
+    SMTP_URL: urlWithScheme('SMTP_URL', ['smtp', 'smtps']),
+    AUTH_JWT_SECRET: variable('AUTH_JWT_SECRET'),
+    PAYMENT_DATA_KEY: variable('PAYMENT_DATA_KEY').refine(
+      (value) => value === undefined || BASE64_32_BYTES(value),
+      'must be base64 of exactly 32 bytes',
+    ),
+    PAYMENT_DATA_KEY_ID: variable('PAYMENT_DATA_KEY_ID').pipe(
+      z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+    ),
+    PAYMENT_DATA_PREVIOUS_KEYS: variable('PAYMENT_DATA_PREVIOUS_KEYS').transform((value, ctx) => {
+      if (value === undefined) return [];
+      const keys: DataKey[] = [];
+      for (const entry of value.split(',').map((part) => part.trim())) {
+        const separator = entry.indexOf(':');
+        const keyId = entry.slice(0, separator);
+        const key = entry.slice(separator + 1);
+        if (separator < 1 || !BASE64_32_BYTES(key)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: 'must be keyId:base64 pairs (32-byte keys), separated by commas',
+          });
+          return z.NEVER;
+        }
+        keys.push({ keyId, key: Buffer.from(key, 'base64') });
+      }
+      return keys;
+    }),
+    REMIT_NOW: variable('REMIT_NOW').pipe(
+      z
+        .string()
+        .datetime({
+          offset: true,
+          message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T15:00:00Z',
+        })
+        .transform((value) => new Date(value).toISOString())
+        .optional(),
+    ),
+    ACH_CUTOFF: variable('ACH_CUTOFF').pipe(
+      z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour clock)'),
+    ),
+    INTAKE_PORT: port('INTAKE_PORT'),
+    INVOICE_PORT: port('INVOICE_PORT'),
+    SETTLEMENT_PORT: port('SETTLEMENT_PORT'),
+    NOTIFICATION_PORT: port('NOTIFICATION_PORT'),
+    LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty']),
+    DB_MIGRATIONS_RUN: variable('DB_MIGRATIONS_RUN').pipe(
+      z
+        .string()
+        .transform((value) => value.toLowerCase())
+        .pipe(
+          z.enum(['true', 'false', '1', '0', 'yes', 'no'], {
+            errorMap: () => ({ message: 'must be true or false' }),
+          }),
+        )
+        .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+    ),
+    CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // Production never runs on the published development secrets (DESIGN.md, "Public contract").
+    if (env.AUTH_JWT_SECRET === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_JWT_SECRET'],
+        message: 'required in production',
+      });
+    } else if (env.AUTH_JWT_SECRET === DEV_JWT_SECRET || env.AUTH_JWT_SECRET.length < 32) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_JWT_SECRET'],
+        message: 'must be at least 32 characters and not the development default in production',
+      });
+    }
+    if (env.PAYMENT_DATA_KEY === undefined || env.PAYMENT_DATA_KEY === DEV_PAYMENT_DATA_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['PAYMENT_DATA_KEY'],
+        message: 'required in production (not the development key)',
+      });
+    }
+    if (env.REMIT_NOW !== undefined) {
+      // A leftover test setting must not silently change what "now" means in production.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['REMIT_NOW'],
+        message: 'not allowed in production',
+      });
+    }
+  });
+
+/**
+ * Validates the environment once, at start, into a typed `RemitConfig` (CONVENTIONS.md: configuration
+ * validated once per app; nothing else reads `process.env`). Throws one `ConfigError` listing every
+ * bad variable; values are never echoed, since URLs and keys may hold secrets.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): RemitConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? ''), message: issue.message })),
+    );
+  }
+  const value = parsed.data;
+  const nodeEnv: NodeEnv = value.NODE_ENV;
+  return {
+    nodeEnv,
+    databaseUrl: value.DATABASE_URL,
+    redisUrl: value.REDIS_URL,
+    kafkaBrokers: value.KAFKA_BROKERS,
+    smtpUrl: value.SMTP_URL,
+    authJwtSecret: value.AUTH_JWT_SECRET ?? DEV_JWT_SECRET,
+    paymentDataKey: {
+      keyId: value.PAYMENT_DATA_KEY_ID,
+      key: Buffer.from(value.PAYMENT_DATA_KEY ?? DEV_PAYMENT_DATA_KEY, 'base64'),
+    },
+    previousPaymentDataKeys: value.PAYMENT_DATA_PREVIOUS_KEYS,
+    ...(value.REMIT_NOW !== undefined ? { remitNow: value.REMIT_NOW } : {}),
+    achCutoff: value.ACH_CUTOFF,
+    ports: {
+      intake: value.INTAKE_PORT,
+      invoice: value.INVOICE_PORT,
+      settlement: value.SETTLEMENT_PORT,
+      notification: value.NOTIFICATION_PORT,
+    },
+    logLevel: value.LOG_LEVEL,
+    logFormat: value.LOG_FORMAT,
+    migrationsRun: value.DB_MIGRATIONS_RUN,
+    checkRemitAddress: value.CHECK_REMIT_ADDRESS,
+    testClockEnabled: nodeEnv !== 'production',
+  };
+}

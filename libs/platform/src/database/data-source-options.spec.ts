@@ -1,0 +1,31 @@
+import { buildDataSourceOptions } from './data-source-options';
+
+class InvoiceEntity {}
+class Initial1764000000000 {}
+
+describe(buildDataSourceOptions.name, () => {
+  it('gives one service its schema, migrations table, entities and migrations; never synchronize', () => {
+    const options = buildDataSourceOptions(
+      { databaseUrl: 'postgres://postgres@127.0.0.1:5432/remit_test', migrationsRun: true },
+      { schema: 'invoice', entities: [InvoiceEntity], migrations: [Initial1764000000000] },
+    );
+    expect(options).toMatchObject({
+      type: 'postgres',
+      url: 'postgres://postgres@127.0.0.1:5432/remit_test',
+      schema: 'invoice',
+      entities: [InvoiceEntity],
+      migrations: [Initial1764000000000],
+      migrationsTableName: 'migrations',
+      migrationsRun: true,
+      synchronize: false,
+    });
+  });
+
+  it('runs migrations at start only when configured', () => {
+    const options = buildDataSourceOptions(
+      { databaseUrl: 'postgres://x/remit', migrationsRun: false },
+      { schema: 'intake', entities: [], migrations: [] },
+    );
+    expect(options.migrationsRun).toBe(false);
+  });
+});

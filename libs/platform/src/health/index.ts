@@ -1,0 +1,2 @@
+export * from './health.checker';
+export * from './health.controller';

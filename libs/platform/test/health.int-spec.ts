@@ -1,0 +1,67 @@
+import type { AddressInfo } from 'node:net';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { bootstrapService, createTestingApp, loadConfig } from '@remit/platform';
+import { call, ensureProbeSchema, probeModule } from './support/probe-app';
+
+describe('GET /health', () => {
+  const config = loadConfig();
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    await ensureProbeSchema(config);
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+  });
+
+  async function start(overrides: Partial<typeof config> = {}): Promise<string> {
+    const { app, url } = await createTestingApp(probeModule({ ...config, ...overrides }));
+    apps.push(app);
+    return url;
+  }
+
+  it('is 200 with every check up against the real PostgreSQL, Redis and Kafka, without a token', async () => {
+    const url = await start();
+    const reply = await call(url, 'GET', '/health');
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { status: 'ok', service: 'invoice', checks: { postgres: 'up', redis: 'up', kafka: 'up' } },
+    });
+    // The Kafka admin is reused between probes.
+    expect((await call(url, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('is 503 naming the dependency that is down, within the probe timeout', async () => {
+    const url = await start({ kafkaBrokers: ['127.0.0.1:1'] });
+    const started = Date.now();
+    const reply = await call(url, 'GET', '/health');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(reply).toMatchObject({
+      status: 503,
+      body: {
+        status: 'unavailable',
+        service: 'invoice',
+        checks: { postgres: 'up', redis: 'up', kafka: 'down' },
+      },
+    });
+  });
+});
+
+describe('bootstrapService', () => {
+  it('starts a service the way main.ts does, logging where it listens', async () => {
+    const config = loadConfig();
+    await ensureProbeSchema(config);
+    const log = jest.spyOn(Logger.prototype, 'log');
+    const app = await bootstrapService(probeModule(config), { service: 'invoice', port: 0 });
+    try {
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      expect(log).toHaveBeenCalledWith(`invoice listening on http://127.0.0.1:${port}`);
+      const health = await call(`http://127.0.0.1:${port}`, 'GET', '/health');
+      expect(health.status).toBe(200);
+    } finally {
+      log.mockRestore();
+      await app.close();
+    }
+  });
+});
