@@ -35,11 +35,9 @@ step('infrastructure');
 const kafkaWasRunning = await infra.kafkaIsRunning();
 await infra.up();
 
-step('build (tsc)');
-runOrExit('npx', ['tsc', '-p', 'tsconfig.build.json']);
+step('build (tsc) and migrations');
+await infra.migrate();
 const nodeArgs = ['--enable-source-maps', '-r', './scripts/register-aliases.js'];
-step('migrations');
-runOrExit('node', [...nodeArgs, 'dist/tools/migrate.js']);
 
 step('services');
 const children = [];
