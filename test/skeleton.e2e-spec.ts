@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { waitFor } from '@remit/messaging';
 import { bullConnectionOptions, createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceModule } from '../apps/invoice/src/invoice.module';
 import { NotificationModule } from '../apps/notification/src/notification.module';
@@ -8,25 +9,8 @@ import { PaymentIntakeModule } from '../apps/payment-intake/src/payment-intake.m
 import { SettlementModule } from '../apps/settlement/src/settlement.module';
 import { POSTING_QUEUE, postingJobId } from '../apps/settlement/src/postings/posting-queue';
 
-/** Polls until `probe` returns a value, or fails with the last value seen once the deadline passes. */
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+/** Asynchronous effects cross Kafka between services: poll with a deadline, never a fixed sleep. */
+const POLL = { timeoutMs: 30_000, intervalMs: 200 };
 
 describe('walking skeleton: intake → settlement → invoice → notification', () => {
   const config = loadConfig();
@@ -135,16 +119,19 @@ describe('walking skeleton: intake → settlement → invoice → notification',
     };
     const idempotencyKey = `pay-${suffix}`;
     // Intake learns of the invoice from invoice.events.v1; until then the invoice is unknown to it.
-    const submitted = await eventually(async () => {
-      const response = await call('POST', url.intake, '/v1/payments', {
-        token: customerToken,
-        body: paymentBody,
-        headers: { 'Idempotency-Key': idempotencyKey },
-      });
-      if (response.status === 422 && response.body.error.code === 'PAYMENT.INVOICE_NOT_FOUND')
-        return undefined;
-      return response;
-    }, 'intake to know the invoice');
+    const submitted = await waitFor(
+      async () => {
+        const response = await call('POST', url.intake, '/v1/payments', {
+          token: customerToken,
+          body: paymentBody,
+          headers: { 'Idempotency-Key': idempotencyKey },
+        });
+        if (response.status === 422 && response.body.error.code === 'PAYMENT.INVOICE_NOT_FOUND')
+          return undefined;
+        return response;
+      },
+      { ...POLL, what: 'intake to know the invoice' },
+    );
     expect(submitted.status).toBe(201);
     expect(submitted.body).toMatchObject({
       status: 'submitted',
@@ -174,10 +161,13 @@ describe('walking skeleton: intake → settlement → invoice → notification',
     expect(reused.body.error.code).toBe('IDEMPOTENCY.KEY_REUSED');
 
     // Pending, not paid: the balance stays until the payment posts.
-    await eventually(async () => {
-      const view = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: customerToken });
-      return view.body.pendingPaymentsCents === 34618 ? view : undefined;
-    }, 'the payment to show as pending').then((view) => {
+    await waitFor(
+      async () => {
+        const view = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: customerToken });
+        return view.body.pendingPaymentsCents === 34618 ? view : undefined;
+      },
+      { ...POLL, what: 'the payment to show as pending' },
+    ).then((view) => {
       expect(view.body).toMatchObject({
         currentBalanceCents: 34618,
         creditBalanceCents: 0,
@@ -185,10 +175,13 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       });
     });
 
-    await eventually(async () => {
-      const payment = await call('GET', url.intake, `/v1/payments/${paymentId}`, { token: customerToken });
-      return payment.body.status === 'scheduled' ? payment : undefined;
-    }, 'settlement to schedule the payment');
+    await waitFor(
+      async () => {
+        const payment = await call('GET', url.intake, `/v1/payments/${paymentId}`, { token: customerToken });
+        return payment.body.status === 'scheduled' ? payment : undefined;
+      },
+      { ...POLL, what: 'settlement to schedule the payment' },
+    );
     const queue = new Queue(POSTING_QUEUE, { connection: bullConnectionOptions(config), prefix: 'remit' });
     try {
       const job = await queue.getJob(postingJobId(paymentId));
@@ -213,15 +206,18 @@ describe('walking skeleton: intake → settlement → invoice → notification',
     expect(run.status).toBe(200);
     expect(run.body.postedPaymentIds).toContain(paymentId);
 
-    const paid = await eventually(async () => {
-      const invoices = await call('GET', url.invoice, `/v1/customers/${customerId}/invoices?status=all`, {
-        token: customerToken,
-      });
-      const found = invoices.body.find(
-        (candidate: { invoiceId: string }) => candidate.invoiceId === invoiceId,
-      );
-      return found?.status === 'paid' ? found : undefined;
-    }, 'the invoice to be paid');
+    const paid = await waitFor(
+      async () => {
+        const invoices = await call('GET', url.invoice, `/v1/customers/${customerId}/invoices?status=all`, {
+          token: customerToken,
+        });
+        const found = invoices.body.find(
+          (candidate: { invoiceId: string }) => candidate.invoiceId === invoiceId,
+        );
+        return found?.status === 'paid' ? found : undefined;
+      },
+      { ...POLL, what: 'the invoice to be paid' },
+    );
     expect(paid).toMatchObject({ amountDueCents: 0, invoiceAmountCents: 34618 });
     const after = await call('GET', url.invoice, `/v1/customers/${customerId}`, { token: customerToken });
     expect(after.body).toMatchObject({
@@ -231,12 +227,15 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       dueBy: null,
     });
 
-    const receipts = await eventually(async () => {
-      const list = await call('GET', url.notification, `/v1/customers/${customerId}/notifications`, {
-        token: customerToken,
-      });
-      return list.body.length > 0 ? list.body : undefined;
-    }, 'the receipt');
+    const receipts = await waitFor(
+      async () => {
+        const list = await call('GET', url.notification, `/v1/customers/${customerId}/notifications`, {
+          token: customerToken,
+        });
+        return list.body.length > 0 ? list.body : undefined;
+      },
+      { ...POLL, what: 'the receipt' },
+    );
     expect(receipts).toHaveLength(1);
     expect(receipts[0]).toMatchObject({
       type: 'payment.receipt',
@@ -245,10 +244,13 @@ describe('walking skeleton: intake → settlement → invoice → notification',
       subject: 'Payment received: $346.18',
     });
 
-    const final = await eventually(async () => {
-      const payment = await call('GET', url.intake, `/v1/payments/${paymentId}`, { token: customerToken });
-      return payment.body.status === 'posted' ? payment.body : undefined;
-    }, 'intake to see the posting');
+    const final = await waitFor(
+      async () => {
+        const payment = await call('GET', url.intake, `/v1/payments/${paymentId}`, { token: customerToken });
+        return payment.body.status === 'posted' ? payment.body : undefined;
+      },
+      { ...POLL, what: 'intake to see the posting' },
+    );
     expect(final.statusHistory.map((change: { status: string }) => change.status)).toEqual([
       'submitted',
       'scheduled',

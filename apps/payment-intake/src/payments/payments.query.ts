@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppError, assertCustomerAccess, type Principal } from '@remit/platform';
+import { AppError, assertCustomerAccess, canActForCustomer, type Principal } from '@remit/platform';
 import { PaymentEntity } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 import { toPaymentView, type PaymentView } from './payment.view';
@@ -15,7 +15,7 @@ export class PaymentsQuery {
       ? await this.dataSource.getRepository(PaymentEntity).findOneBy({ paymentId })
       : null;
     // A payment outside the caller's customers is reported as missing, not as forbidden.
-    if (!payment || (principal.role !== 'ops' && !principal.customers.includes(payment.customerId))) {
+    if (!payment || !canActForCustomer(principal, payment.customerId)) {
       throw AppError.notFound('PAYMENT.NOT_FOUND', `payment ${paymentId} not found`);
     }
     const history = await this.dataSource.getRepository(PaymentStatusChangeEntity).find({
