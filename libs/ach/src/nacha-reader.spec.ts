@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fixture } from '../test/fixture';
 import { AchError } from './ach-error';
 import { extractNotificationsOfChange, extractReturns, readNachaFile } from './nacha-reader';
 import type { NachaFile, PaymentAddenda, ReturnAddenda } from './nacha-types';
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/ach');
-const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
 /** Replaces the characters of `line` (1-based) from `position` (1-based) with `value`. */
 function put(text: string, line: number, position: number, value: string): string {

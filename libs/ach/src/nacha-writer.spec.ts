@@ -1,12 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fixture } from '../test/fixture';
 import { AchError } from './ach-error';
 import { readNachaFile } from './nacha-reader';
 import type { NachaBatchInput, NachaEntryInput, NachaFileInput } from './nacha-types';
 import { toNachaFileInput, writeNachaFile } from './nacha-writer';
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/ach');
-const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 const FILLER = '9'.repeat(94);
 
 /** The content of moov-io's ccd-debit.ach, expressed as writer input. */
