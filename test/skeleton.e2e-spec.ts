@@ -68,7 +68,7 @@ describe('walking skeleton: intake → settlement → invoice → notification',
   });
 
   it('pays an invoice by one-time ACH and ends with the invoice paid and a receipt recorded', async () => {
-    // Monday 2026-11-23 10:00 ET: DESIGN.md's example posts on Wednesday 2026-11-25.
+    // Monday 2026-11-23 10:00 ET: docs/architecture.md's example posts on Wednesday 2026-11-25.
     const clock = await call('PUT', url.settlement, '/v1/test/clock', {
       token: opsToken,
       body: { now: '2026-11-23T15:00:00Z' },

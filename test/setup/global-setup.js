@@ -1,5 +1,5 @@
 // Starts (or reuses) the real infrastructure once per test run: PostgreSQL, Redis, the Kafka broker
-// and its topics. Refuses any database whose name does not say test (CONVENTIONS.md, DDH guard).
+// and its topics. Refuses any database whose name does not say test (CONTRIBUTING.md, "Tests").
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 

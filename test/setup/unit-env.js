@@ -1,2 +1,2 @@
-// Pure tests run in a fixed zone so that nothing depends on the machine's TZ (CONVENTIONS.md).
+// Pure tests run in a fixed zone so that nothing depends on the machine's TZ (CONTRIBUTING.md, "Dates").
 process.env.TZ = 'UTC';

@@ -1,5 +1,5 @@
 /**
- * Stable error codes of the ACH library. They are data (CONVENTIONS.md, "Errors are data"): the edge
+ * Stable error codes of the ACH library. They are data (CONTRIBUTING.md, "Errors are data"): the edge
  * maps them to the HTTP error envelope or to retry / dead-letter decisions; nothing here knows about HTTP.
  */
 export type AchErrorCode =

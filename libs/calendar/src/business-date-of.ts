@@ -3,7 +3,7 @@ import { isBusinessDay, nextBusinessDay } from './business-day';
 import { calendarError } from './calendar-error';
 import { DEFAULT_TIME_ZONE, localDateTimeOf, type Instant } from './zoned-time';
 
-/** DESIGN.md, "Business-day rules": "Cutoff 17:00 (configurable)". */
+/** docs/architecture.md, "Business-day rules": "Cutoff 17:00 (configurable)". */
 export const DEFAULT_CUTOFF = '17:00';
 
 export interface BusinessDateOptions {
@@ -30,7 +30,7 @@ export function parseCutoff(cutoff: string): Cutoff {
 }
 
 /**
- * The business day a submission at `instant` counts for (DESIGN.md: "a payment made after the cutoff or
+ * The business day a submission at `instant` counts for (docs/architecture.md: "a payment made after the cutoff or
  * on a non-business day counts from the next business day"): the local date in `timeZone` if it is a
  * business day and the local time is before the cutoff, otherwise the next business day.
  *

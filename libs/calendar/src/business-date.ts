@@ -1,7 +1,7 @@
 import { calendarError } from './calendar-error';
 
 /**
- * A business date: a calendar day `YYYY-MM-DD` in America/New_York (CONVENTIONS.md, "Dates: business
+ * A business date: a calendar day `YYYY-MM-DD` in America/New_York (CONTRIBUTING.md, "Dates": "business
  * dates are YYYY-MM-DD strings in America/New_York"). It has no time and no zone of its own, so all
  * arithmetic below is on whole days, in integers, and never goes through the machine's local time.
  */

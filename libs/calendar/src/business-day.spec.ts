@@ -121,7 +121,7 @@ describe(addBusinessDays.name, () => {
     ['2026-11-25', 0, '2026-11-25', 'zero days on a business day: the day itself'],
     ['2026-11-26', 0, '2026-11-27', 'zero days on a holiday: the next business day'],
     ['2026-11-28', 0, '2026-11-30', 'zero days on a Saturday: the Monday'],
-    ['2026-11-23', 2, '2026-11-25', 'DESIGN.md: Monday + 2'],
+    ['2026-11-23', 2, '2026-11-25', 'docs/architecture.md: Monday + 2'],
     ['2026-11-25', 1, '2026-11-27', 'Thanksgiving is not counted'],
     ['2026-11-25', 2, '2026-11-30', 'Friday is day 1, Monday day 2'],
     ['2026-11-28', 1, '2026-12-01', 'Saturday counts from Monday: + 1 is Tuesday'],

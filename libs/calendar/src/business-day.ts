@@ -3,7 +3,7 @@ import { calendarError } from './calendar-error';
 import { fedHolidayOn } from './fed-holidays';
 
 /**
- * DESIGN.md, "Business-day rules": business days are Monday-Friday except Federal Reserve holidays
+ * docs/architecture.md, "Business-day rules": business days are Monday-Friday except Federal Reserve holidays
  * (as observed, fed-holidays.ts). All functions take and return `YYYY-MM-DD` and refuse anything else
  * with CALENDAR.INVALID_DATE.
  */
@@ -28,11 +28,11 @@ export function previousBusinessDay(date: BusinessDate): BusinessDate {
 }
 
 /**
- * The `businessDays`-th business day after `date` (DESIGN.md: "Posting date = the Nth business day after
+ * The `businessDays`-th business day after `date` (docs/architecture.md: "Posting date = the Nth business day after
  * the submission's business day").
  *
  * A `date` that is not a business day first rolls forward to the next business day, then counts — as
- * DESIGN.md says a payment "on a non-business day counts from the next business day" (and as Reg CC
+ * docs/architecture.md says a payment "on a non-business day counts from the next business day" (and as Reg CC
  * 229.19(a)(5) treats funds received on a non-banking day). So:
  * - `businessDays = 0`: `date` itself if it is a business day, otherwise the next business day;
  * - Saturday 2026-11-28 + 1 is Tuesday 12-01 (Monday 11-30 is day 0), not Monday;

@@ -1,6 +1,6 @@
 import { DomainError } from '@remit/money';
 
-/** Stable codes of @remit/calendar (CONVENTIONS.md, "Errors are data"). */
+/** Stable codes of @remit/calendar (CONTRIBUTING.md, "Errors are data"). */
 export type CalendarErrorCode =
   /** Not a real `YYYY-MM-DD` calendar date ('2026-02-30', '2026-2-3', '20261125'). */
   | 'CALENDAR.INVALID_DATE'

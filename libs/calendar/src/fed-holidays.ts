@@ -10,7 +10,7 @@ import {
 import { calendarError } from './calendar-error';
 
 /**
- * Federal Reserve holidays, computed by rule (DESIGN.md, "Business-day rules"; Federal Reserve Board,
+ * Federal Reserve holidays, computed by rule (docs/architecture.md, "Business-day rules"; Federal Reserve Board,
  * "K.8 - Holidays Observed by the Federal Reserve System", https://www.federalreserve.gov/aboutthefed/k8.htm).
  *
  * Observance, per K.8: "For holidays falling on Saturday, Federal Reserve Banks and Branches will be open

@@ -6,7 +6,7 @@ const domainError = (code: string, field?: string): Error =>
 
 describe(postingDate.name, () => {
   it.each<[PaymentMethodType, string, string, string]>([
-    // The brief's and DESIGN.md's examples.
+    // The brief's and docs/architecture.md's examples.
     [
       'ach',
       '2026-11-25T14:00:00-05:00',
@@ -51,7 +51,7 @@ describe(postingDate.name, () => {
 });
 
 describe('POSTING_BUSINESS_DAYS', () => {
-  it('follows DESIGN.md: ACH 2, wire 2, check 5, card 0', () => {
+  it('follows docs/architecture.md: ACH 2, wire 2, check 5, card 0', () => {
     expect(POSTING_BUSINESS_DAYS).toEqual({ ach: 2, wire: 2, check: 5, card: 0 });
     expect(Object.isFrozen(POSTING_BUSINESS_DAYS)).toBe(true);
   });

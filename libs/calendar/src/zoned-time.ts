@@ -1,10 +1,10 @@
 import { formatBusinessDate, isValidBusinessDateString, type BusinessDate } from './business-date';
 import { calendarError } from './calendar-error';
 
-/** An instant: a Date, or an ISO 8601 string with an explicit offset (CONVENTIONS.md: "instants are UTC ISO strings"). */
+/** An instant: a Date, or an ISO 8601 string with an explicit offset (CONTRIBUTING.md, "Dates": instants are UTC ISO strings). */
 export type Instant = Date | string;
 
-/** DESIGN.md, "Business-day rules": "Time zone America/New_York". */
+/** docs/architecture.md, "Business-day rules": "Time zone America/New_York". */
 export const DEFAULT_TIME_ZONE = 'America/New_York';
 
 /** Wall-clock date and time of an instant in a time zone. */

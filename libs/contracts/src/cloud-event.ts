@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { eventDataSchemas, isEventType, type EventData, type EventType } from './events';
 
-/** CloudEvents 1.0, structured JSON mode, with Remit's extension attributes (DESIGN.md, Kafka). */
+/** CloudEvents 1.0, structured JSON mode, with Remit's extension attributes (docs/architecture.md, Kafka). */
 export interface CloudEvent<T extends EventType = EventType> {
   specversion: '1.0';
   id: string;

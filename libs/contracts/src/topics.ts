@@ -1,6 +1,6 @@
 import topicsFile from './topics.json';
 
-/** Kafka topic names (DESIGN.md, Kafka). The JSON file is shared with scripts/infra.mjs. */
+/** Kafka topic names (docs/architecture.md, Kafka). The JSON file is shared with scripts/infra.mjs. */
 export const Topics = {
   paymentsCommands: 'payments.commands.v1',
   paymentsCommandResults: 'payments.command-results.v1',
@@ -15,7 +15,7 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 
 export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
 
-/** `<topic>.dlq`: where a consumer parks a message it cannot process (DESIGN.md, Kafka). */
+/** `<topic>.dlq`: where a consumer parks a message it cannot process (docs/architecture.md, Kafka). */
 export function dlqTopicOf(topic: string): string {
   return `${topic}.dlq`;
 }

@@ -5,7 +5,7 @@ const domainError = (code: string, field?: string): Error =>
   expect.objectContaining({ name: 'DomainError', code, ...(field === undefined ? {} : { field }) }) as Error;
 
 describe('defaultFeePolicy', () => {
-  it('charges $25.00 per return and $10.00 per paper invoice (DESIGN.md)', () => {
+  it('charges $25.00 per return and $10.00 per paper invoice (docs/architecture.md)', () => {
     expect(defaultFeePolicy).toEqual({
       returnFee: { amountCents: 2500, description: 'Return Fee' },
       paperInvoiceFee: { amountCents: 1000, description: 'Paper Invoice Fee' },

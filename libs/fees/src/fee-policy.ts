@@ -1,7 +1,7 @@
 import { DomainError } from '@remit/money';
 
 /**
- * The platform's fees (DESIGN.md, "What the platform does"): "Any returned payment is charged a Return Fee
+ * The platform's fees (docs/architecture.md, "What the platform does"): "Any returned payment is charged a Return Fee
  * of $25.00. An account that receives paper bills is charged a Paper Invoice Fee of $10.00 on each paper
  * invoice." Amounts are integer cents; the policy can be overridden per deployment (feePolicyFrom).
  */
@@ -59,7 +59,7 @@ function feeDefinition(name: keyof FeePolicy, override: Partial<FeeDefinition> |
 }
 
 /**
- * The default policy with `overrides` applied, validated once (CONVENTIONS.md: configuration validated
+ * The default policy with `overrides` applied, validated once (CONTRIBUTING.md, "Configuration validated once": configuration validated
  * at start): every amount integer cents > 0 (a zero or negative "fee" is a configuration error, not a
  * way to switch a fee off), every description non-blank (it is printed on the customer's invoice), and no
  * override for a fee that does not exist. Errors: FEES.INVALID_AMOUNT, FEES.INVALID_DESCRIPTION,

@@ -12,7 +12,7 @@ export interface PaperInvoiceFee extends Fee {
 
 export interface BilledInvoice {
   readonly invoiceId: string;
-  /** The customer's `billingDelivery` (DESIGN.md, `POST /v1/customers`). */
+  /** The customer's `billingDelivery` (docs/architecture.md, `POST /v1/customers`). */
   readonly billingDelivery: BillingDelivery;
 }
 
@@ -22,7 +22,7 @@ export function paperInvoiceFeeKey(invoiceId: string): string {
 }
 
 /**
- * The Paper Invoice Fee for an invoice (DESIGN.md: "An account that receives paper bills is charged a
+ * The Paper Invoice Fee for an invoice (docs/architecture.md: "An account that receives paper bills is charged a
  * Paper Invoice Fee of $10.00 on each paper invoice"), or null for an invoice delivered by email.
  * A delivery other than `email` / `paper` is FEES.INVALID_BILLING_DELIVERY rather than a silent "no fee".
  */

@@ -21,7 +21,7 @@ export interface ExistingFee {
 }
 
 /**
- * The idempotency key of the return fee for one payment. DESIGN.md, flow 2: "a BullMQ job charges the $25
+ * The idempotency key of the return fee for one payment. docs/architecture.md, flow 2: "a BullMQ job charges the $25
  * return fee once per payment"; the invoice service enforces it with a unique constraint on this key.
  */
 export function returnFeeKey(paymentId: string): string {
@@ -29,7 +29,7 @@ export function returnFeeKey(paymentId: string): string {
 }
 
 /**
- * The Return Fee for a returned payment (DESIGN.md: "Any returned payment is charged a Return Fee of
+ * The Return Fee for a returned payment (docs/architecture.md: "Any returned payment is charged a Return Fee of
  * $25.00"), or null if `existingFees` already holds a return fee for this payment: at most one return fee
  * per returned payment, even if the payment is returned again after a re-presentment (R01/R09 may be
  * re-presented up to twice — NACHA; each return of the same payment is still one returned payment).

@@ -58,7 +58,7 @@ export function deadLetterHeaders(context: DeadLetterContext): IHeaders {
 
 /**
  * Whether retrying can help. Contract violations and errors flagged `retryable: false` (domain
- * errors with stable codes, CONVENTIONS.md) go to the DLQ at once; anything else is retried.
+ * errors with stable codes, CONTRIBUTING.md) go to the DLQ at once; anything else is retried.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ContractViolation) return false;

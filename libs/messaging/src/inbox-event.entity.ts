@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * One event a consumer group has processed, written in the same transaction as the event's effect:
- * a redelivered event finds its row and is skipped (DESIGN.md, Kafka: consumers are idempotent).
+ * a redelivered event finds its row and is skipped (docs/architecture.md, Kafka: consumers are idempotent).
  */
 @Entity({ name: 'inbox_events' })
 export class InboxEventEntity {

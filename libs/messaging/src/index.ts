@@ -1,5 +1,5 @@
 /**
- * @remit/messaging: Kafka for Remit's services (DESIGN.md, Kafka).
+ * @remit/messaging: Kafka for Remit's services (docs/architecture.md, Kafka).
  *
  * - Producers write events with `Outbox.add(manager, event)` inside the transaction of the state
  *   change; `OutboxRelay` publishes committed rows (at least once, per-customer order).

@@ -3,7 +3,7 @@
  * message), so a pino logger can be passed as is. Nest apps get an adapter (nest/nest-logger.ts).
  *
  * Fields carry identifiers only (event id, type, topic, partition, offset): payloads can hold
- * personal or payment data and are never logged (DESIGN.md, Money and data).
+ * personal or payment data and are never logged (docs/architecture.md, Money and data).
  */
 export type LogFields = Record<string, unknown>;
 export type LogFn = (fields: LogFields, message: string) => void;
@@ -48,7 +48,7 @@ export function describeError(error: unknown): {
   return { errorName: typeof error, errorMessage: String(error) };
 }
 
-/** Errors are data with stable codes (CONVENTIONS.md); this reads one if present. */
+/** Errors are data with stable codes (CONTRIBUTING.md, "Errors are data"); this reads one if present. */
 export function errorCodeOf(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = error.code;

@@ -15,7 +15,7 @@ function quoteSchema(schema: string): string {
 
 /**
  * Creates the outbox and inbox tables in `schema`. Called from each service's first migration, so
- * the tables are part of the service's committed migrations (DESIGN.md: `synchronize` is never on).
+ * the tables are part of the service's committed migrations (docs/architecture.md: `synchronize` is never on).
  * Idempotent.
  */
 export async function createMessagingTables(queryRunner: QueryRunner, schema: string): Promise<void> {

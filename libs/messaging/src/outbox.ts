@@ -36,7 +36,7 @@ const pendingByQueryRunner = new WeakMap<QueryRunner, Set<Outbox>>();
 
 /**
  * Writes events into `outbox_events` inside the caller's transaction, so the event and the state
- * change it announces commit (or roll back) together (DESIGN.md, Kafka: every producer writes
+ * change it announces commit (or roll back) together (docs/architecture.md, Kafka: every producer writes
  * through an outbox). The `OutboxRelay` publishes the committed rows.
  */
 export class Outbox {

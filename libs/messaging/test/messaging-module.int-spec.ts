@@ -39,7 +39,7 @@ describe(MessagingModule.name, () => {
   let adminKafka: Kafka;
   let app: INestApplicationContext | undefined;
 
-  /** What an app's Kafka adapter looks like (CONVENTIONS.md: thin, one use case per event type). */
+  /** What an app's Kafka adapter looks like (CONTRIBUTING.md, "Shape": thin, one use case per event type). */
   @Injectable()
   class InvoiceIssuedConsumer implements OnModuleInit {
     constructor(private readonly host: ConsumerHost) {}

@@ -2,7 +2,7 @@ import { assertNonNegativeCents } from './cents';
 import { DomainError } from './domain-error';
 
 /**
- * Allocation of posted money to open invoices (DESIGN.md, "invoice — payment applications (allocation of
+ * Allocation of posted money to open invoices (docs/architecture.md, "invoice — payment applications (allocation of
  * posted money to invoices; leftover becomes customer credit)").
  */
 export type AllocationErrorCode =
@@ -21,7 +21,7 @@ export type AllocationErrorCode =
 
 export interface AllocationInvoice {
   readonly invoiceId: string;
-  /** Business date `YYYY-MM-DD` (CONVENTIONS.md, "Dates"). */
+  /** Business date `YYYY-MM-DD` (CONTRIBUTING.md, "Dates"). */
   readonly dueDate: string;
   /** Business date `YYYY-MM-DD`. */
   readonly invoiceDate: string;
@@ -40,7 +40,7 @@ export interface AllocationRequest {
   readonly amountCents: number;
   /** The invoices the money may go to; with `explicit`, every explicit invoice must be among them. */
   readonly invoices: readonly AllocationInvoice[];
-  /** Amounts the customer chose per invoice in the portal ("full or partial amounts", DESIGN.md). */
+  /** Amounts the customer chose per invoice in the portal ("full or partial amounts", docs/architecture.md). */
   readonly explicit?: readonly InvoiceAmount[];
 }
 

@@ -1,7 +1,7 @@
 import { DomainError } from './domain-error';
 
 /**
- * Amounts are integer cents (DESIGN.md, "Money and data": "Amounts are integer cents ... No floats
+ * Amounts are integer cents (docs/architecture.md, "Money and data": "Amounts are integer cents ... No floats
  * anywhere"). A JavaScript number holds them exactly only while it is a safe integer (|n| <= 2^53 - 1,
  * about $90 trillion), so every amount entering the domain goes through `assertCents`.
  */
@@ -16,7 +16,7 @@ export type MoneyErrorCode =
   | 'MONEY.INVALID_AMOUNT_FORMAT'
   /** Text with more than two decimal places: it names a fraction of a cent. */
   | 'MONEY.TOO_MANY_DECIMALS'
-  /** A currency other than USD (DESIGN.md: currency `USD`). */
+  /** A currency other than USD (docs/architecture.md: currency `USD`). */
   | 'MONEY.UNSUPPORTED_CURRENCY'
   /** Money of two different currencies combined. */
   | 'MONEY.CURRENCY_MISMATCH';

@@ -1,9 +1,9 @@
 /**
  * The one error type of the pure domain libraries (@remit/money, @remit/calendar, @remit/fees).
  *
- * Errors are data with stable codes (CONVENTIONS.md, "Money, time, errors"): the domain raises them and
+ * Errors are data with stable codes (CONTRIBUTING.md, "Errors are data"): the domain raises them and
  * the edge maps them — to the HTTP error envelope `{"error":{"code","message","details":[{field,...}]}}`
- * (DESIGN.md, "Public contract") or to retry / dead-letter in consumers. Nothing here knows about HTTP.
+ * (docs/architecture.md, "Public contract") or to retry / dead-letter in consumers. Nothing here knows about HTTP.
  *
  * `code` is `<AREA>.<REASON>` (e.g. `MONEY.NOT_INTEGER_CENTS`, `CALENDAR.INVALID_DATE`) and never changes
  * once published; `field` names the offending input (`amountCents`, `invoices[2].dueDate`) when there is one.

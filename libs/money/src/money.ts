@@ -1,7 +1,7 @@
 import { assertCents, moneyError } from './cents';
 import { formatUsd } from './usd-format';
 
-/** DESIGN.md, "Money and data": currency `USD`. A second currency would be added here, deliberately. */
+/** docs/architecture.md, "Money and data": currency `USD`. A second currency would be added here, deliberately. */
 export const CURRENCIES = ['USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
@@ -21,7 +21,7 @@ function assertCurrency(value: unknown, field: string): Currency {
 /**
  * An immutable amount of integer cents in one currency. Every way in (`of`, `from`) and every result
  * (`add`, `subtract`) is checked, so a `Money` never holds a float, NaN, an unsafe integer, or an amount
- * combined across currencies (CONVENTIONS.md: "a small Money helper that refuses floats").
+ * combined across currencies (CONTRIBUTING.md, "Money": a small Money helper that refuses floats).
  * Structurally it is a `MoneyValue`, and JSON.stringify gives `{"amountCents":..,"currency":"USD"}`.
  */
 export class Money implements MoneyValue {

@@ -73,7 +73,7 @@ class PlatformConfigModule {
 }
 
 /**
- * What every Remit service has (DESIGN.md, libs/: persistence and observability setup, auth):
+ * What every Remit service has (docs/architecture.md, libs/: persistence and observability setup, auth):
  * validated configuration (`REMIT_CONFIG`), pino logging, the TypeORM connection of its schema, a
  * shared Redis connection (`REDIS`), the platform `Clock`, JWT auth on every route (global guard),
  * the error envelope (global filter), `GET /health` and, outside production, `/v1/test/clock`.

@@ -1,4 +1,4 @@
-/** The four Remit services (DESIGN.md, "Services"). */
+/** The four Remit services (docs/architecture.md, "Services"). */
 export const SERVICE_NAMES = ['invoice', 'payment-intake', 'settlement', 'notification'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { Clock, createTestingApp, loadConfig, TEST_CLOCK_KEY } from '@remit/platform';
 import { call, ensureProbeSchema, probeModule, tokens } from './support/probe-app';
 
-/** The platform clock is shared by every service through Redis (DESIGN.md, "Business-day rules"). */
+/** The platform clock is shared by every service through Redis (docs/architecture.md, "Business-day rules"). */
 describe('shared test clock', () => {
   const config = loadConfig();
   const token = tokens(config);

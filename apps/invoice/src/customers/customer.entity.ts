@@ -18,7 +18,7 @@ export class CustomerEntity {
   @Column({ name: 'billing_delivery', type: 'text' })
   billingDelivery!: BillingDelivery;
 
-  /** Money received beyond what was applied to invoices (DESIGN.md: leftover becomes customer credit). */
+  /** Money received beyond what was applied to invoices (docs/architecture.md: leftover becomes customer credit). */
   @Column({ name: 'credit_balance_cents', type: 'bigint', transformer: centsTransformer, default: 0 })
   creditBalanceCents!: number;
 

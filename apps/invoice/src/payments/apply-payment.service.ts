@@ -11,7 +11,7 @@ import { PaymentApplicationEntity } from './payment-application.entity';
 import { PendingPaymentEntity } from './pending-payment.entity';
 
 /**
- * Invoice's side of the payment flow (DESIGN.md, flow 1): submitted money is pending; posted money is
+ * Invoice's side of the payment flow (docs/architecture.md, flow 1): submitted money is pending; posted money is
  * applied to the chosen invoices and any leftover becomes customer credit, in one transaction with
  * the ledger journal and the outgoing events.
  */

@@ -5,7 +5,7 @@ export type PendingPaymentStatus = 'pending' | 'posted';
 
 /**
  * Money a customer has submitted that has not posted yet. It is shown as pendingPaymentsCents and
- * never reduces the balance: pending money is not paid money (DESIGN.md, public contract).
+ * never reduces the balance: pending money is not paid money (docs/architecture.md, public contract).
  */
 @Entity('pending_payments')
 export class PendingPaymentEntity {

@@ -13,7 +13,7 @@ export interface StoredResponse<T> {
 const IN_FLIGHT_TIMEOUT_SECONDS = 60;
 
 /**
- * Idempotency-Key semantics (DESIGN.md, public contract): the same key and body return the same
+ * Idempotency-Key semantics (docs/architecture.md, public contract): the same key and body return the same
  * response again; the same key with another body is 422; the same key still being processed is 409.
  * The response is stored in the same transaction as the work, so a completed key never lies.
  */

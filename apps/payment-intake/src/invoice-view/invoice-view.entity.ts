@@ -3,7 +3,7 @@ import { centsTransformer } from '@remit/persistence';
 
 /**
  * Intake's read model of invoices, fed by invoice.events.v1: intake validates a payment against it
- * without reading the invoice service's tables or calling it (DESIGN.md: each service owns its data).
+ * without reading the invoice service's tables or calling it (docs/architecture.md: each service owns its data).
  */
 @Entity('invoice_view')
 export class InvoiceViewEntity {

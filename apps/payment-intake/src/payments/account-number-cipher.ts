@@ -8,7 +8,7 @@ export interface DataKey {
 
 /**
  * Bank account numbers at rest: AES-256-GCM with a random 96-bit IV; the key id is stored beside the
- * ciphertext so keys can rotate (DESIGN.md, Money and data). Format: base64(iv).base64(tag).base64(data).
+ * ciphertext so keys can rotate (docs/architecture.md, Money and data). Format: base64(iv).base64(tag).base64(data).
  */
 export class AccountNumberCipher {
   private readonly keys: Map<string, Buffer>;

@@ -24,7 +24,7 @@ const BANK_ACCOUNT_FIELDS = new Set(['accountNumber', 'accountNumberConfirmation
 const CARD_FIELD_NAMES = /^(card.?number|pan|cc.?number|credit.?card(number)?)$/i;
 
 /**
- * Remit never accepts card numbers (DESIGN.md, Money and data): a card is paid by processor token.
+ * Remit never accepts card numbers (docs/architecture.md, Money and data): a card is paid by processor token.
  * Returns the dotted path of the first field that carries a card number, or null. Bank account
  * numbers are exempt, since some legitimately pass Luhn.
  */

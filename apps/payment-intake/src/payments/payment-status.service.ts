@@ -4,7 +4,7 @@ import type { CloudEvent } from '@remit/contracts';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 
-/** Which status may follow which (DESIGN.md: submitted → scheduled → posted → returned, and the rest). */
+/** Which status may follow which (docs/architecture.md: submitted → scheduled → posted → returned, and the rest). */
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   submitted: ['scheduled', 'posted', 'failed', 'canceled'],
   awaiting_funds: ['posted', 'expired', 'canceled'],

@@ -28,7 +28,7 @@ export class PostPaymentService {
     return this.post(paymentId, today);
   }
 
-  /** Ops' catch-up (DESIGN.md): posts every scheduled payment whose posting date is on or before asOf. */
+  /** Ops' catch-up (docs/architecture.md): posts every scheduled payment whose posting date is on or before asOf. */
   async run(asOf: string): Promise<SettlementRunResult> {
     const due = await this.dataSource.getRepository(SettlementPaymentEntity).find({
       select: { paymentId: true },

@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error';
 export const ROLES = ['customer', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is calling: the JWT claims of DESIGN.md, "Public contract". */
+/** Who is calling: the JWT claims of docs/architecture.md, "Public contract". */
 export interface Principal {
   sub: string;
   role: Role;

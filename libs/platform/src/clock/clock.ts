@@ -1,5 +1,5 @@
 /**
- * The one source of "now" for every service (DESIGN.md, "Business-day rules": all services read time
+ * The one source of "now" for every service (docs/architecture.md, "Business-day rules": all services read time
  * through one platform clock). Use cases inject `Clock`; tests hand them a `FixedClock`.
  */
 export abstract class Clock {

@@ -19,7 +19,7 @@ export type ClockStore = Pick<Redis, 'get' | 'set' | 'del'>;
 
 /**
  * In production, real time. Elsewhere a test clock shared by every service through Redis, as in
- * Stripe's test clocks or Kill Bill's test mode (DESIGN.md, "Business-day rules"): when an instant is
+ * Stripe's test clocks or Kill Bill's test mode (docs/architecture.md, "Business-day rules"): when an instant is
  * set, `now()` returns it — frozen — in every service until it is set again; reset, it is real time.
  * `REMIT_NOW` sets it when a service starts.
  */

@@ -6,7 +6,7 @@ export interface ErrorDetail {
   message: string;
 }
 
-/** The public error body (DESIGN.md, "Public contract"): `details` is always an array. */
+/** The public error body (docs/architecture.md, "Public contract"): `details` is always an array. */
 export interface ErrorEnvelope {
   error: { code: string; message: string; details: ErrorDetail[] };
 }
@@ -15,7 +15,7 @@ export interface ErrorEnvelope {
  * An error the HTTP edge renders as the error envelope with its own status. `code` is stable and
  * dotted (`PAYMENT.ROUTING_NUMBER_INVALID`); clients branch on it, never on `message`.
  * Application services throw it; pure domain code throws its own coded errors instead
- * (e.g. `DomainError` of @remit/money), which the edge maps to 422 (CONVENTIONS.md, "errors").
+ * (e.g. `DomainError` of @remit/money), which the edge maps to 422 (CONTRIBUTING.md, "Errors are data").
  */
 export class AppError extends Error {
   constructor(

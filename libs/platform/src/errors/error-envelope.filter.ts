@@ -4,7 +4,7 @@ import { toErrorResponse } from './error-response';
 
 /**
  * Global filter: every error leaves an HTTP service as `{"error":{code,message,details}}`
- * (DESIGN.md, "Public contract"). Our own failures (5xx) are logged with their stack.
+ * (docs/architecture.md, "Public contract"). Our own failures (5xx) are logged with their stack.
  */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {

@@ -107,7 +107,7 @@ function httpExceptionMessage(exception: HttpException): string {
 
 /**
  * Maps anything thrown while serving a request to a status and the public error envelope
- * (DESIGN.md, "Public contract"). Pure, so that the mapping is unit-tested without Nest:
+ * (docs/architecture.md, "Public contract"). Pure, so that the mapping is unit-tested without Nest:
  *
  * - `AppError` → its status, code, message and details;
  * - a domain error — any `Error` whose string `code` looks like `ALLOCATION.EXCEEDS_AMOUNT_DUE`, with an

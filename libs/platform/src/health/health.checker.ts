@@ -27,7 +27,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /**
- * Probes what a service needs (DESIGN.md: `/health` is 200 when PostgreSQL, Redis and Kafka are
+ * Probes what a service needs (docs/architecture.md: `/health` is 200 when PostgreSQL, Redis and Kafka are
  * reachable): `SELECT 1`, `PING` and a Kafka `describeCluster`, each within 2 s, in parallel.
  * It owns its Kafka admin client, created on first use and rebuilt after a failure, so that health
  * does not depend on the messaging library it reports on.

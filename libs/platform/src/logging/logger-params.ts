@@ -5,7 +5,7 @@ import type { Params } from 'nestjs-pino';
 import type { RemitConfig } from '../config/remit-config';
 
 /**
- * Fields never written to a log (DESIGN.md, "Money and data": bank account numbers are never logged;
+ * Fields never written to a log (docs/architecture.md, "Money and data": bank account numbers are never logged;
  * card numbers are never accepted, and a rejected one must not leak through the log either).
  * Routing numbers are public bank identifiers and stay visible.
  */
