@@ -1,24 +1,53 @@
-// Three tiers (CONVENTIONS.md): *.spec.ts beside the code (pure, no I/O), *.int-spec.ts per app or
+// Three tiers (CONTRIBUTING.md, "Tests"): *.spec.ts beside the code (pure, no I/O), *.int-spec.ts per app or
 // lib against the real PostgreSQL/Redis/Kafka, and test/*.e2e-spec.ts across the four services.
 const fs = require('node:fs');
 const path = require('node:path');
 
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
-const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }],
+  // NestJS 12 ships as pure ESM. Node 20 loads it from CommonJS through require(esm), but Jest's own
+  // module loader does so only on Node 24.9+, so under Jest those packages are compiled to CommonJS.
+  '/node_modules/.+\\.m?js$': [
+    '@swc/jest',
+    {
+      jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+      module: { type: 'commonjs' },
+      swcrc: false,
+    },
+  ],
+};
+/** ESM-only packages in node_modules (see the transform above); everything else is loaded as it is. */
+const ESM_PACKAGES = ['@nestjs'];
 const moduleNameMapper = { '^@remit/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform,
   moduleNameMapper,
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
 };
 
 module.exports = {
   // Integration hooks start and stop whole services (Kafka consumer groups included).
   testTimeout: 120000,
   coverageProvider: 'v8',
-  collectCoverageFrom: ['libs/*/src/**/*.ts', '!libs/*/src/**/index.ts', '!**/*.spec.ts'],
+  collectCoverageFrom: [
+    'libs/*/src/**/*.ts',
+    'apps/*/src/**/*.ts',
+    '!**/index.ts',
+    '!**/*.spec.ts',
+    // A service's process entry point: tests build the same module with the same bootstrap instead.
+    '!apps/*/src/main.ts',
+    // Applied once per database (the test database keeps them), and `down` is never run by a test.
+    '!apps/*/src/migrations/**',
+  ],
+  // Floors of a full `npm test` (scripts/test.mjs); a partial run (`npm test -- <pattern>`) has none.
+  coverageThreshold: {
+    './libs/': { lines: 95 },
+    './apps/': { lines: 90 },
+  },
   coverageReporters: ['text-summary', 'text'],
   projects: [
     {

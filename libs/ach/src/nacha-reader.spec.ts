@@ -3,7 +3,6 @@ import { AchError } from './ach-error';
 import { extractNotificationsOfChange, extractReturns, readNachaFile } from './nacha-reader';
 import type { NachaFile, PaymentAddenda, ReturnAddenda } from './nacha-types';
 
-
 /** Replaces the characters of `line` (1-based) from `position` (1-based) with `value`. */
 function put(text: string, line: number, position: number, value: string): string {
   const lines = text.split('\n');

@@ -28,14 +28,14 @@ describe(parseCutoff.name, () => {
     expect(() => parseCutoff(1700 as unknown as string)).toThrow(domainError('CALENDAR.INVALID_CUTOFF'));
   });
 
-  it('the default cutoff is 17:00 (DESIGN.md)', () => {
+  it('the default cutoff is 17:00 (docs/architecture.md)', () => {
     expect(DEFAULT_CUTOFF).toBe('17:00');
   });
 });
 
 describe(businessDateOf.name, () => {
   it.each([
-    // DESIGN.md examples.
+    // docs/architecture.md examples.
     ['2026-11-25T14:00:00-05:00', '2026-11-25', 'Wednesday 14:00 ET, before the cutoff'],
     ['2026-11-23T10:00:00-05:00', '2026-11-23', 'Monday 10:00 ET'],
     // One second either side of 17:00 in EST (UTC-5): 17:00 ET is 22:00Z.
@@ -191,7 +191,11 @@ describe(businessDateOf.name, () => {
   });
 
   it('is always a business day: the local date before the cutoff, otherwise the next one', () => {
-    const instant = fc.date({ min: new Date('2021-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z') });
+    const instant = fc.date({
+      min: new Date('2021-01-01T00:00:00Z'),
+      max: new Date('2035-12-31T00:00:00Z'),
+      noInvalidDate: true, // fast-check 4 also draws Invalid Date; its refusal is in zoned-time.spec.ts
+    });
     fc.assert(
       fc.property(instant, (moment) => {
         const result = businessDateOf(moment);

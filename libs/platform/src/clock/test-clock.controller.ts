@@ -7,10 +7,14 @@ import { parseBody } from '../errors/zod-validation';
 import { PlatformClock, type TestClockState } from './platform-clock';
 
 export const setTestClockSchema = z.object({
-  now: z.string({ required_error: 'now is required', invalid_type_error: 'now must be a string' }).datetime({
-    offset: true,
-    message: 'now must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T15:00:00Z',
-  }),
+  now: z
+    .string({ error: (issue) => (issue.input === undefined ? 'now is required' : 'now must be a string') })
+    .pipe(
+      z.iso.datetime({
+        offset: true,
+        error: 'now must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T15:00:00Z',
+      }),
+    ),
 });
 
 /**

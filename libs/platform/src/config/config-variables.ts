@@ -1,7 +1,8 @@
 /**
  * Every environment variable Remit reads, with its default and meaning — the README's configuration
- * table is this list (DESIGN.md, "Public contract": README lists each with its default).
- * `loadConfig` takes its defaults from here, so the documentation cannot drift from the code.
+ * table is this list (docs/architecture.md, "Configuration": the README lists each with its default).
+ * `loadConfig` takes its defaults from here, and `npm run docs:config` writes the README's table from
+ * it (a unit test fails when the two differ), so the documentation cannot drift from the code.
  */
 export interface ConfigVariable {
   name: string;
@@ -131,4 +132,42 @@ export function configVariablesMarkdown(variables: readonly ConfigVariable[] = C
       `| \`${variable.name}\` | ${variable.default === undefined ? 'unset' : `\`${cell(variable.default)}\``} | ${cell(variable.description)} |`,
   );
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The README's configuration table sits between these two lines. */
+export const README_TABLE_START = '<!-- config-variables:start (npm run docs:config) -->';
+export const README_TABLE_END = '<!-- config-variables:end -->';
+
+/** The README's configuration table as written, or `undefined` when its markers are missing. */
+export function readmeConfigTable(readme: string): string | undefined {
+  const start = readme.indexOf(README_TABLE_START);
+  const end = readme.indexOf(README_TABLE_END);
+  if (start < 0 || end < start) return undefined;
+  return readme.slice(start + README_TABLE_START.length, end).trim();
+}
+
+/** `readme` with its configuration table replaced by `table`. */
+export function withReadmeConfigTable(readme: string, table: string): string {
+  if (readmeConfigTable(readme) === undefined) {
+    throw new Error(`README.md has no ${README_TABLE_START} … ${README_TABLE_END} block`);
+  }
+  const start = readme.indexOf(README_TABLE_START) + README_TABLE_START.length;
+  return `${readme.slice(0, start)}\n\n${table}\n\n${readme.slice(readme.indexOf(README_TABLE_END))}`;
+}
+
+/**
+ * A Markdown table reduced to its cells, so that Prettier's column padding does not count as a
+ * difference: one array of trimmed cells per row, the `---` separator row left out.
+ */
+export function markdownTableCells(table: string): string[][] {
+  return table
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('|') && !/^\|[\s|:-]+\|$/.test(line))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
 }

@@ -64,7 +64,7 @@ function defaultOf(name: ConfigVariableName): string | undefined {
 }
 
 /** Unset and empty (`REMIT_NOW=` in a shell) both mean "use the default". */
-function variable(name: ConfigVariableName): z.ZodType<string | undefined, z.ZodTypeDef, unknown> {
+function variable(name: ConfigVariableName): z.ZodType<string | undefined, unknown> {
   const fallback = defaultOf(name);
   return z.preprocess(
     (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback),
@@ -98,9 +98,7 @@ function port(name: ConfigVariableName) {
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(name: ConfigVariableName, values: T) {
-  return variable(name).pipe(
-    z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }),
-  );
+  return variable(name).pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 }
 
 const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
@@ -145,7 +143,7 @@ const envSchema = z
         const key = entry.slice(separator + 1);
         if (separator < 1 || !BASE64_32_BYTES(key)) {
           ctx.addIssue({
-            code: z.ZodIssueCode.custom,
+            code: 'custom',
             message: 'must be keyId:base64 pairs (32-byte keys), separated by commas',
           });
           return z.NEVER;
@@ -155,11 +153,10 @@ const envSchema = z
       return keys;
     }),
     REMIT_NOW: variable('REMIT_NOW').pipe(
-      z
-        .string()
+      z.iso
         .datetime({
           offset: true,
-          message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T15:00:00Z',
+          error: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T15:00:00Z',
         })
         .transform((value) => new Date(value).toISOString())
         .optional(),
@@ -177,34 +174,30 @@ const envSchema = z
       z
         .string()
         .transform((value) => value.toLowerCase())
-        .pipe(
-          z.enum(['true', 'false', '1', '0', 'yes', 'no'], {
-            errorMap: () => ({ message: 'must be true or false' }),
-          }),
-        )
+        .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
         .transform((value) => value === 'true' || value === '1' || value === 'yes'),
     ),
     CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    // Production never runs on the published development secrets (DESIGN.md, "Public contract").
+    // Production never runs on the published development secrets (docs/architecture.md, "Public contract").
     if (env.AUTH_JWT_SECRET === undefined) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['AUTH_JWT_SECRET'],
         message: 'required in production',
       });
     } else if (env.AUTH_JWT_SECRET === DEV_JWT_SECRET || env.AUTH_JWT_SECRET.length < 32) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['AUTH_JWT_SECRET'],
         message: 'must be at least 32 characters and not the development default in production',
       });
     }
     if (env.PAYMENT_DATA_KEY === undefined || env.PAYMENT_DATA_KEY === DEV_PAYMENT_DATA_KEY) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['PAYMENT_DATA_KEY'],
         message: 'required in production (not the development key)',
       });
@@ -212,7 +205,7 @@ const envSchema = z
     if (env.REMIT_NOW !== undefined) {
       // A leftover test setting must not silently change what "now" means in production.
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['REMIT_NOW'],
         message: 'not allowed in production',
       });
@@ -220,7 +213,7 @@ const envSchema = z
   });
 
 /**
- * Validates the environment once, at start, into a typed `RemitConfig` (CONVENTIONS.md: configuration
+ * Validates the environment once, at start, into a typed `RemitConfig` (CONTRIBUTING.md, "Configuration validated once": configuration
  * validated once per app; nothing else reads `process.env`). Throws one `ConfigError` listing every
  * bad variable; values are never echoed, since URLs and keys may hold secrets.
  */

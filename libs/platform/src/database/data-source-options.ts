@@ -1,6 +1,9 @@
 // Registers pg's `date` parser (business dates stay 'YYYY-MM-DD' strings) wherever a DataSource is built.
 import '@remit/persistence';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { DataSourceOptions } from 'typeorm';
+
+/** TypeORM's options for a PostgreSQL DataSource (typeorm 1 exports only the union from its root). */
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import type { RemitConfig } from '../config/remit-config';
 
 /** TypeORM's own type for entity and migration classes. */

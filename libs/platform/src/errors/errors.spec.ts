@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DomainError } from '@remit/money';
 import { AppError } from './app-error';
 import { bodyParserErrorToAppError, codeForStatus, toErrorResponse } from './error-response';
-import { parseBody, parseWith, ZodValidationPipe, zodIssuesToDetails } from './zod-validation';
+import { apiMessage, parseBody, parseWith, ZodValidationPipe, zodIssuesToDetails } from './zod-validation';
 
 function caught(run: () => unknown): unknown {
   try {
@@ -216,7 +216,7 @@ describe(zodIssuesToDetails.name, () => {
     .strict();
 
   function detailsOf(input: unknown) {
-    const result = payment.safeParse(input);
+    const result = payment.safeParse(input, { error: apiMessage });
     if (result.success) throw new Error('expected a failure');
     return zodIssuesToDetails(result.error.issues);
   }
@@ -259,7 +259,7 @@ describe(zodIssuesToDetails.name, () => {
         invoices: [{ invoiceId: 'i' }],
         method: { type: 'ach', routingNumber: '12' },
       }),
-    ).toEqual([{ field: 'method.routingNumber', code: 'invalid_string', message: 'must be 9 digits' }]);
+    ).toEqual([{ field: 'method.routingNumber', code: 'invalid_format', message: 'must be 9 digits' }]);
   });
 
   it('keeps the union issue when no branch fits', () => {
@@ -280,7 +280,7 @@ describe(parseWith.name, () => {
     expect(error).toMatchObject({
       status: 400,
       code: 'VALIDATION_FAILED',
-      details: [{ field: 'status', code: 'invalid_enum_value' }],
+      details: [{ field: 'status', code: 'invalid_value' }],
     });
   });
 

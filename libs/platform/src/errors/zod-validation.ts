@@ -2,7 +2,8 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import type { z } from 'zod';
 import { AppError, type ErrorDetail } from './app-error';
 
-type Path = (string | number)[];
+type Path = readonly PropertyKey[];
+type Issue = z.core.$ZodIssue;
 
 function dotted(prefix: Path, path: Path): string {
   return [...prefix, ...path].map(String).join('.');
@@ -12,22 +13,22 @@ function dotted(prefix: Path, path: Path): string {
  * Of a union's failed branches, the one the input evidently meant: the only branch whose failures are
  * not about its discriminating literal or the value's type at the union's own path. Its issues say
  * what is wrong (`method.routingNumber`), where the bare union issue would say only "Invalid input".
+ * Zod reports a branch's issues relative to the union, so they keep `prefix` + the union's path.
  */
-function meantBranch(issue: z.ZodInvalidUnionIssue): z.ZodIssue[] | undefined {
-  const depth = issue.path.length;
-  const plausible = issue.unionErrors.filter(
+function meantBranch(issue: z.core.$ZodIssueInvalidUnion): Issue[] | undefined {
+  const plausible = issue.errors.filter(
     (branch) =>
-      !branch.issues.some(
+      !branch.some(
         (inner) =>
-          (inner.path.length === depth && inner.code === 'invalid_type') ||
-          (inner.path.length === depth + 1 && inner.code === 'invalid_literal'),
+          (inner.path.length === 0 && inner.code === 'invalid_type') ||
+          (inner.path.length === 1 && inner.code === 'invalid_value'),
       ),
   );
-  return plausible.length === 1 ? plausible[0].issues : undefined;
+  return plausible.length === 1 ? plausible[0] : undefined;
 }
 
 /** Zod issues as envelope details: `field` is the dotted path, `code` the zod issue code. */
-export function zodIssuesToDetails(issues: z.ZodIssue[], prefix: Path = []): ErrorDetail[] {
+export function zodIssuesToDetails(issues: readonly Issue[], prefix: Path = []): ErrorDetail[] {
   return issues.flatMap((issue): ErrorDetail[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -38,10 +39,21 @@ export function zodIssuesToDetails(issues: z.ZodIssue[], prefix: Path = []): Err
     }
     if (issue.code === 'invalid_union') {
       const branch = meantBranch(issue);
-      if (branch) return zodIssuesToDetails(branch, prefix);
+      if (branch) return zodIssuesToDetails(branch, [...prefix, ...issue.path]);
     }
     return [{ field: dotted(prefix, issue.path), code: issue.code, message: issue.message }];
   });
+}
+
+/**
+ * The API's words for the commonest problems, where zod's default message reads like a type error
+ * ("Invalid input: expected string, received undefined"). A message set on the schema itself wins.
+ */
+export function apiMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type') return undefined;
+  if (issue.input === undefined) return 'Required';
+  if (issue.expected === 'int') return 'expected an integer';
+  return undefined;
 }
 
 /**
@@ -49,8 +61,8 @@ export function zodIssuesToDetails(issues: z.ZodIssue[], prefix: Path = []): Err
  * `field` prefixes each path: pass the query or route parameter name when parsing a single value.
  */
 export function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown, field?: string): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data as z.output<T>;
+  const result = schema.safeParse(input, { error: apiMessage });
+  if (result.success) return result.data;
   throw AppError.validation(zodIssuesToDetails(result.error.issues, field ? [field] : []));
 }
 
