@@ -113,6 +113,8 @@ async function cli(command) {
 }
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+// The CLI runs the local infrastructure (`npm run migrate` too): an unset NODE_ENV would mean production.
+if (invokedDirectly) process.env.NODE_ENV ??= 'development';
 if (invokedDirectly) {
   cli(process.argv[2])
     .then((code) => process.exit(code))

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// An unset NODE_ENV means production (its secrets are required); `npm start` is the local platform.
+process.env.NODE_ENV ??= 'development';
 const SERVICES = [
   { name: 'payment-intake', port: Number(process.env.INTAKE_PORT ?? 3001), color: 36 },
   { name: 'invoice', port: Number(process.env.INVOICE_PORT ?? 3002), color: 33 },

@@ -4,6 +4,7 @@ import { InvoiceLineEntity } from './invoices/invoice-line.entity';
 import { InvoiceEntity } from './invoices/invoice.entity';
 import { LedgerEntryEntity } from './ledger/ledger-entry.entity';
 import { InvoiceInitial1764000000000 } from './migrations/1764000000000-invoice-initial';
+import { InvoiceVersions1764100000000 } from './migrations/1764100000000-invoice-versions';
 import { PaymentApplicationEntity } from './payments/payment-application.entity';
 import { PendingPaymentEntity } from './payments/pending-payment.entity';
 
@@ -17,4 +18,4 @@ export const INVOICE_ENTITIES = [
   PaymentApplicationEntity,
   LedgerEntryEntity,
 ];
-export const INVOICE_MIGRATIONS = [InvoiceInitial1764000000000];
+export const INVOICE_MIGRATIONS = [InvoiceInitial1764000000000, InvoiceVersions1764100000000];

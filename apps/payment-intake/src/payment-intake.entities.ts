@@ -1,6 +1,7 @@
 import { IdempotencyKeyEntity } from './idempotency/idempotency-key.entity';
 import { InvoiceViewEntity } from './invoice-view/invoice-view.entity';
 import { IntakeInitial1764000000000 } from './migrations/1764000000000-intake-initial';
+import { IntakeHardening1764100000000 } from './migrations/1764100000000-intake-hardening';
 import { PaymentStatusChangeEntity } from './payments/payment-status-change.entity';
 import { PaymentEntity } from './payments/payment.entity';
 
@@ -11,4 +12,4 @@ export const INTAKE_ENTITIES = [
   InvoiceViewEntity,
   IdempotencyKeyEntity,
 ];
-export const INTAKE_MIGRATIONS = [IntakeInitial1764000000000];
+export const INTAKE_MIGRATIONS = [IntakeInitial1764000000000, IntakeHardening1764100000000];

@@ -1,10 +1,20 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, REMIT_CONFIG, loadConfig, type RemitConfig } from '@remit/platform';
+import {
+  PlatformModule,
+  REMIT_CONFIG,
+  bullConnectionOptions,
+  loadConfig,
+  type RemitConfig,
+} from '@remit/platform';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { RequestFingerprint } from './idempotency/request-fingerprint';
 import { InvoiceViewConsumer } from './invoice-view/invoice-view.consumer';
 import { AccountNumberCipher } from './payments/account-number-cipher';
 import { PaymentEventsConsumer } from './payments/payment-events.consumer';
+import { INTAKE_MAINTENANCE_QUEUE, PaymentRedriveProcessor } from './payments/payment-redrive.processor';
+import { PaymentRedriveService } from './payments/payment-redrive.service';
 import { PaymentStatusService } from './payments/payment-status.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsQuery } from './payments/payments.query';
@@ -24,6 +34,11 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       clientId: 'remit-payment-intake',
       brokers: loadConfig().kafkaBrokers,
     }),
+    BullModule.forRootAsync({
+      inject: [REMIT_CONFIG],
+      useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
+    }),
+    BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
   ],
   controllers: [PaymentsController],
   providers: [
@@ -33,8 +48,15 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       useFactory: (config: RemitConfig) =>
         new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
     },
+    {
+      provide: RequestFingerprint,
+      inject: [REMIT_CONFIG],
+      useFactory: (config: RemitConfig) => new RequestFingerprint(config.idempotencyHmacKey),
+    },
     IdempotencyService,
     SubmitPaymentService,
+    PaymentRedriveService,
+    PaymentRedriveProcessor,
     PaymentsQuery,
     PaymentStatusService,
     PaymentEventsConsumer,

@@ -3,8 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
+import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
 import { AccountNumberCipher } from '../src/payments/account-number-cipher';
-import { canonicalJson } from '../src/payments/submit-payment.service';
+import { SubmitPaymentService } from '../src/payments/submit-payment.service';
 
 describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => {
   const config = loadConfig();
@@ -83,7 +84,7 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     const invoiceId = await seedInvoice(5000);
     const key = `in-flight-${randomUUID()}`;
     const payload = body(invoiceId);
-    const hash = app.get(AccountNumberCipher).fingerprint(canonicalJson(payload));
+    const hash = app.get(RequestFingerprint).of(payload);
     await dataSource.query(
       `INSERT INTO intake.idempotency_keys (scope, idempotency_key, request_hash, state, locked_at) VALUES ($1, $2, $3, 'in_flight', now())`,
       [principal.sub, key, hash],
@@ -100,6 +101,58 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     const resumed = await pay(key, payload);
     expect(resumed.status).toBe(201);
     expect(await paymentsFor(invoiceId)).toBe(1);
+  });
+
+  it('lets a takeover win: the request it replaced can no longer create a second payment', async () => {
+    const invoiceId = await seedInvoice(5000);
+    const key = `fenced-${randomUUID()}`;
+    const payload = body(invoiceId);
+    // Request A claims the key, then stalls before its transaction (a long GC pause, say).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let stalled!: () => void;
+    const isStalled = new Promise<void>((resolve) => (stalled = resolve));
+    const original = dataSource.transaction.bind(dataSource) as (...args: unknown[]) => Promise<unknown>;
+    const spy = jest.spyOn(dataSource, 'transaction').mockImplementationOnce((async (...args: unknown[]) => {
+      stalled();
+      await gate;
+      return original(...args);
+    }) as typeof dataSource.transaction);
+    const requestA = app
+      .get(SubmitPaymentService)
+      .submit(principal, key, payload)
+      .then(
+        () => 'created',
+        (error: { code?: string }) => error.code,
+      );
+    await isStalled;
+    // Over a minute later the client retries; B takes the key over and pays.
+    await dataSource.query(
+      `UPDATE intake.idempotency_keys SET locked_at = now() - interval '2 minutes' WHERE scope = $1 AND idempotency_key = $2`,
+      [principal.sub, key],
+    );
+    const requestB = await pay(key, payload);
+    expect(requestB.status).toBe(201);
+    // A wakes up: its claim was replaced, so its transaction refuses to do the work.
+    release();
+    expect(await requestA).toBe('IDEMPOTENCY.REQUEST_TAKEN_OVER');
+    spy.mockRestore();
+    expect(await paymentsFor(invoiceId)).toBe(1);
+    const replay = await pay(key, payload);
+    expect(replay.status).toBe(201);
+    expect(replay.body.paymentId).toBe(requestB.body.paymentId);
+  });
+
+  it('refuses more than 100 invoices in one payment', async () => {
+    const tooMany = {
+      ...body(randomUUID()),
+      invoices: Array.from({ length: 101 }, () => ({ invoiceId: randomUUID() })),
+    };
+    const refused = await pay(`many-${randomUUID()}`, tooMany);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({ field: 'invoices', code: 'too_big' }),
+    ]);
   });
 
   it('refuses a second payment that would pay the same balance twice', async () => {
@@ -122,9 +175,14 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     );
     expect(row.last4).toBe('4321');
     expect(row.account_number_ciphertext).not.toContain('987654321');
-    expect(app.get(AccountNumberCipher).decrypt(row.account_number_ciphertext, row.encryption_key_id)).toBe(
+    const cipher = app.get(AccountNumberCipher);
+    expect(cipher.decrypt(row.account_number_ciphertext, row.encryption_key_id, created.body.paymentId)).toBe(
       '987654321',
     );
+    // Bound to its payment: the same ciphertext under another payment's id does not decrypt.
+    expect(() =>
+      cipher.decrypt(row.account_number_ciphertext, row.encryption_key_id, randomUUID()),
+    ).toThrow();
     const [{ count }] = await dataSource.query(
       `SELECT count(*)::int AS count FROM intake.outbox_events WHERE payload::text LIKE '%987654321%'`,
     );

@@ -35,6 +35,11 @@ const invoiceSnapshotSchema = z.object({
   invoiceAmountCents: cents.nonnegative(),
   amountDueCents: cents.nonnegative(),
   status: z.enum(['open', 'paid']),
+  /**
+   * Grows by one with every change of the invoice, so a reader keeps the newest snapshot even when
+   * an older one is delivered again. Optional only for events written before it existed.
+   */
+  version: z.number().int().positive().optional(),
 });
 const applicationSchema = z.object({ invoiceId: z.string().min(1), amountCents: positiveCents });
 

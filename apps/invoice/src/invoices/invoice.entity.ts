@@ -41,6 +41,13 @@ export class InvoiceEntity {
   @Column({ type: 'text' })
   status!: InvoiceStatus;
 
+  /**
+   * Grows by one with every change (always under the row lock), and travels in every snapshot event,
+   * so readers keep the newest snapshot even when an older one is delivered again.
+   */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
   @OneToMany(() => InvoiceLineEntity, (line) => line.invoice, { cascade: ['insert'] })
   lines!: Relation<InvoiceLineEntity>[];
 

@@ -58,6 +58,7 @@ export class InvoicesService {
         invoiceAmountCents: totalCents,
         amountDueCents: totalCents,
         status: 'open',
+        version: 1,
       });
       await manager.insert(InvoiceEntity, invoice);
       await manager.insert(
@@ -118,6 +119,7 @@ export class InvoicesService {
         invoiceAmountCents: invoice.invoiceAmountCents,
         amountDueCents: invoice.amountDueCents,
         status: invoice.status,
+        version: invoice.version,
       },
     });
   }

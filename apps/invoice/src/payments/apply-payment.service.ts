@@ -84,10 +84,11 @@ export class ApplyPaymentService {
       const invoice = byId.get(application.invoiceId)!;
       invoice.amountDueCents -= application.amountCents;
       invoice.status = invoice.amountDueCents === 0 ? 'paid' : 'open';
+      invoice.version += 1; // the row is locked (pessimistic_write above)
       await manager.update(
         InvoiceEntity,
         { invoiceId: invoice.invoiceId },
-        { amountDueCents: invoice.amountDueCents, status: invoice.status },
+        { amountDueCents: invoice.amountDueCents, status: invoice.status, version: invoice.version },
       );
       await manager.insert(PaymentApplicationEntity, {
         paymentId,

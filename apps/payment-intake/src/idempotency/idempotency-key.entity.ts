@@ -29,4 +29,8 @@ export class IdempotencyKeyEntity {
 
   @Column({ name: 'locked_at', type: 'timestamptz' })
   lockedAt!: Date;
+
+  /** Fencing token of the claim that may complete the key; a takeover replaces it. */
+  @Column({ name: 'lock_token', type: 'uuid', nullable: true })
+  lockToken!: string | null;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -10,12 +11,20 @@ export interface StoredResponse<T> {
 }
 
 /** A request holding a key longer than this is taken to have died; its key may be taken over. */
-const IN_FLIGHT_TIMEOUT_SECONDS = 60;
+export const IN_FLIGHT_TIMEOUT_SECONDS = 60;
+
+type Claim = { ok: true; token: string } | { ok: false; stored: StoredResponse<unknown> };
 
 /**
- * Idempotency-Key semantics (docs/architecture.md, public contract): the same key and body return the same
- * response again; the same key with another body is 422; the same key still being processed is 409.
- * The response is stored in the same transaction as the work, so a completed key never lies.
+ * Idempotency-Key semantics (docs/architecture.md, "Public contract"): the same key and body return
+ * the same response again; the same key with another body is 422; the same key still being processed
+ * is 409. The response is stored in the same transaction as the work, so a completed key never lies.
+ *
+ * Fencing: each claim of a key gets a fresh token. The work's transaction first locks the key's row
+ * where the token is still its own, and completes the key under that lock. A takeover (after
+ * `IN_FLIGHT_TIMEOUT_SECONDS`) replaces the token, so the request it replaced can no longer commit;
+ * a takeover attempted while the work holds the lock waits, then finds the key completed. Either
+ * way one key makes at most one payment.
  */
 @Injectable()
 export class IdempotencyService {
@@ -31,43 +40,59 @@ export class IdempotencyService {
   ): Promise<StoredResponse<T> & { replayed: boolean }> {
     const claimed = await this.claim(scope, key, requestHash);
     if (!claimed.ok) return { ...(claimed.stored as StoredResponse<T>), replayed: true };
+    const owned = { scope, idempotencyKey: key, state: 'in_flight' as const, lockToken: claimed.token };
     try {
       const response = await this.dataSource.transaction(async (manager) => {
+        const held = await manager
+          .createQueryBuilder(IdempotencyKeyEntity, 'claim')
+          .setLock('pessimistic_write')
+          .where(owned)
+          .getExists();
+        if (!held) {
+          throw AppError.conflict(
+            'IDEMPOTENCY.REQUEST_TAKEN_OVER',
+            'a retry with this Idempotency-Key took the request over; its response is the one that counts',
+          );
+        }
         const result = await work(manager);
-        await manager.update(
-          IdempotencyKeyEntity,
-          { scope, idempotencyKey: key },
-          { state: 'completed', responseStatus: result.status, responseBody: result.body as object },
-        );
+        await manager.update(IdempotencyKeyEntity, owned, {
+          state: 'completed',
+          responseStatus: result.status,
+          responseBody: result.body as object,
+        });
         return result;
       });
       return { ...response, replayed: false };
     } catch (error) {
-      // The work did not commit: free the key so that a corrected retry is not refused as a replay.
-      await this.dataSource
-        .getRepository(IdempotencyKeyEntity)
-        .delete({ scope, idempotencyKey: key, state: 'in_flight' });
+      // The work did not commit: free the key (if it is still ours) so that a corrected retry is not
+      // refused as a replay.
+      await this.dataSource.getRepository(IdempotencyKeyEntity).delete(owned);
       throw error;
     }
   }
 
-  private async claim(
-    scope: string,
-    key: string,
-    requestHash: string,
-  ): Promise<{ ok: true } | { ok: false; stored: StoredResponse<unknown> }> {
+  private async claim(scope: string, key: string, requestHash: string, round = 1): Promise<Claim> {
     const repository = this.dataSource.getRepository(IdempotencyKeyEntity);
+    const token = randomUUID();
     const inserted = await repository
       .createQueryBuilder()
       .insert()
-      .values({ scope, idempotencyKey: key, requestHash, state: 'in_flight', lockedAt: () => 'now()' })
+      .values({
+        scope,
+        idempotencyKey: key,
+        requestHash,
+        state: 'in_flight',
+        lockedAt: () => 'now()',
+        lockToken: token,
+      })
       .orIgnore()
       .returning(['scope'])
       .execute();
-    if ((inserted.raw as unknown[]).length > 0) return { ok: true };
+    if ((inserted.raw as unknown[]).length > 0) return { ok: true, token };
 
     const existing = await repository.findOneBy({ scope, idempotencyKey: key });
-    if (!existing) return this.claim(scope, key, requestHash); // freed between our insert and read
+    // Freed or completed between our insert and read: look again (a bounded number of times).
+    if (!existing) return this.again(scope, key, requestHash, round);
     if (existing.requestHash !== requestHash) {
       throw AppError.unprocessable(
         'IDEMPOTENCY.KEY_REUSED',
@@ -79,10 +104,11 @@ export class IdempotencyService {
       this.logger.log(`idempotent replay of key ${key} for ${scope}`);
       return { ok: false, stored: { status: existing.responseStatus ?? 200, body: existing.responseBody } };
     }
+    // Waits for the row lock of a request still working under this key, then finds it completed.
     const takenOver = await repository
       .createQueryBuilder()
       .update()
-      .set({ lockedAt: () => 'now()' })
+      .set({ lockedAt: () => 'now()', lockToken: token })
       .where('scope = :scope AND idempotency_key = :key AND state = :state', {
         scope,
         key,
@@ -94,11 +120,23 @@ export class IdempotencyService {
       this.logger.warn(
         `key ${key} for ${scope} was in flight for over ${IN_FLIGHT_TIMEOUT_SECONDS}s; taking it over`,
       );
-      return { ok: true };
+      return { ok: true, token };
     }
+    const now = await repository.findOneBy({ scope, idempotencyKey: key });
+    if (!now || now.state === 'completed') return this.again(scope, key, requestHash, round);
     throw AppError.conflict(
       'IDEMPOTENCY.REQUEST_IN_FLIGHT',
       'a request with this Idempotency-Key is still being processed',
     );
+  }
+
+  private again(scope: string, key: string, requestHash: string, round: number): Promise<Claim> {
+    if (round >= 3) {
+      throw AppError.conflict(
+        'IDEMPOTENCY.REQUEST_IN_FLIGHT',
+        'a request with this Idempotency-Key is still being processed',
+      );
+    }
+    return this.claim(scope, key, requestHash, round + 1);
   }
 }

@@ -30,4 +30,8 @@ export class InvoiceViewEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** The invoice's version in the snapshot last applied (0: a snapshot from before versions). */
+  @Column({ type: 'integer', default: 0 })
+  version!: number;
 }

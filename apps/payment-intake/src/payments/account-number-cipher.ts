@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export interface DataKey {
   keyId: string;
@@ -8,7 +8,9 @@ export interface DataKey {
 
 /**
  * Bank account numbers at rest: AES-256-GCM with a random 96-bit IV; the key id is stored beside the
- * ciphertext so keys can rotate (docs/architecture.md, Money and data). Format: base64(iv).base64(tag).base64(data).
+ * ciphertext so keys can rotate (docs/architecture.md, "Money and data"). Format:
+ * base64(iv).base64(tag).base64(data). Each ciphertext is bound to what it belongs to (the payment or
+ * payment method id) as additional authenticated data: copied onto another row, it no longer decrypts.
  */
 export class AccountNumberCipher {
   private readonly keys: Map<string, Buffer>;
@@ -23,9 +25,11 @@ export class AccountNumberCipher {
     this.keys = new Map([active, ...previous].map((candidate) => [candidate.keyId, candidate.key]));
   }
 
-  encrypt(accountNumber: string): { ciphertext: string; keyId: string } {
+  /** `boundTo`: the id of the payment or payment method the account number belongs to. */
+  encrypt(accountNumber: string, boundTo: string): { ciphertext: string; keyId: string } {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+    cipher.setAAD(Buffer.from(boundTo, 'utf8'));
     const data = Buffer.concat([cipher.update(accountNumber, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return {
@@ -34,18 +38,14 @@ export class AccountNumberCipher {
     };
   }
 
-  decrypt(ciphertext: string, keyId: string): string {
+  decrypt(ciphertext: string, keyId: string, boundTo: string): string {
     const key = this.keys.get(keyId);
     if (!key) throw new Error(`unknown data key ${keyId}`);
     const [iv, tag, data] = ciphertext.split('.').map((part) => Buffer.from(part, 'base64'));
     if (!iv || !tag || !data) throw new Error('malformed ciphertext');
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(Buffer.from(boundTo, 'utf8'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
-  }
-
-  /** Keyed fingerprint (HMAC-SHA256): compares requests without storing what they carried. */
-  fingerprint(text: string): string {
-    return createHmac('sha256', this.active.key).update(text).digest('hex');
   }
 }

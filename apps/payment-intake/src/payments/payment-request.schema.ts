@@ -20,19 +20,23 @@ export const paymentMethodSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('wire') }),
 ]);
 
+/** Bounds the work (and the row locks) of one payment; a portal selects far fewer. */
+export const MAX_INVOICES_PER_PAYMENT = 100;
+
 export const submitPaymentSchema = z
   .object({
     customerId: z.string().min(1),
     invoices: z
       .array(z.object({ invoiceId: z.string().uuid('an invoice id'), amountCents: positiveCents.optional() }))
-      .min(1, 'select at least one invoice'),
+      .min(1, 'select at least one invoice')
+      .max(MAX_INVOICES_PER_PAYMENT, `a payment carries at most ${MAX_INVOICES_PER_PAYMENT} invoices`),
     method: paymentMethodSchema,
   })
   .superRefine((request, ctx) => {
     const ids = request.invoices.map((invoice) => invoice.invoiceId);
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['invoices'],
         message: 'an invoice is selected twice',
       });
@@ -42,7 +46,7 @@ export const submitPaymentSchema = z
       request.method.accountNumber !== request.method.accountNumberConfirmation
     ) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['method', 'accountNumberConfirmation'],
         message: 'does not match the account number',
       });

@@ -75,6 +75,18 @@ export class PaymentEntity {
   @Column({ type: 'text' })
   notice!: string;
 
+  /** The id of its `payment.submitted` event: a re-drive publishes that same event again. */
+  @Column({ name: 'submitted_event_id', type: 'uuid', nullable: true })
+  submittedEventId!: string | null;
+
+  /** When invoice applied the posted money (`payment.applied`); until then it still counts as in flight. */
+  @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
+  appliedAt!: Date | null;
+
+  /** The last time its `payment.submitted` was published again because settlement had not answered. */
+  @Column({ name: 'redriven_at', type: 'timestamptz', nullable: true })
+  redrivenAt!: Date | null;
+
   @OneToMany(() => PaymentStatusChangeEntity, (change) => change.payment)
   history?: Relation<PaymentStatusChangeEntity>[];
 

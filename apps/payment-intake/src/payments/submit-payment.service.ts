@@ -15,6 +15,7 @@ import {
 } from '@remit/platform';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { RequestFingerprint } from '../idempotency/request-fingerprint';
 import { AccountNumberCipher } from './account-number-cipher';
 import { findCardNumber } from './card-number-guard';
 import { PaymentEntity } from './payment.entity';
@@ -24,18 +25,6 @@ import { toPaymentView, type PaymentView } from './payment.view';
 
 const ACH_NOTICE = 'Please allow up to 2 business days for payments to be reflected in your account.';
 const IN_PROGRESS_STATUSES = ['submitted', 'scheduled', 'awaiting_funds'] as const;
-
-/** Sorted-key JSON, so that the same request always has the same fingerprint. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The SubmitPayment use case, shared by the HTTP API and (later) the payments.commands.v1 topic. */
 @Injectable()
@@ -47,6 +36,7 @@ export class SubmitPaymentService {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly cipher: AccountNumberCipher,
+    private readonly fingerprint: RequestFingerprint,
     @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
   ) {}
 
@@ -94,14 +84,16 @@ export class SubmitPaymentService {
         { field: 'method.routingNumber', code: routing.rule, message: routing.message },
       ]);
     }
-    const requestHash = this.cipher.fingerprint(canonicalJson(request));
+    const requestHash = this.fingerprint.of(request);
+    // Read before any database work: no request holds a connection while it waits for Redis.
+    const now = await this.clock.now();
     const result = await this.idempotency.run(
       `${principal.sub}`,
       idempotencyKey,
       requestHash,
       async (manager) => ({
         status: 201,
-        body: await this.createAchPayment(manager, request, method),
+        body: await this.createAchPayment(manager, request, method, now),
       }),
     );
     return result;
@@ -111,14 +103,15 @@ export class SubmitPaymentService {
     manager: EntityManager,
     request: SubmitPaymentRequest,
     method: Extract<SubmitPaymentRequest['method'], { type: 'ach' }>,
+    now: Date,
   ): Promise<PaymentView> {
-    const now = await this.clock.now();
     const invoices = await this.resolveInvoiceAmounts(manager, request);
     const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
     const options = { cutoff: this.config.achCutoff };
-    const sealed = this.cipher.encrypt(method.accountNumber);
+    const paymentId = randomUUID();
+    const sealed = this.cipher.encrypt(method.accountNumber, paymentId);
     const payment = manager.create(PaymentEntity, {
-      paymentId: randomUUID(),
+      paymentId,
       customerId: request.customerId,
       amountCents,
       currency: 'USD',
@@ -143,7 +136,7 @@ export class SubmitPaymentService {
       reason: null,
       sourceEventId: null,
     });
-    await this.outbox.add(manager, {
+    const submitted = await this.outbox.add(manager, {
       type: 'payment.submitted',
       customerId: payment.customerId,
       subject: payment.paymentId,
@@ -158,6 +151,7 @@ export class SubmitPaymentService {
         businessDate: payment.businessDate,
       },
     });
+    await manager.update(PaymentEntity, { paymentId }, { submittedEventId: submitted.id });
     this.logger.log(
       `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ACH ending ${payment.last4}, expected to post ${payment.expectedPostingDate}`,
     );
@@ -221,12 +215,18 @@ export class SubmitPaymentService {
     });
   }
 
+  /**
+   * Money on its way to each invoice: payments not yet posted, and posted payments that invoice has
+   * not yet applied (`payment.applied`). Until the invoice view shows the lower amount due, the
+   * posted money must still count, or a second payment could pay the same balance.
+   */
   private async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
     const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(
       `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
          FROM intake.payments payment
          CROSS JOIN LATERAL jsonb_array_elements(payment.invoices) AS item
-        WHERE payment.customer_id = $1 AND payment.status = ANY($2)
+        WHERE payment.customer_id = $1
+          AND (payment.status = ANY($2) OR (payment.status = 'posted' AND payment.applied_at IS NULL))
         GROUP BY 1`,
       [customerId, [...IN_PROGRESS_STATUSES]],
     );

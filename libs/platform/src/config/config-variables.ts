@@ -19,14 +19,17 @@ export const DEV_JWT_SECRET = 'remit-dev-secret-not-for-production';
 /** The development-only AES-256-GCM key for bank account numbers at rest: base64 of 32 bytes. */
 export const DEV_PAYMENT_DATA_KEY = Buffer.alloc(32, 'remit-dev-payment-data-key').toString('base64');
 
+/** The development-only HMAC key of idempotency request fingerprints: base64 of 32 bytes. */
+export const DEV_IDEMPOTENCY_HMAC_KEY = Buffer.alloc(32, 'remit-dev-idempotency-hmac-key').toString('base64');
+
 export const DEFAULT_CHECK_REMIT_ADDRESS = 'Fusion, P. O. Box 411470, Boston, MA 02241-1289';
 
 export const CONFIG_VARIABLES = [
   {
     name: 'NODE_ENV',
-    default: 'development',
+    default: undefined,
     description:
-      '`development`, `test` or `production`; `production` turns off the test clock and requires real secrets',
+      '`development`, `test` or `production`; unset means production. The development secrets and keys, the test clock and `/docs` (unless `DOCS_ENABLED`) exist only under `development` or `test`; `npm start` sets `development`, tests `test`',
     secret: false,
   },
   {
@@ -60,6 +63,31 @@ export const CONFIG_VARIABLES = [
     secret: true,
   },
   {
+    name: 'AUTH_TOKEN_MAX_LIFETIME_SECONDS',
+    default: '86400',
+    description:
+      'the longest a bearer token may live (`exp` − `iat`, or `exp` − now without `iat`); tokens must carry `exp`',
+    secret: false,
+  },
+  {
+    name: 'AUTH_CLOCK_TOLERANCE_SECONDS',
+    default: '30',
+    description: 'clock skew allowed when checking `exp`, `nbf` and `iat`',
+    secret: false,
+  },
+  {
+    name: 'AUTH_JWT_ISSUER',
+    default: undefined,
+    description: 'when set, tokens must carry this `iss`',
+    secret: false,
+  },
+  {
+    name: 'AUTH_JWT_AUDIENCE',
+    default: undefined,
+    description: 'when set, tokens must carry this `aud`',
+    secret: false,
+  },
+  {
     name: 'PAYMENT_DATA_KEY',
     default: undefined,
     description:
@@ -77,6 +105,34 @@ export const CONFIG_VARIABLES = [
     default: undefined,
     description: 'retired keys still able to decrypt, `keyId:base64,keyId:base64` (key rotation)',
     secret: true,
+  },
+  {
+    name: 'IDEMPOTENCY_HMAC_KEY',
+    default: undefined,
+    description:
+      'HMAC-SHA256 key (base64 of 32 bytes) of idempotency request fingerprints, separate from the data key so that rotating that never turns a retry into a 422; required in production, a development key otherwise',
+    secret: true,
+  },
+  {
+    name: 'KAFKA_GROUP_PREFIX',
+    default: undefined,
+    description:
+      'prefix of every Kafka consumer group and client id, so that two environments on one broker never share a group; `remit-<NODE_ENV>` when unset',
+    secret: false,
+  },
+  {
+    name: 'PAYMENT_REDRIVE_AFTER_SECONDS',
+    default: '120',
+    description:
+      'a payment still `submitted` this long after its 201 has its `payment.submitted` published again',
+    secret: false,
+  },
+  {
+    name: 'DOCS_ENABLED',
+    default: undefined,
+    description:
+      'serve the OpenAPI document at `/docs`: on outside production, off in production unless `true`',
+    secret: false,
   },
   {
     name: 'REMIT_NOW',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CONFIG_VARIABLES,
+  DEV_IDEMPOTENCY_HMAC_KEY,
   DEV_JWT_SECRET,
   DEV_PAYMENT_DATA_KEY,
   type ConfigVariableName,
@@ -23,6 +24,21 @@ export interface RemitConfig {
   kafkaBrokers: string[];
   smtpUrl: string;
   authJwtSecret: string;
+  /** How bearer tokens are checked beyond their signature. */
+  auth: {
+    maxLifetimeSeconds: number;
+    clockToleranceSeconds: number;
+    issuer?: string;
+    audience?: string;
+  };
+  /** HMAC key of idempotency request fingerprints (never the data-encryption key). */
+  idempotencyHmacKey: Buffer;
+  /** Prefix of every Kafka consumer group and client id of this environment. */
+  kafkaGroupPrefix: string;
+  /** A payment still `submitted` after this long has its `payment.submitted` published again. */
+  paymentRedriveAfterMs: number;
+  /** Whether `/docs` (OpenAPI) is served. */
+  docsEnabled: boolean;
   /** The current key for bank account numbers at rest. */
   paymentDataKey: DataKey;
   /** Retired keys that still decrypt older rows. */
@@ -36,7 +52,7 @@ export interface RemitConfig {
   logFormat: 'json' | 'pretty';
   migrationsRun: boolean;
   checkRemitAddress: string;
-  /** True outside production: the shared test clock and its routes exist. */
+  /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
 }
 
@@ -97,6 +113,23 @@ function port(name: ConfigVariableName) {
   );
 }
 
+function seconds(name: ConfigVariableName) {
+  return variable(name).pipe(
+    z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number),
+  );
+}
+
+function flag(name: ConfigVariableName) {
+  return variable(name).pipe(
+    z
+      .string()
+      .transform((value) => value.toLowerCase())
+      .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+      .transform((value) => value === 'true' || value === '1' || value === 'yes')
+      .optional(),
+  );
+}
+
 function oneOf<const T extends readonly [string, ...string[]]>(name: ConfigVariableName, values: T) {
   return variable(name).pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 }
@@ -107,7 +140,16 @@ const BASE64_32_BYTES = (value: string) =>
 
 const envSchema = z
   .object({
-    NODE_ENV: oneOf('NODE_ENV', ['development', 'test', 'production']),
+    // Unset means production: development conveniences must be asked for, never assumed.
+    NODE_ENV: variable('NODE_ENV')
+      .pipe(
+        z
+          .enum(['development', 'test', 'production'], {
+            error: 'must be one of development, test, production',
+          })
+          .optional(),
+      )
+      .transform((value): NodeEnv => value ?? 'production'),
     DATABASE_URL: urlWithScheme('DATABASE_URL', ['postgres', 'postgresql']),
     REDIS_URL: urlWithScheme('REDIS_URL', ['redis', 'rediss']),
     KAFKA_BROKERS: variable('KAFKA_BROKERS').pipe(
@@ -170,13 +212,29 @@ const envSchema = z
     NOTIFICATION_PORT: port('NOTIFICATION_PORT'),
     LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty']),
-    DB_MIGRATIONS_RUN: variable('DB_MIGRATIONS_RUN').pipe(
+    DB_MIGRATIONS_RUN: flag('DB_MIGRATIONS_RUN'),
+    AUTH_TOKEN_MAX_LIFETIME_SECONDS: seconds('AUTH_TOKEN_MAX_LIFETIME_SECONDS').refine(
+      (value) => value > 0,
+      'must be at least 1 second',
+    ),
+    AUTH_CLOCK_TOLERANCE_SECONDS: seconds('AUTH_CLOCK_TOLERANCE_SECONDS'),
+    AUTH_JWT_ISSUER: variable('AUTH_JWT_ISSUER'),
+    AUTH_JWT_AUDIENCE: variable('AUTH_JWT_AUDIENCE'),
+    IDEMPOTENCY_HMAC_KEY: variable('IDEMPOTENCY_HMAC_KEY').refine(
+      (value) => value === undefined || BASE64_32_BYTES(value),
+      'must be base64 of exactly 32 bytes',
+    ),
+    KAFKA_GROUP_PREFIX: variable('KAFKA_GROUP_PREFIX').pipe(
       z
         .string()
-        .transform((value) => value.toLowerCase())
-        .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
-        .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+        .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_" or "-"')
+        .optional(),
     ),
+    PAYMENT_REDRIVE_AFTER_SECONDS: seconds('PAYMENT_REDRIVE_AFTER_SECONDS').refine(
+      (value) => value > 0,
+      'must be at least 1 second',
+    ),
+    DOCS_ENABLED: flag('DOCS_ENABLED'),
     CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
   })
   .superRefine((env, ctx) => {
@@ -193,6 +251,13 @@ const envSchema = z
         code: 'custom',
         path: ['AUTH_JWT_SECRET'],
         message: 'must be at least 32 characters and not the development default in production',
+      });
+    }
+    if (env.IDEMPOTENCY_HMAC_KEY === undefined || env.IDEMPOTENCY_HMAC_KEY === DEV_IDEMPOTENCY_HMAC_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDEMPOTENCY_HMAC_KEY'],
+        message: 'required in production (not the development key)',
       });
     }
     if (env.PAYMENT_DATA_KEY === undefined || env.PAYMENT_DATA_KEY === DEV_PAYMENT_DATA_KEY) {
@@ -233,6 +298,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaBrokers: value.KAFKA_BROKERS,
     smtpUrl: value.SMTP_URL,
     authJwtSecret: value.AUTH_JWT_SECRET ?? DEV_JWT_SECRET,
+    auth: {
+      maxLifetimeSeconds: value.AUTH_TOKEN_MAX_LIFETIME_SECONDS,
+      clockToleranceSeconds: value.AUTH_CLOCK_TOLERANCE_SECONDS,
+      ...(value.AUTH_JWT_ISSUER !== undefined ? { issuer: value.AUTH_JWT_ISSUER } : {}),
+      ...(value.AUTH_JWT_AUDIENCE !== undefined ? { audience: value.AUTH_JWT_AUDIENCE } : {}),
+    },
+    idempotencyHmacKey: Buffer.from(value.IDEMPOTENCY_HMAC_KEY ?? DEV_IDEMPOTENCY_HMAC_KEY, 'base64'),
+    kafkaGroupPrefix: value.KAFKA_GROUP_PREFIX ?? `remit-${nodeEnv}`,
+    paymentRedriveAfterMs: value.PAYMENT_REDRIVE_AFTER_SECONDS * 1000,
+    docsEnabled: value.DOCS_ENABLED ?? nodeEnv !== 'production',
     paymentDataKey: {
       keyId: value.PAYMENT_DATA_KEY_ID,
       key: Buffer.from(value.PAYMENT_DATA_KEY ?? DEV_PAYMENT_DATA_KEY, 'base64'),
@@ -248,8 +323,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: value.LOG_LEVEL,
     logFormat: value.LOG_FORMAT,
-    migrationsRun: value.DB_MIGRATIONS_RUN,
+    migrationsRun: value.DB_MIGRATIONS_RUN ?? false,
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
-    testClockEnabled: nodeEnv !== 'production',
+    // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
+    testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
   };
 }
