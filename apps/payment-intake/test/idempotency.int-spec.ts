@@ -113,11 +113,11 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     let stalled!: () => void;
     const isStalled = new Promise<void>((resolve) => (stalled = resolve));
     const original = dataSource.transaction.bind(dataSource) as (...args: unknown[]) => Promise<unknown>;
-    const spy = jest.spyOn(dataSource, 'transaction').mockImplementationOnce((async (...args: unknown[]) => {
+    const spy = jest.spyOn(dataSource, 'transaction').mockImplementationOnce(async (...args: unknown[]) => {
       stalled();
       await gate;
       return original(...args);
-    }) as typeof dataSource.transaction);
+    });
     const requestA = app
       .get(SubmitPaymentService)
       .submit(principal, key, payload)

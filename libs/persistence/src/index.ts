@@ -1,2 +1,3 @@
 export * from './pg-types';
 export * from './cents.transformer';
+export * from './after-commit';

@@ -38,16 +38,19 @@ export class PaymentRedriveService {
     const afterSeconds = Math.ceil(this.config.paymentRedriveAfterMs / 1000);
     const result = await this.dataSource.transaction(async (manager) => {
       const stuck: { payment_id: string; submitted_event_id: string }[] = await manager.query(
-        `UPDATE ${payments} SET redriven_at = now()
-          WHERE payment_id IN (
-                SELECT payment_id FROM ${payments}
-                 WHERE status = 'submitted' AND submitted_event_id IS NOT NULL
-                   AND created_at < now() - make_interval(secs => $1)
-                   AND (redriven_at IS NULL OR redriven_at < now() - make_interval(secs => $1))
-                 ORDER BY created_at
-                 LIMIT $2
-                   FOR UPDATE SKIP LOCKED)
-          RETURNING payment_id, submitted_event_id`,
+        // A SELECT around the UPDATE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+        `WITH picked AS (
+           UPDATE ${payments} SET redriven_at = now()
+            WHERE payment_id IN (
+                  SELECT payment_id FROM ${payments}
+                   WHERE status = 'submitted' AND submitted_event_id IS NOT NULL
+                     AND created_at < now() - make_interval(secs => $1)
+                     AND (redriven_at IS NULL OR redriven_at < now() - make_interval(secs => $1))
+                   ORDER BY created_at
+                   LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+            RETURNING payment_id, submitted_event_id)
+         SELECT payment_id, submitted_event_id FROM picked`,
         [afterSeconds, limit],
       );
       const outcome: RedriveResult = { republished: [], pending: [], missing: [] };

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { businessDateOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { Clock } from '@remit/platform';
+import { AppError, Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 
 export interface SettlementRunResult {
@@ -22,14 +22,44 @@ export class PostPaymentService {
     private readonly clock: Clock,
   ) {}
 
-  /** The delayed job's work: post the payment if its posting date has come (by the platform clock). */
+  /**
+   * The delayed job's work: post the payment if its posting date has come (by the platform clock).
+   * A payment this service does not know is an error, so that the job retries: its row may not be
+   * visible yet, and a job must never complete without having posted what it was for.
+   */
   async postIfDue(paymentId: string): Promise<boolean> {
     const today = businessDateOf(await this.clock.now());
-    return this.post(paymentId, today);
+    const outcome = await this.post(paymentId, today);
+    if (outcome === 'unknown') throw new Error(`payment ${paymentId} is not known to settlement (yet)`);
+    return outcome === 'posted';
   }
 
-  /** Ops' catch-up (docs/architecture.md): posts every scheduled payment whose posting date is on or before asOf. */
+  /**
+   * Every minute (a BullMQ job scheduler): posts what is due by the platform clock, so that a lost
+   * Redis job or an exhausted retry never strands a payment.
+   */
+  async sweep(): Promise<SettlementRunResult> {
+    return this.postDue(businessDateOf(await this.clock.now()));
+  }
+
+  /**
+   * Ops' catch-up (docs/architecture.md, "Settlement run"): posts every scheduled payment whose
+   * posting date is on or before asOf. A date after the platform clock's is refused: a typo must
+   * never post money early.
+   */
   async run(asOf: string): Promise<SettlementRunResult> {
+    const today = businessDateOf(await this.clock.now());
+    if (asOf > today) {
+      throw AppError.unprocessable(
+        'SETTLEMENT.AS_OF_IN_FUTURE',
+        `asOf ${asOf} is after the platform clock's date ${today}`,
+        [{ field: 'asOf', code: 'in_future', message: `must be ${today} or earlier` }],
+      );
+    }
+    return this.postDue(asOf);
+  }
+
+  private async postDue(asOf: string): Promise<SettlementRunResult> {
     const due = await this.dataSource.getRepository(SettlementPaymentEntity).find({
       select: { paymentId: true },
       where: { status: 'scheduled', postingDate: LessThanOrEqual(asOf) },
@@ -37,48 +67,52 @@ export class PostPaymentService {
     });
     const postedPaymentIds: string[] = [];
     for (const { paymentId } of due) {
-      if (await this.post(paymentId, asOf)) postedPaymentIds.push(paymentId);
+      if ((await this.post(paymentId, asOf)) === 'posted') postedPaymentIds.push(paymentId);
     }
-    this.logger.log(`settlement run as of ${asOf}: ${postedPaymentIds.length} payment(s) posted`);
+    if (due.length > 0 || postedPaymentIds.length > 0) {
+      this.logger.log(`settlement as of ${asOf}: ${postedPaymentIds.length} payment(s) posted`);
+    }
     return { asOf, postedCount: postedPaymentIds.length, postedPaymentIds };
   }
 
-  private async post(paymentId: string, asOf: string): Promise<boolean> {
-    const posted = await this.dataSource.transaction(async (manager) => {
-      const payment = await manager.findOne(SettlementPaymentEntity, {
-        where: { paymentId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!payment) {
-        this.logger.warn(`payment ${paymentId}: nothing to post (not scheduled here)`);
-        return false;
-      }
-      if (payment.status !== 'scheduled' || payment.postingDate > asOf) return false;
-      const postedAt = await this.clock.now();
-      await manager.update(SettlementPaymentEntity, { paymentId }, { status: 'posted', postedAt });
-      await this.outbox.add(manager, {
-        type: 'payment.posted',
-        customerId: payment.customerId,
-        subject: paymentId,
-        correlationId: payment.correlationId,
-        data: {
-          paymentId,
+  private async post(paymentId: string, asOf: string): Promise<'posted' | 'not-due' | 'unknown'> {
+    const posted = await this.dataSource.transaction(
+      async (manager): Promise<'posted' | 'not-due' | 'unknown'> => {
+        const payment = await manager.findOne(SettlementPaymentEntity, {
+          where: { paymentId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!payment) {
+          this.logger.warn(`payment ${paymentId}: nothing to post (not scheduled here)`);
+          return 'unknown';
+        }
+        if (payment.status !== 'scheduled' || payment.postingDate > asOf) return 'not-due';
+        const postedAt = await this.clock.now();
+        await manager.update(SettlementPaymentEntity, { paymentId }, { status: 'posted', postedAt });
+        await this.outbox.add(manager, {
+          type: 'payment.posted',
           customerId: payment.customerId,
-          amountCents: payment.amountCents,
-          currency: 'USD',
-          method: payment.last4
-            ? { type: payment.methodType, last4: payment.last4 }
-            : { type: payment.methodType },
-          invoices: payment.invoices,
-          postingDate: payment.postingDate,
-          postedAt: postedAt.toISOString(),
-        },
-      });
-      this.logger.log(
-        `payment ${paymentId} posted for ${payment.customerId}: ${payment.amountCents} cents on ${payment.postingDate}`,
-      );
-      return true;
-    });
+          subject: paymentId,
+          correlationId: payment.correlationId,
+          data: {
+            paymentId,
+            customerId: payment.customerId,
+            amountCents: payment.amountCents,
+            currency: 'USD',
+            method: payment.last4
+              ? { type: payment.methodType, last4: payment.last4 }
+              : { type: payment.methodType },
+            invoices: payment.invoices,
+            postingDate: payment.postingDate,
+            postedAt: postedAt.toISOString(),
+          },
+        });
+        this.logger.log(
+          `payment ${paymentId} posted for ${payment.customerId}: ${payment.amountCents} cents on ${payment.postingDate}`,
+        );
+        return 'posted';
+      },
+    );
     return posted;
   }
 }

@@ -5,6 +5,10 @@ export interface PostingJob {
   paymentId: string;
 }
 
+/** The job scheduler (and job name) of the sweep that posts whatever is due. */
+export const POSTING_SWEEP_SCHEDULER = 'posting-sweep';
+export const POSTING_SWEEP_EVERY_MS = 60_000;
+
 export function postingJobId(paymentId: string): string {
   return `post-${paymentId}`;
 }

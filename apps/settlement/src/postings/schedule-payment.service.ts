@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { addBusinessDays, POSTING_BUSINESS_DAYS } from '@remit/calendar';
 import type { CloudEvent } from '@remit/contracts';
 import { Outbox } from '@remit/messaging';
+import { afterCommit } from '@remit/persistence';
 import { Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 import { delayUntilPostingDate, POSTING_QUEUE, postingJobId, type PostingJob } from './posting-queue';
@@ -66,21 +67,29 @@ export class SchedulePaymentService {
         expectedPostingDate: postingDate,
       },
     });
-    // The job only triggers posting; the row above is the truth, so a job without a committed row
-    // (this transaction rolled back) finds nothing to post, and `POST /v1/settlement/run` posts
-    // anything whose job was lost.
+    // The job only triggers posting; the row above is the truth. It is added once that row has
+    // committed, so a job never fires for a payment that does not exist; if adding it fails (Redis
+    // down), the sweep (PostPaymentService.sweep) posts the payment when its date comes.
     const delay = delayUntilPostingDate(postingDate, await this.clock.now());
-    await this.queue.add(
-      'post',
-      { paymentId: payment.paymentId },
-      {
-        jobId: postingJobId(payment.paymentId),
-        delay,
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: 1000,
-        removeOnFail: 5000,
-      },
+    afterCommit(
+      manager,
+      () =>
+        this.queue.add(
+          'post',
+          { paymentId: payment.paymentId },
+          {
+            jobId: postingJobId(payment.paymentId),
+            delay,
+            attempts: 10,
+            backoff: { type: 'exponential', delay: 1000 },
+            removeOnComplete: 1000,
+            removeOnFail: 5000,
+          },
+        ),
+      (error) =>
+        this.logger.warn(
+          `payment ${payment.paymentId}: posting job not added (${error instanceof Error ? error.message : String(error)}); the sweep will post it`,
+        ),
     );
     this.logger.log(
       `payment ${payment.paymentId} scheduled to post ${postingDate} (job in ${Math.round(delay / 1000)}s)`,
