@@ -10,11 +10,11 @@ describe(servicePort.name, () => {
     ['settlement', 3003],
     ['notification', 3004],
   ] as const)('%s listens on %i by default', (service, port) => {
-    expect(servicePort(loadConfig({}), service)).toBe(port);
+    expect(servicePort(loadConfig({ NODE_ENV: 'development' }), service)).toBe(port);
   });
 
   it('follows the port variables', () => {
-    const config = loadConfig({ INTAKE_PORT: '4001', NOTIFICATION_PORT: '4004' });
+    const config = loadConfig({ NODE_ENV: 'development', INTAKE_PORT: '4001', NOTIFICATION_PORT: '4004' });
     expect(SERVICE_NAMES.map((service) => servicePort(config, service))).toEqual([3002, 4001, 3003, 4004]);
   });
 });

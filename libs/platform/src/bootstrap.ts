@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
-import { loadConfig, type RemitConfig } from './config/remit-config';
+import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { bodyParserErrorToAppError } from './errors/error-response';
 import { SERVICE_NAME, type ServiceName } from './tokens';
 
@@ -36,6 +36,15 @@ function serviceNameOf(app: INestApplication, fallback: string): string {
   }
 }
 
+/** Whether `/docs` is served: only when the configuration says so, and never without one. */
+function docsEnabled(app: INestApplication): boolean {
+  try {
+    return app.get<RemitConfig>(REMIT_CONFIG).docsEnabled;
+  } catch {
+    return false;
+  }
+}
+
 /** The global setup shared by a running service and its tests: logger, body parsers, OpenAPI. */
 function configure(app: NestExpressApplication, service: string): void {
   app.useLogger(app.get(Logger));
@@ -46,8 +55,11 @@ function configure(app: NestExpressApplication, service: string): void {
   app.use((error: unknown, _request: Request, _response: Response, next: NextFunction) =>
     next(bodyParserErrorToAppError(error) ?? error),
   );
-  // OpenAPI at /docs (and /docs-json). Swagger's routes are not Nest controllers: the auth guard
-  // does not apply to them, so the documentation is public.
+  // OpenAPI at /docs (and /docs-json) where DOCS_ENABLED allows it: by default under development and
+  // test, not in production, where the map of every route would help an attacker more than a client.
+  // Swagger's routes are not Nest controllers: the auth guard does not apply, so the documentation
+  // is public wherever it is served.
+  if (!docsEnabled(app)) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -62,8 +74,8 @@ function configure(app: NestExpressApplication, service: string): void {
 
 /**
  * Starts a service (its `main.ts`): logs through pino from the first line, parses JSON up to 1 MB
- * and text/plain up to 5 MB, serves OpenAPI at /docs, closes cleanly on SIGTERM/SIGINT, listens on
- * 0.0.0.0 at the configured port unless `port` is given.
+ * and text/plain up to 5 MB, serves OpenAPI at /docs when `docsEnabled`, closes cleanly on
+ * SIGTERM/SIGINT, listens on 0.0.0.0 at the configured port unless `port` is given.
  */
 export async function bootstrapService(
   module: Type<unknown>,

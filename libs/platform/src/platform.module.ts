@@ -19,10 +19,11 @@ import { TestClockController } from './clock/test-clock.controller';
 import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { buildDataSourceOptions, type ServiceDatabase } from './database/data-source-options';
 import { ErrorEnvelopeFilter } from './errors/error-envelope.filter';
+import { HEALTH_DETAILS, HealthDetailsRegistry } from './health/health-details';
 import { HealthChecker } from './health/health.checker';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './logging/logger-params';
-import { REDIS, sharedRedisOptions } from './redis/redis';
+import { REDIS, sharedRedisOptions, untilFirstConnectAttempt } from './redis/redis';
 import { SERVICE_NAME, type ServiceName } from './tokens';
 
 export interface PlatformOptions extends ServiceDatabase {
@@ -41,6 +42,9 @@ class RedisLifecycle implements OnApplicationShutdown {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
+
+/** How long a starting service waits for Redis's first answer before it starts without it. */
+const REDIS_FIRST_CONNECT_TIMEOUT_MS = 5000;
 
 function createRedis(config: RemitConfig, service: ServiceName): Redis {
   const logger = new Logger('Redis');
@@ -76,7 +80,9 @@ class PlatformConfigModule {
  * What every Remit service has (docs/architecture.md, libs/: persistence and observability setup, auth):
  * validated configuration (`REMIT_CONFIG`), pino logging, the TypeORM connection of its schema, a
  * shared Redis connection (`REDIS`), the platform `Clock`, JWT auth on every route (global guard),
- * the error envelope (global filter), `GET /health` and, outside production, `/v1/test/clock`.
+ * the error envelope (global filter), `GET /health`, `/health/live` and `/health/ready` (with
+ * `HealthDetailsRegistry`, alias `HEALTH_DETAILS`, for details of its own) and, only under
+ * `NODE_ENV=development` or `test`, `/v1/test/clock`.
  *
  * ```ts
  * @Module({ imports: [PlatformModule.forRoot({ service: 'invoice', schema: 'invoice', entities, migrations })] })
@@ -109,22 +115,36 @@ export class PlatformModule {
           }),
         }),
       ],
-      // The test clock's routes do not exist in production (they answer 404 there).
+      // The test clock's routes exist only under development or test (elsewhere they answer 404).
       controllers: config.testClockEnabled ? [HealthController, TestClockController] : [HealthController],
       providers: [
         {
           provide: REDIS,
           inject: [REMIT_CONFIG],
-          useFactory: (c: RemitConfig) => createRedis(c, options.service),
+          useFactory: async (c: RemitConfig) => {
+            const redis = createRedis(c, options.service);
+            await untilFirstConnectAttempt(redis, REDIS_FIRST_CONNECT_TIMEOUT_MS);
+            return redis;
+          },
         },
         RedisLifecycle,
         PlatformClock,
         { provide: Clock, useExisting: PlatformClock },
         HealthChecker,
+        HealthDetailsRegistry,
+        { provide: HEALTH_DETAILS, useExisting: HealthDetailsRegistry },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
       ],
-      exports: [configModule, REDIS, Clock, PlatformClock, HealthChecker],
+      exports: [
+        configModule,
+        REDIS,
+        Clock,
+        PlatformClock,
+        HealthChecker,
+        HealthDetailsRegistry,
+        HEALTH_DETAILS,
+      ],
     };
   }
 }

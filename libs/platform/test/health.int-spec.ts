@@ -1,9 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication } from '@nestjs/common';
-import { bootstrapService, createTestingApp, loadConfig } from '@remit/platform';
+import {
+  bootstrapService,
+  createTestingApp,
+  HEALTH_DETAILS,
+  loadConfig,
+  type HealthDetailsRegistry,
+} from '@remit/platform';
 import { call, ensureProbeSchema, probeModule } from './support/probe-app';
 
-describe('GET /health', () => {
+describe('GET /health, /health/live, /health/ready', () => {
   const config = loadConfig();
   const apps: INestApplication[] = [];
 
@@ -16,9 +22,13 @@ describe('GET /health', () => {
   });
 
   async function start(overrides: Partial<typeof config> = {}): Promise<string> {
-    const { app, url } = await createTestingApp(probeModule({ ...config, ...overrides }));
-    apps.push(app);
-    return url;
+    return (await startApp(overrides)).url;
+  }
+
+  async function startApp(overrides: Partial<typeof config> = {}) {
+    const started = await createTestingApp(probeModule({ ...config, ...overrides }));
+    apps.push(started.app);
+    return started;
   }
 
   it('is 200 with every check up against the real PostgreSQL, Redis and Kafka, without a token', async () => {
@@ -45,6 +55,43 @@ describe('GET /health', () => {
         checks: { postgres: 'up', redis: 'up', kafka: 'down' },
       },
     });
+  });
+
+  it('answers liveness 200 without a token and without checking dependencies', async () => {
+    const url = await start({ kafkaBrokers: ['127.0.0.1:1'] });
+    const reply = await call(url, 'GET', '/health/live');
+    expect(reply).toEqual(
+      expect.objectContaining({ status: 200, body: { status: 'ok', service: 'invoice' } }),
+    );
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers readiness 200 when PostgreSQL and Redis answer, even with Kafka down', async () => {
+    const url = await start({ kafkaBrokers: ['127.0.0.1:1'] });
+    const reply = await call(url, 'GET', '/health/ready');
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { status: 'ok', service: 'invoice', checks: { postgres: 'up', redis: 'up' } },
+    });
+    expect(reply.body.checks).not.toHaveProperty('kafka');
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('shows what registered detail providers say, without changing the status', async () => {
+    const { app, url } = await startApp();
+    const details = app.get<HealthDetailsRegistry>(HEALTH_DETAILS);
+    details.register('outbox', () => Promise.resolve({ oldestUnsentAgeSeconds: 7 }));
+    details.register('broken', () => Promise.reject(new Error('password=hunter2')));
+    const reply = await call(url, 'GET', '/health');
+    expect(reply).toMatchObject({
+      status: 200,
+      body: {
+        status: 'ok',
+        checks: { postgres: 'up', redis: 'up', kafka: 'up' },
+        details: { outbox: { oldestUnsentAgeSeconds: 7 }, broken: { error: 'unavailable' } },
+      },
+    });
+    expect(JSON.stringify(reply.body)).not.toContain('hunter2');
   });
 });
 

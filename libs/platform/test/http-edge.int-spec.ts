@@ -1,6 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
 import { createTestingApp, loadConfig } from '@remit/platform';
 import { call, ensureProbeSchema, probeModule, tokens } from './support/probe-app';
+
+/** This environment as a deploy would see it with NODE_ENV unset: production, with real secrets. */
+function unsetNodeEnv(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    ...process.env,
+    NODE_ENV: undefined,
+    REMIT_NOW: undefined,
+    AUTH_JWT_SECRET: 'an-integration-test-production-secret-0123456789',
+    PAYMENT_DATA_KEY: Buffer.alloc(32, 'p').toString('base64'),
+    IDEMPOTENCY_HMAC_KEY: Buffer.alloc(32, 'h').toString('base64'),
+    ...overrides,
+  });
+}
 
 /** The HTTP edge every service shares: auth, the error envelope, body parsing, docs. */
 describe('platform HTTP edge', () => {
@@ -31,6 +45,21 @@ describe('platform HTTP edge', () => {
       expectEnvelope(reply.body, 'UNAUTHENTICATED');
       expect(reply.body.error.details).toEqual([]);
       expect(reply.headers.get('www-authenticate')).toBe('Bearer');
+    });
+
+    it('answers 401 for a token without exp, or living longer than the cap', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { sub: 'ops-int', role: 'ops', customers: [] };
+      for (const [payload, message] of [
+        [claims, /no expiry/],
+        [{ ...claims, iat: now, exp: now + config.auth.maxLifetimeSeconds + 60 }, /lifetime exceeds/],
+      ] as const) {
+        const token = jwt.sign(payload, config.authJwtSecret, { algorithm: 'HS256' });
+        const reply = await call(url, 'GET', '/v1/probe/whoami', { token });
+        expect(reply.status).toBe(401);
+        expectEnvelope(reply.body, 'UNAUTHENTICATED');
+        expect(reply.body.error.message).toMatch(message);
+      }
     });
 
     it('answers 401 for a token signed with another secret', async () => {
@@ -185,6 +214,48 @@ describe('platform HTTP edge', () => {
       const document = await call(url, 'GET', '/docs-json');
       expect(document.status).toBe(200);
       expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/health', '/v1/test/clock']));
+    });
+
+    it('with NODE_ENV unset (production) serves neither /docs nor the test clock, and verifies its own secret', async () => {
+      const production = unsetNodeEnv();
+      expect(production).toMatchObject({
+        nodeEnv: 'production',
+        docsEnabled: false,
+        testClockEnabled: false,
+      });
+      const started = await createTestingApp(probeModule(production));
+      try {
+        const ops = tokens(production).ops;
+        for (const path of ['/docs', '/docs-json']) {
+          const reply = await call(started.url, 'GET', path);
+          expect(reply.status).toBe(404);
+          expectEnvelope(reply.body, 'NOT_FOUND');
+        }
+        for (const method of ['GET', 'PUT', 'DELETE']) {
+          const reply = await call(started.url, method, '/v1/test/clock', { token: ops });
+          expect(reply.status).toBe(404);
+        }
+        expect((await call(started.url, 'GET', '/v1/probe/whoami', { token: ops })).status).toBe(200);
+        // A token of the development secret means nothing there.
+        expect((await call(started.url, 'GET', '/v1/probe/whoami', { token: token.ops })).status).toBe(401);
+        expect((await call(started.url, 'GET', '/health/live')).status).toBe(200);
+      } finally {
+        await started.app.close();
+      }
+    });
+
+    it('serves /docs in production when DOCS_ENABLED asks for it', async () => {
+      const started = await createTestingApp(probeModule(unsetNodeEnv({ DOCS_ENABLED: 'true' })));
+      try {
+        const document = await call(started.url, 'GET', '/docs-json');
+        expect(document.status).toBe(200);
+        expect(Object.keys(document.body.paths)).toEqual(
+          expect.arrayContaining(['/health', '/health/live', '/health/ready']),
+        );
+        expect(Object.keys(document.body.paths)).not.toContain('/v1/test/clock');
+      } finally {
+        await started.app.close();
+      }
     });
 
     it('echoes a caller request id and makes one up otherwise', async () => {

@@ -3,17 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { REMIT_CONFIG, type RemitConfig } from '../config/remit-config';
 import { AppError } from '../errors/app-error';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators';
-import { verifyToken } from './jwt';
+import { tokenPolicyOf, verifyToken, type TokenPolicy } from './jwt';
 import type { Principal, Role } from './principal';
 
 /** The decision of the guard, apart from Nest: who may call a route with these requirements. */
 export function authorize(
   requirements: { isPublic: boolean; roles: readonly Role[] | undefined },
   authorization: string | string[] | undefined,
-  secret: string,
+  policy: TokenPolicy,
+  now: Date = new Date(),
 ): Principal | undefined {
   if (requirements.isPublic) return undefined;
-  const principal = verifyToken(authorization, secret);
+  const principal = verifyToken(authorization, policy, now);
   if (requirements.roles && requirements.roles.length > 0 && !requirements.roles.includes(principal.role)) {
     throw AppError.forbidden('FORBIDDEN', `this operation needs the ${requirements.roles.join(' or ')} role`);
   }
@@ -26,10 +27,14 @@ export function authorize(
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly policy: TokenPolicy;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
-  ) {}
+    @Inject(REMIT_CONFIG) config: RemitConfig,
+  ) {
+    this.policy = tokenPolicyOf(config);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
@@ -41,7 +46,7 @@ export class AuthGuard implements CanActivate {
         roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets),
       },
       request.headers.authorization,
-      this.config.authJwtSecret,
+      this.policy,
     );
     if (principal) request.principal = principal;
     return true;

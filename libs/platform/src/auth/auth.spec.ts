@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
@@ -5,13 +6,40 @@ import { loadConfig } from '../config/remit-config';
 import { AppError } from '../errors/app-error';
 import { principalOf, Public, Roles, type AuthenticatedRequest } from './auth.decorators';
 import { AuthGuard, authorize } from './auth.guard';
-import { bearerToken, signToken, verifyToken } from './jwt';
+import { bearerToken, signToken, tokenPolicyOf, verifyToken, type TokenPolicy } from './jwt';
 import { assertCustomerAccess, canActForCustomer, type Principal } from './principal';
 
 const secret = 'unit-test-secret-of-a-decent-length';
+const policy: TokenPolicy = { secret, maxLifetimeSeconds: 86_400, clockToleranceSeconds: 30 };
 const ops: Principal = { sub: 'ops-1', role: 'ops', customers: [] };
 const customer: Principal = { sub: 'user-1', role: 'customer', customers: ['c1', 'c2'] };
 const bearer = (principal: Principal, key = secret) => `Bearer ${signToken(principal, key)}`;
+
+/** Tokens with hand-set time claims are verified at this instant, so no rule depends on the machine's clock. */
+const NOW = new Date('2026-11-23T15:00:00Z');
+const now = NOW.getTime() / 1000;
+
+/**
+ * A bearer header signed with `key`: the ops claims issued at NOW for an hour, then `claims` over them;
+ * a claim set to `undefined` is left out.
+ */
+function header(claims: Record<string, unknown> = {}, options: jwt.SignOptions = {}, key = secret): string {
+  const payload = Object.fromEntries(
+    Object.entries({ ...ops, iat: now, exp: now + 3600, ...claims }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  // jsonwebtoken keeps a given `iat`, and adds one of the machine's clock unless told not to.
+  const noTimestamp = payload.iat === undefined;
+  return `Bearer ${jwt.sign(payload, key, { algorithm: 'HS256', noTimestamp, ...options })}`;
+}
+
+/** An HS256 token signed by hand, for claims jsonwebtoken refuses to sign. */
+function handSigned(payload: Record<string, unknown>): string {
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `Bearer ${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
 
 function failure(run: () => unknown): { status: number; code: string; message: string } | undefined {
   try {
@@ -25,42 +53,113 @@ function failure(run: () => unknown): { status: number; code: string; message: s
 
 describe(verifyToken.name, () => {
   it('accepts a valid HS256 token and returns its claims', () => {
-    expect(verifyToken(bearer(customer), secret)).toEqual(customer);
-    expect(verifyToken(`bearer   ${signToken(ops, secret)}`, secret)).toEqual(ops);
+    expect(verifyToken(bearer(customer), policy)).toEqual(customer);
+    expect(verifyToken(`bearer   ${signToken(ops, secret)}`, policy)).toEqual(ops);
+    expect(verifyToken(header(), policy, NOW)).toEqual(ops);
   });
 
   it('defaults a missing customers claim to none', () => {
-    const token = jwt.sign({ sub: 'ops-2', role: 'ops' }, secret, { algorithm: 'HS256' });
-    expect(verifyToken(`Bearer ${token}`, secret)).toEqual({ sub: 'ops-2', role: 'ops', customers: [] });
+    expect(verifyToken(header({ customers: undefined }), policy, NOW)).toEqual({
+      sub: 'ops-1',
+      role: 'ops',
+      customers: [],
+    });
   });
 
   it.each([
     ['no header', undefined],
     ['an empty header', ''],
     ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
-    ['a bare token', signToken(ops, secret)],
+    ['a bare token', header().slice('Bearer '.length)],
     ['garbage', 'Bearer abc.def.ghi'],
-    ['another secret', bearer(ops, 'another-secret-entirely-0123456789')],
-    ['an expired token', `Bearer ${jwt.sign({ ...ops, exp: Math.floor(Date.now() / 1000) - 10 }, secret)}`],
-    [
-      'a token not yet valid',
-      `Bearer ${jwt.sign({ ...ops, nbf: Math.floor(Date.now() / 1000) + 600 }, secret)}`,
-    ],
-    ['alg none', `Bearer ${jwt.sign({ ...ops }, '', { algorithm: 'none' })}`],
-    ['HS512', `Bearer ${jwt.sign({ ...ops }, secret, { algorithm: 'HS512' })}`],
-    ['an unknown role', `Bearer ${jwt.sign({ sub: 'u', role: 'admin', customers: [] }, secret)}`],
-    ['no sub', `Bearer ${jwt.sign({ role: 'ops', customers: [] }, secret)}`],
-    ['customers not a list', `Bearer ${jwt.sign({ sub: 'u', role: 'customer', customers: 'c1' }, secret)}`],
-  ])('refuses %s with 401 UNAUTHENTICATED', (_case, header) => {
-    expect(failure(() => verifyToken(header, secret))).toMatchObject({
+    ['another secret', header({}, {}, 'another-secret-entirely-0123456789')],
+    ['an expired token', header({ exp: now - 600 })],
+    ['a token not yet valid', header({ nbf: now + 600 })],
+    ['alg none', `Bearer ${jwt.sign({ ...ops, iat: now, exp: now + 3600 }, '', { algorithm: 'none' })}`],
+    ['HS512', header({}, { algorithm: 'HS512' })],
+    ['an unknown role', header({ role: 'admin' })],
+    ['no sub', header({ sub: undefined })],
+    ['customers not a list', header({ role: 'customer', customers: 'c1' })],
+    ['no exp', header({ exp: undefined })],
+    ['no exp and no iat', header({ exp: undefined, iat: undefined })],
+    ['an iat that is not a number', handSigned({ ...ops, iat: String(now), exp: now + 3600 })],
+    ['a lifetime over the cap', header({ exp: now + 86_401 })],
+    ['an iat in the future', header({ iat: now + 600 })],
+  ])('refuses %s with 401 UNAUTHENTICATED', (_case, authorization) => {
+    expect(failure(() => verifyToken(authorization, policy, NOW))).toMatchObject({
       status: 401,
       code: 'UNAUTHENTICATED',
     });
   });
 
-  it('says when a token has expired', () => {
-    const header = `Bearer ${jwt.sign({ ...ops, exp: Math.floor(Date.now() / 1000) - 10 }, secret)}`;
-    expect(failure(() => verifyToken(header, secret))?.message).toMatch(/expired/);
+  it.each([
+    ['has expired', header({ exp: now - 31 }), /has expired/],
+    ['is not valid yet', header({ nbf: now + 31 }), /not valid yet/],
+    ['has no exp', header({ exp: undefined }), /no expiry \(exp\)/],
+    ['lives longer than the cap (exp - iat)', header({ exp: now + 86_401 }), /lifetime exceeds the 86400 s/],
+    [
+      'lives longer than the cap from now, without iat',
+      header({ iat: undefined, exp: now + 86_400 + 31 }),
+      /lifetime exceeds the 86400 s/,
+    ],
+    ['claims to be issued in the future', header({ iat: now + 31 }), /issued in the future/],
+  ])('says when a token %s', (_case, authorization, message) => {
+    expect(failure(() => verifyToken(authorization, policy, NOW))?.message).toMatch(message);
+  });
+
+  it.each([
+    ['expired within the clock tolerance', header({ exp: now - 29 })],
+    ['not yet valid within the clock tolerance', header({ nbf: now + 29 })],
+    ['issued ahead of our clock within the tolerance', header({ iat: now + 30, exp: now + 3630 })],
+    ['living exactly the cap', header({ exp: now + 86_400 })],
+    [
+      'without iat, living the cap plus the tolerance from now',
+      header({ iat: undefined, exp: now + 86_430 }),
+    ],
+    ['issued long ago, expiring soon', header({ iat: now - 86_000, exp: now + 100 })],
+  ])('accepts a token %s', (_case, authorization) => {
+    expect(verifyToken(authorization, policy, NOW)).toEqual(ops);
+  });
+
+  it('caps the lifetime at the configured maximum', () => {
+    const hour = { ...policy, maxLifetimeSeconds: 3600 };
+    expect(verifyToken(header({ exp: now + 3600 }), hour, NOW)).toEqual(ops);
+    expect(failure(() => verifyToken(header({ exp: now + 3601 }), hour, NOW))?.message).toMatch(
+      /lifetime exceeds the 3600 s/,
+    );
+  });
+
+  it('applies the configured clock tolerance, down to none', () => {
+    const strict = { ...policy, clockToleranceSeconds: 0 };
+    expect(failure(() => verifyToken(header({ exp: now - 1 }), strict, NOW))?.message).toMatch(/expired/);
+    expect(failure(() => verifyToken(header({ iat: now + 1 }), strict, NOW))?.message).toMatch(/future/);
+  });
+
+  describe('issuer and audience, when configured', () => {
+    const issuer = 'https://auth.remit.example';
+    const audience = 'remit-api';
+    const bound = { ...policy, issuer, audience };
+
+    it('accepts the configured iss and aud (aud may be a list)', () => {
+      expect(verifyToken(header({ iss: issuer, aud: audience }), bound, NOW)).toEqual(ops);
+      expect(verifyToken(header({ iss: issuer, aud: ['other', audience] }), bound, NOW)).toEqual(ops);
+    });
+
+    it.each([
+      ['no iss', header({ aud: audience }), /expected issuer/],
+      ['another iss', header({ iss: 'https://evil.example', aud: audience }), /expected issuer/],
+      ['no aud', header({ iss: issuer }), /this audience/],
+      ['another aud', header({ iss: issuer, aud: 'portal' }), /this audience/],
+    ])('refuses %s, without quoting what it expected', (_case, authorization, message) => {
+      const refused = failure(() => verifyToken(authorization, bound, NOW));
+      expect(refused).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', message });
+      expect(refused?.message).not.toContain(issuer);
+      expect(refused?.message).not.toContain(audience);
+    });
+
+    it('ignores iss and aud where none is configured', () => {
+      expect(verifyToken(header({ iss: 'anyone', aud: 'anything' }), policy, NOW)).toEqual(ops);
+    });
   });
 
   it('reads the first of repeated headers', () => {
@@ -68,8 +167,24 @@ describe(verifyToken.name, () => {
   });
 });
 
+describe(tokenPolicyOf.name, () => {
+  it('takes the secret and the auth settings of the configuration', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      AUTH_JWT_ISSUER: 'iss',
+      AUTH_TOKEN_MAX_LIFETIME_SECONDS: '60',
+    });
+    expect(tokenPolicyOf(config)).toEqual({
+      secret: config.authJwtSecret,
+      maxLifetimeSeconds: 60,
+      clockToleranceSeconds: 30,
+      issuer: 'iss',
+    });
+  });
+});
+
 describe(signToken.name, () => {
-  it('signs HS256 with the three claims and an expiry', () => {
+  it('signs HS256 with the three claims, iat and an expiry', () => {
     const decoded = jwt.decode(
       signToken({ ...customer, extra: 'dropped' } as Principal, secret, { expiresIn: '12h' }),
       {
@@ -81,6 +196,17 @@ describe(signToken.name, () => {
     expect(payload).toMatchObject(customer);
     expect(payload.extra).toBeUndefined();
     expect((payload.exp as number) - (payload.iat as number)).toBe(12 * 3600);
+  });
+
+  it('expires in an hour by default, within the default cap', () => {
+    const payload = jwt.decode(signToken(ops, secret)) as Record<string, number>;
+    expect(payload.exp - payload.iat).toBe(3600);
+  });
+
+  it('adds iss and aud when asked, so that a bound policy accepts the token', () => {
+    const token = signToken(ops, secret, { issuer: 'iss', audience: 'aud' });
+    expect(jwt.decode(token)).toMatchObject({ iss: 'iss', aud: 'aud' });
+    expect(verifyToken(`Bearer ${token}`, { ...policy, issuer: 'iss', audience: 'aud' })).toEqual(ops);
   });
 });
 
@@ -113,13 +239,13 @@ describe(authorize.name, () => {
       bearer(customer),
       undefined,
     ],
-  ])('%s', (_case, requirements, header, status) => {
-    expect(failure(() => authorize(requirements, header, secret))?.status).toBe(status);
+  ])('%s', (_case, requirements, authorization, status) => {
+    expect(failure(() => authorize(requirements, authorization, policy))?.status).toBe(status);
   });
 
   it('answers 403 with the FORBIDDEN code for a missing role', () => {
     expect(
-      failure(() => authorize({ isPublic: false, roles: ['ops'] }, bearer(customer), secret)),
+      failure(() => authorize({ isPublic: false, roles: ['ops'] }, bearer(customer), policy)),
     ).toMatchObject({
       code: 'FORBIDDEN',
     });
@@ -139,7 +265,7 @@ describe(AuthGuard.name, () => {
     anyone(): void {}
   }
 
-  const config = { ...loadConfig({}), authJwtSecret: secret };
+  const config = { ...loadConfig({ NODE_ENV: 'test' }), authJwtSecret: secret };
   const guard = new AuthGuard(new Reflector(), config);
 
   function contextFor(
@@ -188,6 +314,23 @@ describe(AuthGuard.name, () => {
   it('verifies with the configured secret', () => {
     const request = { headers: { authorization: bearer(ops, 'the-default-secret-is-not-this-one') } };
     expect(failure(() => guard.canActivate(contextFor(OpenController, 'anyone', request)))?.status).toBe(401);
+  });
+
+  it('verifies with the configured lifetime cap and issuer', () => {
+    const bound = new AuthGuard(new Reflector(), {
+      ...config,
+      auth: { maxLifetimeSeconds: 3600, clockToleranceSeconds: 30, issuer: 'https://auth.remit.example' },
+    });
+    const request = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const issuer = 'https://auth.remit.example';
+    expect(
+      bound.canActivate(contextFor(OpenController, 'anyone', request(signToken(ops, secret, { issuer })))),
+    ).toBe(true);
+    for (const token of [signToken(ops, secret, { issuer, expiresIn: '2h' }), signToken(ops, secret)]) {
+      expect(
+        failure(() => bound.canActivate(contextFor(OpenController, 'anyone', request(token)))),
+      ).toMatchObject({ status: 401 });
+    }
   });
 
   it('ignores non-HTTP contexts', () => {

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import type { RemitConfig } from '../config/remit-config';
 import { AppError } from '../errors/app-error';
 import { ROLES, type Principal } from './principal';
 
@@ -9,17 +10,51 @@ const claimsSchema = z.object({
   customers: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * What a bearer token must satisfy beyond its HS256 signature (docs/architecture.md, "Authentication"):
+ * an `exp`, a lifetime of at most `maxLifetimeSeconds`, and the configured `iss` and `aud` when set.
+ */
+export interface TokenPolicy {
+  secret: string;
+  maxLifetimeSeconds: number;
+  /** Clock skew allowed between the issuer and this service, for `exp`, `nbf` and `iat`. */
+  clockToleranceSeconds: number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** The token policy of a service's configuration (`AUTH_JWT_SECRET`, `AUTH_TOKEN_MAX_LIFETIME_SECONDS`, …). */
+export function tokenPolicyOf(config: Pick<RemitConfig, 'authJwtSecret' | 'auth'>): TokenPolicy {
+  return {
+    secret: config.authJwtSecret,
+    maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+    ...(config.auth.issuer !== undefined ? { issuer: config.auth.issuer } : {}),
+    ...(config.auth.audience !== undefined ? { audience: config.auth.audience } : {}),
+  };
+}
+
 export interface SignTokenOptions {
   /** Seconds, or a vercel/ms span such as `'1h'`, `'12h'`, `'7d'`. Default one hour. */
   expiresIn?: number | `${number}${'s' | 'm' | 'h' | 'd'}`;
+  /** `iss`: needed where `AUTH_JWT_ISSUER` is set. */
+  issuer?: string;
+  /** `aud`: needed where `AUTH_JWT_AUDIENCE` is set. */
+  audience?: string;
 }
 
-/** An HS256 bearer token with the Remit claims (tests, scripts, the dev token printer). */
+/**
+ * An HS256 bearer token with the Remit claims, `iat` and `exp` (tests, scripts, the dev token
+ * printer). Keep `expiresIn` within `AUTH_TOKEN_MAX_LIFETIME_SECONDS` (24 h by default), or the
+ * services refuse the token.
+ */
 export function signToken(claims: Principal, secret: string, options: SignTokenOptions = {}): string {
   const { sub, role, customers } = claims;
   return jwt.sign({ sub, role, customers }, secret, {
     algorithm: 'HS256',
     expiresIn: options.expiresIn ?? '1h',
+    ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+    ...(options.audience !== undefined ? { audience: options.audience } : {}),
   });
 }
 
@@ -30,21 +65,78 @@ export function bearerToken(authorization: string | string[] | undefined): strin
   return match?.[1];
 }
 
+/** Why jsonwebtoken refused a token, in words that quote neither the token nor the expected values. */
+function refusal(error: unknown): string {
+  if (error instanceof jwt.TokenExpiredError) return 'the token has expired';
+  if (error instanceof jwt.NotBeforeError) return 'the token is not valid yet';
+  const message = error instanceof Error ? error.message : '';
+  if (message.startsWith('jwt issuer invalid')) return 'the token was not issued by the expected issuer';
+  if (message.startsWith('jwt audience invalid')) return 'the token is not meant for this audience';
+  return 'the token is not valid';
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
 /**
- * Verifies an `Authorization` header: HS256 only (no `none`, no RS/HS confusion), not expired, and
- * carrying well-formed `sub`, `role` and `customers` claims. Anything else is 401 `UNAUTHENTICATED`.
+ * Refuses a token that would stay valid too long, failing closed: no `exp` means forever. The
+ * lifetime is `exp - iat` when the issuer says when it signed (both from its clock, so skew does not
+ * matter), else `exp - now`, where the issuer's clock may run ahead of ours by the tolerance.
  */
-export function verifyToken(authorization: string | string[] | undefined, secret: string): Principal {
+function assertLifetime(payload: unknown, policy: TokenPolicy, nowSeconds: number): void {
+  const { exp, iat } = (typeof payload === 'object' && payload !== null ? payload : {}) as {
+    exp?: unknown;
+    iat?: unknown;
+  };
+  if (exp === undefined) throw AppError.unauthorized('the token has no expiry (exp)');
+  // jsonwebtoken checks the type of `exp` and `nbf`, not of `iat`.
+  if (!isSeconds(exp) || (iat !== undefined && !isSeconds(iat))) {
+    throw AppError.unauthorized('the token is not valid');
+  }
+  if (iat !== undefined && iat > nowSeconds + policy.clockToleranceSeconds) {
+    // Otherwise a token issued "in the future" would pass `exp - iat` with any lifetime from now.
+    throw AppError.unauthorized('the token was issued in the future');
+  }
+  const lifetime = iat !== undefined ? exp - iat : exp - nowSeconds;
+  const allowed =
+    iat !== undefined ? policy.maxLifetimeSeconds : policy.maxLifetimeSeconds + policy.clockToleranceSeconds;
+  if (lifetime > allowed) {
+    throw AppError.unauthorized(
+      `the token's lifetime exceeds the ${policy.maxLifetimeSeconds} s allowed; ask for a shorter-lived token`,
+    );
+  }
+}
+
+/**
+ * Verifies an `Authorization` header, failing closed: HS256 only (no `none`, no RS/HS confusion),
+ * an `exp` that has not passed and a lifetime within the policy's cap (both with the policy's clock
+ * tolerance), the policy's `iss` and `aud` when it names them, and well-formed `sub`, `role` and
+ * `customers` claims. Anything else is 401 `UNAUTHENTICATED` with a message saying which rule failed.
+ *
+ * `now` is real time, not the platform `Clock`: a frozen test clock must not revive expired tokens.
+ */
+export function verifyToken(
+  authorization: string | string[] | undefined,
+  policy: TokenPolicy,
+  now: Date = new Date(),
+): Principal {
   const token = bearerToken(authorization);
   if (!token) throw AppError.unauthorized();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
   let payload: unknown;
   try {
-    payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+    payload = jwt.verify(token, policy.secret, {
+      algorithms: ['HS256'],
+      clockTolerance: policy.clockToleranceSeconds,
+      clockTimestamp: nowSeconds,
+      ...(policy.issuer !== undefined ? { issuer: policy.issuer } : {}),
+      ...(policy.audience !== undefined ? { audience: policy.audience } : {}),
+    });
   } catch (error) {
-    const reason =
-      error instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid';
-    throw AppError.unauthorized(reason);
+    throw AppError.unauthorized(refusal(error));
   }
+  assertLifetime(payload, policy, nowSeconds);
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw AppError.unauthorized('the token lacks valid sub, role or customers claims');
   return claims.data;

@@ -18,7 +18,8 @@ export interface TestClockState {
 export type ClockStore = Pick<Redis, 'get' | 'set' | 'del'>;
 
 /**
- * In production, real time. Elsewhere a test clock shared by every service through Redis, as in
+ * Real time, unless the test clock is enabled (`NODE_ENV=development` or `test` only; an unset
+ * NODE_ENV is production). There, a test clock shared by every service through Redis, as in
  * Stripe's test clocks or Kill Bill's test mode (docs/architecture.md, "Business-day rules"): when an instant is
  * set, `now()` returns it — frozen — in every service until it is set again; reset, it is real time.
  * `REMIT_NOW` sets it when a service starts.

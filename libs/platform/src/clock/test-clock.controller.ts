@@ -19,7 +19,8 @@ export const setTestClockSchema = z.object({
 
 /**
  * `GET|PUT|DELETE /v1/test/clock` (ops): reads, freezes or resets the shared test clock of every
- * service. Not registered in production, where these routes answer 404.
+ * service. Registered only under `NODE_ENV=development` or `test` (`testClockEnabled`); elsewhere,
+ * production included, these routes answer 404.
  */
 @ApiTags('test clock')
 @ApiBearerAuth()
@@ -52,7 +53,7 @@ export class TestClockController {
     return this.clock.reset();
   }
 
-  /** Defence in depth: PlatformModule does not even register this controller in production. */
+  /** Defence in depth: PlatformModule registers this controller only where the test clock exists. */
   private assertAvailable(): void {
     if (!this.clock.testClockEnabled) throw AppError.notFound('NOT_FOUND', 'no such route');
   }

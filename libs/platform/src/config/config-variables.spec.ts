@@ -21,7 +21,7 @@ describe('README configuration table', () => {
 
   it('says which secrets production requires and shows no default for them', () => {
     const rows = new Map(markdownTableCells(configVariablesMarkdown()).map((row) => [row[0], row]));
-    for (const name of ['`AUTH_JWT_SECRET`', '`PAYMENT_DATA_KEY`']) {
+    for (const name of ['`AUTH_JWT_SECRET`', '`PAYMENT_DATA_KEY`', '`IDEMPOTENCY_HMAC_KEY`']) {
       expect(rows.get(name)?.[1]).toBe('unset');
       expect(rows.get(name)?.[2]).toMatch(/required in production/);
     }

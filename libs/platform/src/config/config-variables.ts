@@ -35,7 +35,8 @@ export const CONFIG_VARIABLES = [
   {
     name: 'DATABASE_URL',
     default: 'postgres://postgres@127.0.0.1:5432/remit',
-    description: 'PostgreSQL: one database, one schema per service (tests use `remit_test`)',
+    description:
+      'PostgreSQL: one database, one schema per service (tests use `remit_test`); each session waits at most 10 s for a lock and 30 s for a statement',
     secret: true,
   },
   {
@@ -66,13 +67,14 @@ export const CONFIG_VARIABLES = [
     name: 'AUTH_TOKEN_MAX_LIFETIME_SECONDS',
     default: '86400',
     description:
-      'the longest a bearer token may live (`exp` − `iat`, or `exp` − now without `iat`); tokens must carry `exp`',
+      'the longest a bearer token may live (`exp` − `iat`, or `exp` − now without `iat`); a token without `exp` or living longer is refused (401)',
     secret: false,
   },
   {
     name: 'AUTH_CLOCK_TOLERANCE_SECONDS',
     default: '30',
-    description: 'clock skew allowed when checking `exp`, `nbf` and `iat`',
+    description:
+      'clock skew allowed between the token issuer and the services when checking `exp`, `nbf` and `iat`',
     secret: false,
   },
   {
@@ -131,14 +133,14 @@ export const CONFIG_VARIABLES = [
     name: 'DOCS_ENABLED',
     default: undefined,
     description:
-      'serve the OpenAPI document at `/docs`: on outside production, off in production unless `true`',
+      '`true`/`false`: serve the OpenAPI document at `/docs` and `/docs-json`; unset, on under `development` and `test`, off in production',
     secret: false,
   },
   {
     name: 'REMIT_NOW',
     default: undefined,
     description:
-      'an ISO 8601 instant with offset: outside production, every service starts with the shared test clock frozen there',
+      'an ISO 8601 instant with offset: under `development` or `test`, every service starts with the shared test clock frozen there; refused in production',
     secret: false,
   },
   {

@@ -2,6 +2,7 @@ import {
   CONFIG_VARIABLES,
   configVariablesMarkdown,
   DEFAULT_CHECK_REMIT_ADDRESS,
+  DEV_IDEMPOTENCY_HMAC_KEY,
   DEV_JWT_SECRET,
   DEV_PAYMENT_DATA_KEY,
 } from './config-variables';
@@ -9,7 +10,12 @@ import { ConfigError, loadConfig } from './remit-config';
 
 const KEY_A = Buffer.alloc(32, 'a').toString('base64');
 const KEY_B = Buffer.alloc(32, 'b').toString('base64');
-const PRODUCTION = { NODE_ENV: 'production', AUTH_JWT_SECRET: 'p'.repeat(40), PAYMENT_DATA_KEY: KEY_A };
+const KEY_C = Buffer.alloc(32, 'c').toString('base64');
+/** The secrets production requires; with NODE_ENV unset they are all a service needs to start. */
+const SECRETS = { AUTH_JWT_SECRET: 'p'.repeat(40), PAYMENT_DATA_KEY: KEY_A, IDEMPOTENCY_HMAC_KEY: KEY_C };
+const PRODUCTION = { NODE_ENV: 'production', ...SECRETS };
+/** Development conveniences are asked for by name (an unset NODE_ENV means production). */
+const DEVELOPMENT = { NODE_ENV: 'development' };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -22,14 +28,19 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe(loadConfig.name, () => {
-  it('applies the documented defaults to an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+  it('applies the documented defaults under NODE_ENV=development', () => {
+    expect(loadConfig(DEVELOPMENT)).toEqual({
       nodeEnv: 'development',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/remit',
       redisUrl: 'redis://127.0.0.1:6379/0',
       kafkaBrokers: ['127.0.0.1:9092'],
       smtpUrl: 'smtp://127.0.0.1:1025',
       authJwtSecret: DEV_JWT_SECRET,
+      auth: { maxLifetimeSeconds: 86400, clockToleranceSeconds: 30 },
+      idempotencyHmacKey: Buffer.from(DEV_IDEMPOTENCY_HMAC_KEY, 'base64'),
+      kafkaGroupPrefix: 'remit-development',
+      paymentRedriveAfterMs: 120_000,
+      docsEnabled: true,
       paymentDataKey: { keyId: 'dev-1', key: Buffer.from(DEV_PAYMENT_DATA_KEY, 'base64') },
       previousPaymentDataKeys: [],
       achCutoff: '17:00',
@@ -40,15 +51,31 @@ describe(loadConfig.name, () => {
       checkRemitAddress: DEFAULT_CHECK_REMIT_ADDRESS,
       testClockEnabled: true,
     });
-    expect(loadConfig({}).paymentDataKey.key).toHaveLength(32);
+    expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
+    expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);
+  });
+
+  it('gives NODE_ENV=test the same conveniences, in groups of its own', () => {
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({
+      nodeEnv: 'test',
+      authJwtSecret: DEV_JWT_SECRET,
+      kafkaGroupPrefix: 'remit-test',
+      docsEnabled: true,
+      testClockEnabled: true,
+    });
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ REMIT_NOW: '', INVOICE_PORT: ' ', LOG_LEVEL: '' })).toMatchObject({
+    expect(loadConfig({ ...DEVELOPMENT, REMIT_NOW: '', INVOICE_PORT: ' ', LOG_LEVEL: '' })).toMatchObject({
       ports: { invoice: 3002 },
       logLevel: 'info',
     });
-    expect(loadConfig({ REMIT_NOW: '' }).remitNow).toBeUndefined();
+    expect(loadConfig({ ...DEVELOPMENT, REMIT_NOW: '' }).remitNow).toBeUndefined();
+    expect(loadConfig({ ...DEVELOPMENT, AUTH_JWT_ISSUER: ' ', DOCS_ENABLED: '' })).toMatchObject({
+      auth: { maxLifetimeSeconds: 86400, clockToleranceSeconds: 30 },
+      docsEnabled: true,
+    });
+    expect(loadConfig({ ...DEVELOPMENT, AUTH_JWT_ISSUER: ' ' }).auth.issuer).toBeUndefined();
   });
 
   it('reads lists, numbers, booleans and instants', () => {
@@ -64,6 +91,14 @@ describe(loadConfig.name, () => {
       PAYMENT_DATA_KEY: KEY_A,
       PAYMENT_DATA_KEY_ID: 'k-2',
       PAYMENT_DATA_PREVIOUS_KEYS: `k-1:${KEY_B}`,
+      IDEMPOTENCY_HMAC_KEY: KEY_C,
+      AUTH_TOKEN_MAX_LIFETIME_SECONDS: '3600',
+      AUTH_CLOCK_TOLERANCE_SECONDS: '0',
+      AUTH_JWT_ISSUER: 'https://auth.remit.example',
+      AUTH_JWT_AUDIENCE: 'remit-api',
+      KAFKA_GROUP_PREFIX: 'remit-ci.42',
+      PAYMENT_REDRIVE_AFTER_SECONDS: '30',
+      DOCS_ENABLED: 'no',
     });
     expect(config).toMatchObject({
       nodeEnv: 'test',
@@ -76,6 +111,16 @@ describe(loadConfig.name, () => {
       checkRemitAddress: 'Remit, P. O. Box 1, Boston, MA 02241',
       paymentDataKey: { keyId: 'k-2', key: Buffer.from(KEY_A, 'base64') },
       previousPaymentDataKeys: [{ keyId: 'k-1', key: Buffer.from(KEY_B, 'base64') }],
+      idempotencyHmacKey: Buffer.from(KEY_C, 'base64'),
+      auth: {
+        maxLifetimeSeconds: 3600,
+        clockToleranceSeconds: 0,
+        issuer: 'https://auth.remit.example',
+        audience: 'remit-api',
+      },
+      kafkaGroupPrefix: 'remit-ci.42',
+      paymentRedriveAfterMs: 30_000,
+      docsEnabled: false,
     });
   });
 
@@ -103,26 +148,52 @@ describe(loadConfig.name, () => {
     ['LOG_LEVEL', 'verbose'],
     ['LOG_FORMAT', 'text'],
     ['DB_MIGRATIONS_RUN', 'maybe'],
+    ['AUTH_TOKEN_MAX_LIFETIME_SECONDS', '0'],
+    ['AUTH_TOKEN_MAX_LIFETIME_SECONDS', '1h'],
+    ['AUTH_TOKEN_MAX_LIFETIME_SECONDS', '-60'],
+    ['AUTH_CLOCK_TOLERANCE_SECONDS', '0.5'],
+    ['IDEMPOTENCY_HMAC_KEY', Buffer.alloc(16).toString('base64')],
+    ['IDEMPOTENCY_HMAC_KEY', 'not base64!'],
+    ['KAFKA_GROUP_PREFIX', 'has space'],
+    ['KAFKA_GROUP_PREFIX', 'x'.repeat(101)],
+    ['PAYMENT_REDRIVE_AFTER_SECONDS', '0'],
+    ['PAYMENT_REDRIVE_AFTER_SECONDS', '2m'],
+    ['DOCS_ENABLED', 'sometimes'],
   ])('refuses %s=%s', (name, value) => {
-    expect(problemsOf({ [name]: value })).toEqual([name]);
+    expect(problemsOf({ ...DEVELOPMENT, [name]: value })).toEqual([name]);
   });
 
   it('lists every bad variable in one error, without echoing values', () => {
-    const run = () =>
-      loadConfig({ ACH_CUTOFF: '5pm', INVOICE_PORT: 'x', DATABASE_URL: 'mysql://user:hunter2@db/remit' });
+    const bad = {
+      ...DEVELOPMENT,
+      ACH_CUTOFF: '5pm',
+      INVOICE_PORT: 'x',
+      DATABASE_URL: 'mysql://user:hunter2@db/remit',
+    };
+    const run = () => loadConfig(bad);
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(/3 problems/);
-    expect(
-      problemsOf({ ACH_CUTOFF: '5pm', INVOICE_PORT: 'x', DATABASE_URL: 'mysql://u:hunter2@db/r' }),
-    ).toEqual(['DATABASE_URL', 'ACH_CUTOFF', 'INVOICE_PORT']);
+    expect(problemsOf(bad)).toEqual(['DATABASE_URL', 'ACH_CUTOFF', 'INVOICE_PORT']);
     expect(run).not.toThrow(/hunter2/);
   });
 
   describe('production', () => {
-    it('accepts real secrets and turns the test clock off', () => {
+    it('accepts real secrets and turns the test clock and /docs off', () => {
       const config = loadConfig(PRODUCTION);
-      expect(config.testClockEnabled).toBe(false);
-      expect(config.authJwtSecret).toBe(PRODUCTION.AUTH_JWT_SECRET);
+      expect(config).toMatchObject({
+        nodeEnv: 'production',
+        authJwtSecret: PRODUCTION.AUTH_JWT_SECRET,
+        paymentDataKey: { keyId: 'dev-1', key: Buffer.from(KEY_A, 'base64') },
+        idempotencyHmacKey: Buffer.from(KEY_C, 'base64'),
+        kafkaGroupPrefix: 'remit-production',
+        testClockEnabled: false,
+        docsEnabled: false,
+      });
+    });
+
+    it('serves /docs only when DOCS_ENABLED asks for it', () => {
+      expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+      expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
     });
 
     it.each([
@@ -131,9 +202,55 @@ describe(loadConfig.name, () => {
       ['a short JWT secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
       ['no data key', { PAYMENT_DATA_KEY: undefined }, 'PAYMENT_DATA_KEY'],
       ['the development data key', { PAYMENT_DATA_KEY: DEV_PAYMENT_DATA_KEY }, 'PAYMENT_DATA_KEY'],
+      ['no idempotency HMAC key', { IDEMPOTENCY_HMAC_KEY: undefined }, 'IDEMPOTENCY_HMAC_KEY'],
+      [
+        'the development idempotency HMAC key',
+        { IDEMPOTENCY_HMAC_KEY: DEV_IDEMPOTENCY_HMAC_KEY },
+        'IDEMPOTENCY_HMAC_KEY',
+      ],
       ['a test clock instant', { REMIT_NOW: '2026-11-23T10:00:00Z' }, 'REMIT_NOW'],
     ])('refuses %s', (_case, override, variable) => {
       expect(problemsOf({ ...PRODUCTION, ...override })).toEqual([variable]);
+    });
+  });
+
+  describe('NODE_ENV unset: production, never development by accident', () => {
+    it.each([
+      ['unset', {}],
+      ['empty', { NODE_ENV: '' }],
+      ['blank', { NODE_ENV: '  ' }],
+    ])('%s is production', (_case, nodeEnv) => {
+      const config = loadConfig({ ...SECRETS, ...nodeEnv });
+      expect(config).toMatchObject({ nodeEnv: 'production', testClockEnabled: false, docsEnabled: false });
+    });
+
+    it('refuses to start on the development secrets it would otherwise fall back to', () => {
+      expect(problemsOf({})).toEqual(['AUTH_JWT_SECRET', 'IDEMPOTENCY_HMAC_KEY', 'PAYMENT_DATA_KEY']);
+    });
+
+    it.each([
+      ['the development JWT secret', { AUTH_JWT_SECRET: DEV_JWT_SECRET }, 'AUTH_JWT_SECRET'],
+      ['the development data key', { PAYMENT_DATA_KEY: DEV_PAYMENT_DATA_KEY }, 'PAYMENT_DATA_KEY'],
+      [
+        'the development HMAC key',
+        { IDEMPOTENCY_HMAC_KEY: DEV_IDEMPOTENCY_HMAC_KEY },
+        'IDEMPOTENCY_HMAC_KEY',
+      ],
+      ['a test clock instant', { REMIT_NOW: '2026-11-23T10:00:00Z' }, 'REMIT_NOW'],
+    ])('refuses %s', (_case, override, variable) => {
+      expect(problemsOf({ ...SECRETS, ...override })).toEqual([variable]);
+    });
+
+    it('has no test clock, and the development keys are nowhere in its configuration', () => {
+      const config = loadConfig(SECRETS);
+      expect(config.testClockEnabled).toBe(false);
+      expect(config.authJwtSecret).not.toBe(DEV_JWT_SECRET);
+      expect(config.paymentDataKey.key.equals(Buffer.from(DEV_PAYMENT_DATA_KEY, 'base64'))).toBe(false);
+      expect(config.idempotencyHmacKey.equals(Buffer.from(DEV_IDEMPOTENCY_HMAC_KEY, 'base64'))).toBe(false);
+    });
+
+    it('still refuses a NODE_ENV it does not know', () => {
+      expect(problemsOf({ ...SECRETS, NODE_ENV: 'prod' })).toEqual(['NODE_ENV']);
     });
   });
 });
@@ -145,14 +262,17 @@ describe('CONFIG_VARIABLES', () => {
     for (const variable of CONFIG_VARIABLES) expect(variable.description.length).toBeGreaterThan(10);
   });
 
-  it('is what loadConfig reads: a documented default equals the default in effect', () => {
+  it.each([
+    ['development', DEVELOPMENT],
+    ['production', SECRETS],
+  ])('is what loadConfig reads (%s): a documented default equals the default in effect', (_case, base) => {
     const withDefaults = Object.fromEntries(
       CONFIG_VARIABLES.filter((variable) => variable.default !== undefined).map((variable) => [
         variable.name,
         variable.default,
       ]),
     );
-    expect(loadConfig(withDefaults)).toEqual(loadConfig({}));
+    expect(loadConfig({ ...withDefaults, ...base })).toEqual(loadConfig(base));
   });
 
   it('renders the README table', () => {
@@ -181,6 +301,14 @@ describe('CONFIG_VARIABLES', () => {
         'LOG_FORMAT',
         'DB_MIGRATIONS_RUN',
         'CHECK_REMIT_ADDRESS',
+        'AUTH_TOKEN_MAX_LIFETIME_SECONDS',
+        'AUTH_CLOCK_TOLERANCE_SECONDS',
+        'AUTH_JWT_ISSUER',
+        'AUTH_JWT_AUDIENCE',
+        'IDEMPOTENCY_HMAC_KEY',
+        'KAFKA_GROUP_PREFIX',
+        'PAYMENT_REDRIVE_AFTER_SECONDS',
+        'DOCS_ENABLED',
       ]),
     );
   });

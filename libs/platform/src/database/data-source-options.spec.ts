@@ -1,4 +1,4 @@
-import { buildDataSourceOptions } from './data-source-options';
+import { buildDataSourceOptions, DATABASE_SESSION_LIMITS } from './data-source-options';
 
 class InvoiceEntity {}
 class Initial1764000000000 {}
@@ -19,6 +19,23 @@ describe(buildDataSourceOptions.name, () => {
       migrationsRun: true,
       synchronize: false,
     });
+  });
+
+  it('limits lock waits and statements well under a minute, and lets the pool recover from restarts', () => {
+    const options = buildDataSourceOptions(
+      { databaseUrl: 'postgres://x/remit', migrationsRun: false },
+      { schema: 'intake', entities: [], migrations: [] },
+    );
+    expect(options.connectTimeoutMS).toBe(5000);
+    expect(options.extra).toEqual({
+      max: 10,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
+      statement_timeout: DATABASE_SESSION_LIMITS.statementTimeoutMs,
+    });
+    expect(DATABASE_SESSION_LIMITS.lockTimeoutMs).toBeLessThan(DATABASE_SESSION_LIMITS.statementTimeoutMs);
+    expect(DATABASE_SESSION_LIMITS.statementTimeoutMs).toBeLessThan(60_000);
   });
 
   it('runs migrations at start only when configured', () => {

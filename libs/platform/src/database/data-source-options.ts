@@ -19,6 +19,17 @@ export interface ServiceDatabase {
 }
 
 /**
+ * Server-side limits of every session (docs/architecture.md, "Error envelope": an outage answers 503).
+ * A request waits at most 10 s for a row lock and runs a statement for at most 30 s, well under the
+ * 60 s after which clients and idempotency take a request for lost; PostgreSQL then cancels it
+ * (55P03, 57014) and the edge answers 503 with `Retry-After` instead of the request hanging.
+ */
+export const DATABASE_SESSION_LIMITS = {
+  lockTimeoutMs: 10_000,
+  statementTimeoutMs: 30_000,
+} as const;
+
+/**
  * The DataSource options of one service, shared by `PlatformModule` and each app's `data-source.ts`
  * (`npm run migrate`): one schema per service, its migrations table inside that schema, migrations
  * committed and run explicitly (or at start with DB_MIGRATIONS_RUN), and never `synchronize`.
@@ -42,6 +53,15 @@ export function buildDataSourceOptions(
     applicationName: `remit-${database.schema}`,
     // A connection attempt waits at most 5 s, so an unreachable database fails requests instead of hanging them.
     connectTimeoutMS: 5000,
-    extra: { max: 10 },
+    // pg-pool options. The pool recovers from a restart of PostgreSQL by itself: a connection that
+    // fails is dropped from the pool (TypeORM logs the pool's error) and the next request opens a new
+    // one. Idle connections close after 30 s, and TCP keep-alive finds those that died silently.
+    extra: {
+      max: 10,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
+      statement_timeout: DATABASE_SESSION_LIMITS.statementTimeoutMs,
+    },
   };
 }

@@ -1,11 +1,14 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, type ErrorDetail, type ErrorEnvelope } from './app-error';
+import { classifyInfrastructureError, type InfrastructureFailure } from './infrastructure-error';
 
 export interface ErrorResponse {
   status: number;
   body: ErrorEnvelope;
   /** True when the error is ours (5xx): log it with its stack; the client sees a generic message. */
   unexpected: boolean;
+  /** Set for a dependency outage (503): the `Retry-After` header and what to log, as a warning. */
+  outage?: InfrastructureFailure;
 }
 
 /** `AREA.REASON` — the shape of domain error codes; excludes pg's `23505` and Node's `ECONNREFUSED`. */
@@ -76,6 +79,15 @@ const INTERNAL: ErrorEnvelope = {
   error: { code: 'INTERNAL', message: 'an unexpected error occurred', details: [] },
 };
 
+/** The same words for every outage: the driver's message may name hosts, users or SQL. */
+const UNAVAILABLE: ErrorEnvelope = {
+  error: {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'the service cannot complete the request right now; retry after the Retry-After delay',
+    details: [],
+  },
+};
+
 function envelope(code: string, message: string, details: ErrorDetail[] = []): ErrorEnvelope {
   return { error: { code, message, details } };
 }
@@ -114,6 +126,10 @@ function httpExceptionMessage(exception: HttpException): string {
  *   optional `field` — → 422: the request was understood and a business rule refused it;
  * - Nest `HttpException` (unknown route → 404 `NOT_FOUND`, …) → its status;
  * - body-parser errors (bad JSON → 400 `MALFORMED_JSON`, too large → 413) → their status;
+ * - a dependency outage (`classifyInfrastructureError`: PostgreSQL or Redis unreachable, a lock or
+ *   statement timeout, a serialization failure or deadlock) → 503 `SERVICE_UNAVAILABLE` with
+ *   `retryAfterSeconds` for the `Retry-After` header and a generic message: the request may succeed
+ *   shortly, and a 500 would tell the client it never will;
  * - anything else → 500 `INTERNAL` with a generic message: details of our failures stay in the log.
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
@@ -147,6 +163,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (bodyParserError) {
     return { status: bodyParserError.status, body: bodyParserError.toEnvelope(), unexpected: false };
   }
+  const outage = classifyInfrastructureError(error);
+  if (outage) return { status: 503, body: UNAVAILABLE, unexpected: false, outage };
   // Other http-errors meant for the client (`expose` is set for 4xx by the http-errors package).
   const exposed = (candidate as { expose?: unknown }).expose === true;
   if (exposed && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {

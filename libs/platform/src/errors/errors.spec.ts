@@ -1,13 +1,16 @@
 import {
   BadRequestException,
   HttpException,
+  Logger,
   NotFoundException,
   ServiceUnavailableException,
   type ArgumentMetadata,
+  type ArgumentsHost,
 } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '@remit/money';
 import { AppError } from './app-error';
+import { ErrorEnvelopeFilter } from './error-envelope.filter';
 import { bodyParserErrorToAppError, codeForStatus, toErrorResponse } from './error-response';
 import { apiMessage, parseBody, parseWith, ZodValidationPipe, zodIssuesToDetails } from './zod-validation';
 
@@ -105,7 +108,7 @@ describe(toErrorResponse.name, () => {
 
   it.each([
     ['a PostgreSQL unique violation', Object.assign(new Error('duplicate key'), { code: '23505' })],
-    ['a Node system error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+    ['a Node system error that is no outage', Object.assign(new Error('open failed'), { code: 'ENOENT' })],
     ['a lowercase code', Object.assign(new Error('x'), { code: 'payment.bad' })],
     ['a plain Error', new Error('secret internals: password=hunter2')],
     ['a thrown string', 'boom'],
@@ -117,6 +120,51 @@ describe(toErrorResponse.name, () => {
       unexpected: true,
       body: { error: { code: 'INTERNAL', message: 'an unexpected error occurred', details: [] } },
     });
+  });
+
+  it.each([
+    [
+      'PostgreSQL refusing connections',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432 (user remit)'), { code: 'ECONNREFUSED' }),
+      5,
+    ],
+    [
+      'a lock timeout',
+      Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+      2,
+    ],
+    [
+      'a deadlock',
+      Object.assign(new Error('deadlock detected on "intake"."payments"'), { code: '40P01' }),
+      1,
+    ],
+    ['Redis down', new Error("Stream isn't writeable and enableOfflineQueue options is false"), 5],
+  ])(
+    'answers %s with 503 SERVICE_UNAVAILABLE and a Retry-After, never the driver message',
+    (_case, error, retryAfter) => {
+      const response = toErrorResponse(error);
+      expect(response).toEqual({
+        status: 503,
+        unexpected: false,
+        outage: expect.objectContaining({ retryAfterSeconds: retryAfter }),
+        body: {
+          error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/retry/i), details: [] },
+        },
+      });
+      expect(response.body.error.message).not.toContain(error.message);
+      expect(JSON.stringify(response.body)).not.toMatch(/10\.0\.0\.5|intake|lock timeout|enableOfflineQueue/);
+    },
+  );
+
+  it('keeps a deliberate AppError as it is, even with an outage as its cause', () => {
+    const error = new AppError(409, 'IDEMPOTENCY.REQUEST_IN_FLIGHT', 'busy', [], {
+      cause: Object.assign(new Error('x'), { code: '55P03' }),
+    });
+    expect(toErrorResponse(error)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'IDEMPOTENCY.REQUEST_IN_FLIGHT' } },
+    });
+    expect(toErrorResponse(error).outage).toBeUndefined();
   });
 
   it.each([
@@ -185,6 +233,60 @@ describe(toErrorResponse.name, () => {
   it('names unknown statuses by class', () => {
     expect(codeForStatus(418)).toBe('BAD_REQUEST');
     expect(codeForStatus(599)).toBe('INTERNAL');
+  });
+});
+
+describe(ErrorEnvelopeFilter.name, () => {
+  function respond(exception: unknown) {
+    const headers: Record<string, string> = {};
+    const sent: { status?: number; body?: unknown } = {};
+    const response = {
+      headersSent: false,
+      setHeader: (name: string, value: string) => (headers[name] = value),
+      status(status: number) {
+        sent.status = status;
+        return this;
+      },
+      json: (body: unknown) => (sent.body = body),
+    };
+    const host = {
+      getType: () => 'http',
+      switchToHttp: () => ({ getResponse: () => response }),
+    } as unknown as ArgumentsHost;
+    new ErrorEnvelopeFilter().catch(exception, host);
+    return { headers, ...sent };
+  }
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers an outage 503 with Retry-After, and logs it as a warning without the stack', () => {
+    const reply = respond(
+      Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+    );
+    expect(reply).toMatchObject({ status: 503, headers: { 'Retry-After': '2' } });
+    expect(reply.body).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('55P03 lock_not_available'));
+    expect(Logger.prototype.error).not.toHaveBeenCalled();
+  });
+
+  it('asks for a bearer token on 401 and sends no Retry-After elsewhere', () => {
+    expect(respond(AppError.unauthorized())).toMatchObject({
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+    expect(respond(new Error('bug')).headers).toEqual({});
+    expect(Logger.prototype.error).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves errors outside HTTP to their caller', () => {
+    const host = { getType: () => 'rpc' } as unknown as ArgumentsHost;
+    const error = new Error('consumer failure');
+    expect(() => new ErrorEnvelopeFilter().catch(error, host)).toThrow(error);
   });
 });
 

@@ -1,4 +1,5 @@
 export * from './app-error';
 export * from './error-response';
 export * from './error-envelope.filter';
+export * from './infrastructure-error';
 export * from './zod-validation';

@@ -1,2 +1,3 @@
+export * from './health-details';
 export * from './health.checker';
 export * from './health.controller';

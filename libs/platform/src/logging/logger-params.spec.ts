@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Options } from 'pino-http';
-import { loggerParams, REDACTED_PATHS, REDACTION_CENSOR, requestIdOf } from './logger-params';
+import {
+  loggerParams,
+  REDACTED_PATHS,
+  REDACTION_CENSOR,
+  requestIdOf,
+  requestLogLevel,
+} from './logger-params';
 
 function pinoOptionsOf(params: ReturnType<typeof loggerParams>): Options {
   return params.pinoHttp as Options;
@@ -115,5 +121,30 @@ describe(requestIdOf.name, () => {
     ['an overlong id', { 'x-request-id': 'x'.repeat(500) }],
   ])('makes up a UUID for %s', (_case, headers) => {
     expect(requestIdOf(request(headers))).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe(requestLogLevel.name, () => {
+  const failed = new Error('failed with status code 500');
+  it.each([
+    [200, undefined, 'info'],
+    [404, undefined, 'info'],
+    [500, failed, 'error'],
+    [502, undefined, 'error'],
+    [503, new Error('failed with status code 503'), 'warn'],
+    [201, failed, 'error'],
+  ])('%i (error: %p) → %s', (status, error, level) => {
+    expect(requestLogLevel(status, error)).toBe(level);
+  });
+
+  it('is the level pino-http uses', () => {
+    const options = pinoOptionsOf(loggerParams({ logLevel: 'info', logFormat: 'json' }, 'invoice'));
+    const level = options.customLogLevel as (
+      request: IncomingMessage,
+      response: ServerResponse,
+      error?: Error,
+    ) => string;
+    expect(level({} as IncomingMessage, { statusCode: 503 } as ServerResponse, failed)).toBe('warn');
+    expect(level({} as IncomingMessage, { statusCode: 500 } as ServerResponse, failed)).toBe('error');
   });
 });

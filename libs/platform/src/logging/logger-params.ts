@@ -50,6 +50,16 @@ export function requestIdOf(request: IncomingMessage, response?: ServerResponse)
 
 const QUIET_PATHS = /^\/(health|docs)(\/|-json|\?|$)/;
 
+/**
+ * The level of a request line. A 503 is a dependency outage the error filter has already logged as
+ * a warning (with what was down): logging each refused request as an error would drown the one
+ * line that matters. Other 5xx are our failures.
+ */
+export function requestLogLevel(statusCode: number, error: unknown): 'info' | 'warn' | 'error' {
+  if (statusCode === 503) return 'warn';
+  return error !== undefined || statusCode >= 500 ? 'error' : 'info';
+}
+
 /** nestjs-pino options of a service: level, JSON or pretty, `service` on every line, redaction, request ids. */
 export function loggerParams(config: Pick<RemitConfig, 'logLevel' | 'logFormat'>, service: string): Params {
   return {
@@ -67,8 +77,7 @@ export function loggerParams(config: Pick<RemitConfig, 'logLevel' | 'logFormat'>
         }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
-      customLogLevel: (_request, response, error) =>
-        error !== undefined || response.statusCode >= 500 ? 'error' : 'info',
+      customLogLevel: (_request, response, error) => requestLogLevel(response.statusCode, error),
       autoLogging: { ignore: (request) => QUIET_PATHS.test(request.url ?? '') },
       ...(config.logFormat === 'pretty'
         ? {
