@@ -7,6 +7,7 @@ import { InvoiceInitial1764000000000 } from './migrations/1764000000000-invoice-
 import { InvoiceVersions1764100000000 } from './migrations/1764100000000-invoice-versions';
 import { PaymentApplicationEntity } from './payments/payment-application.entity';
 import { PendingPaymentEntity } from './payments/pending-payment.entity';
+import { InvoiceMessagingV21764200000000 } from './migrations/1764200000000-invoice-messaging-v2';
 
 export const INVOICE_SCHEMA = 'invoice';
 export const INVOICE_ENTITIES = [
@@ -18,4 +19,8 @@ export const INVOICE_ENTITIES = [
   PaymentApplicationEntity,
   LedgerEntryEntity,
 ];
-export const INVOICE_MIGRATIONS = [InvoiceInitial1764000000000, InvoiceVersions1764100000000];
+export const INVOICE_MIGRATIONS = [
+  InvoiceInitial1764000000000,
+  InvoiceVersions1764100000000,
+  InvoiceMessagingV21764200000000,
+];

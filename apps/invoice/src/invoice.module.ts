@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, loadConfig } from '@remit/platform';
+import { MESSAGING_ENTITIES } from '@remit/messaging';
+import { PlatformModule, serviceMessagingModule } from '@remit/platform';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { InvoicesController } from './invoices/invoices.controller';
@@ -19,11 +19,7 @@ import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from './invoice.
       entities: [...INVOICE_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: INVOICE_MIGRATIONS,
     }),
-    MessagingModule.forRoot({
-      source: 'remit/invoice',
-      clientId: 'remit-invoice',
-      brokers: loadConfig().kafkaBrokers,
-    }),
+    serviceMessagingModule('invoice'),
   ],
   controllers: [CustomersController, InvoicesController, LedgerController],
   providers: [CustomersService, InvoicesService, LedgerService, ApplyPaymentService, PaymentEventsConsumer],

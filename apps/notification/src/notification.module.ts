@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
-import { PlatformModule, loadConfig } from '@remit/platform';
+import { MESSAGING_ENTITIES } from '@remit/messaging';
+import { PlatformModule, serviceMessagingModule } from '@remit/platform';
 import { InvoiceEventsConsumer } from './notifications/invoice-events.consumer';
 import { NotificationsController } from './notifications/notifications.controller';
 import { NotificationsService } from './notifications/notifications.service';
@@ -14,11 +14,7 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
       entities: [...NOTIFICATION_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: NOTIFICATION_MIGRATIONS,
     }),
-    MessagingModule.forRoot({
-      source: 'remit/notification',
-      clientId: 'remit-notification',
-      brokers: loadConfig().kafkaBrokers,
-    }),
+    serviceMessagingModule('notification'),
   ],
   controllers: [NotificationsController],
   providers: [NotificationsService, InvoiceEventsConsumer],

@@ -4,6 +4,7 @@ import { IntakeInitial1764000000000 } from './migrations/1764000000000-intake-in
 import { IntakeHardening1764100000000 } from './migrations/1764100000000-intake-hardening';
 import { PaymentStatusChangeEntity } from './payments/payment-status-change.entity';
 import { PaymentEntity } from './payments/payment.entity';
+import { IntakeMessagingV21764200000000 } from './migrations/1764200000000-intake-messaging-v2';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -12,4 +13,8 @@ export const INTAKE_ENTITIES = [
   InvoiceViewEntity,
   IdempotencyKeyEntity,
 ];
-export const INTAKE_MIGRATIONS = [IntakeInitial1764000000000, IntakeHardening1764100000000];
+export const INTAKE_MIGRATIONS = [
+  IntakeInitial1764000000000,
+  IntakeHardening1764100000000,
+  IntakeMessagingV21764200000000,
+];

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
+import { MESSAGING_ENTITIES } from '@remit/messaging';
 import {
   PlatformModule,
   REMIT_CONFIG,
   bullConnectionOptions,
-  loadConfig,
   type RemitConfig,
+  serviceMessagingModule,
 } from '@remit/platform';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { RequestFingerprint } from './idempotency/request-fingerprint';
@@ -29,11 +29,7 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       entities: [...INTAKE_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: INTAKE_MIGRATIONS,
     }),
-    MessagingModule.forRoot({
-      source: 'remit/payment-intake',
-      clientId: 'remit-payment-intake',
-      brokers: loadConfig().kafkaBrokers,
-    }),
+    serviceMessagingModule('payment-intake'),
     BullModule.forRootAsync({
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),

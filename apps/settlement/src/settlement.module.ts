@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import { MESSAGING_ENTITIES, MessagingModule } from '@remit/messaging';
+import { MESSAGING_ENTITIES } from '@remit/messaging';
 import {
   PlatformModule,
   REMIT_CONFIG,
   bullConnectionOptions,
-  loadConfig,
   type RemitConfig,
+  serviceMessagingModule,
 } from '@remit/platform';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
@@ -24,11 +24,7 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
       entities: [...SETTLEMENT_ENTITIES, ...MESSAGING_ENTITIES],
       migrations: SETTLEMENT_MIGRATIONS,
     }),
-    MessagingModule.forRoot({
-      source: 'remit/settlement',
-      clientId: 'remit-settlement',
-      brokers: loadConfig().kafkaBrokers,
-    }),
+    serviceMessagingModule('settlement'),
     BullModule.forRootAsync({
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),

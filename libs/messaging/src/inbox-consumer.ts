@@ -16,9 +16,9 @@ import {
   type EventType,
 } from '@remit/contracts';
 import { backoffDelay, sleep } from './backoff';
-import { deadLetterErrorCode, deadLetterHeaders, isInfrastructureError, isRetryable } from './dead-letter';
+import { classifyFailure, deadLetterErrorCode, deadLetterHeaders, DLQ_HEADERS } from './dead-letter';
 import { InboxEventEntity } from './inbox-event.entity';
-import { consoleLogger, describeError, errorCodeOf, type MessagingLogger } from './logger';
+import { consoleLogger, describeError, type MessagingLogger } from './logger';
 import { qualifiedTableName } from './messaging-tables';
 
 /** Applies one event; runs inside the transaction that records the event in the inbox. */
@@ -31,16 +31,33 @@ export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 export interface InboxConsumerOptions {
   kafka: Kafka;
   dataSource: DataSource;
+  /**
+   * The consumer's own short name (`invoice`, `payment-intake.invoice-view`): the key of its rows in
+   * `inbox_events`, and, behind `groupPrefix`, its Kafka consumer group.
+   */
   groupId: string;
+  /**
+   * The environment's prefix (KAFKA_GROUP_PREFIX, `remit-<NODE_ENV>`): the Kafka group is
+   * `<groupPrefix>.<groupId>`, so `npm start` and `npm test` on one broker never share a group.
+   * `ConsumerHost` sets it from the module options; apps never type it.
+   */
+  groupPrefix?: string;
   topics: string[];
   handlers: EventHandlers;
-  /** Handler runs per message before it is dead-lettered (1 = no retry). */
+  /**
+   * Handler runs per message before it is dead-lettered (1 = no retry). Transient failures (an
+   * outage, a deadlock: `classifyFailure`) do not count: they are retried as long as they last.
+   */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
   logger?: MessagingLogger;
-  /** Where a group without committed offsets starts. */
+  /**
+   * Where a group without a committed offset, or whose committed offset is no longer in the log
+   * (out of range), starts: the earliest offset by default. The inbox makes the replay safe; the
+   * latest offset would silently skip whatever was published before the group first joined.
+   */
   fromBeginning?: boolean;
   /** How long `start()` waits for the group join. */
   joinTimeoutMs?: number;
@@ -57,8 +74,8 @@ export interface InboxConsumerOptions {
 export type MessageOutcome = 'applied' | 'duplicate' | 'skipped' | 'dead-lettered';
 
 /**
- * Thrown to kafkajs so that it does not commit the offset and delivers the message again (after
- * its own retry delay, restarting the consumer if need be). Carries no payload or driver details:
+ * Thrown to kafkajs so that it does not commit the offset and delivers the message again (to this
+ * member after a restart, or to another after a rebalance). Carries no payload or driver details:
  * kafkajs logs what it is given.
  */
 class RedeliveryRequired extends Error {
@@ -74,15 +91,24 @@ class RedeliveryRequired extends Error {
 const stoppingError = (): RedeliveryRequired =>
   new RedeliveryRequired('consumer stopping; the message will be redelivered', 'MESSAGING.CONSUMER_STOPPING');
 
+/** `<prefix>.<name>`: the one place an environment's prefix is put on a group or client id. */
+export function prefixedName(prefix: string | undefined, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
 /**
  * Consumes CloudEvents idempotently: each event is recorded in `inbox_events` (keyed by consumer
  * group and event id) in the same transaction as its effect, so a redelivered event is skipped.
- * Messages that are not valid events, and events whose handler keeps failing, go to `<topic>.dlq`
- * and the partition moves on. Offsets are committed message by message, after the outcome
+ * Messages that are not valid events, and events whose handler is refused or keeps failing, go to
+ * `<topic>.dlq` and the partition moves on; a transient failure holds the partition and is retried
+ * until it passes (`classifyFailure`). Offsets are committed message by message, after the outcome
  * (effect committed, or DLQ send acknowledged).
  */
 export class InboxConsumer {
+  /** The short name: the inbox key (see `InboxConsumerOptions.groupId`). */
   readonly groupId: string;
+  /** The Kafka consumer group: `<groupPrefix>.<groupId>`. */
+  readonly kafkaGroupId: string;
   private readonly kafka: Kafka;
   private readonly dataSource: DataSource;
   private readonly topics: string[];
@@ -106,13 +132,14 @@ export class InboxConsumer {
     this.kafka = options.kafka;
     this.dataSource = options.dataSource;
     this.groupId = options.groupId;
+    this.kafkaGroupId = prefixedName(options.groupPrefix, options.groupId);
     this.topics = [...options.topics];
     this.handlers = options.handlers;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.logger = options.logger ?? consoleLogger;
-    this.fromBeginning = options.fromBeginning ?? false;
+    this.fromBeginning = options.fromBeginning ?? true;
     this.joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
     this.partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 1;
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 1_000;
@@ -134,7 +161,7 @@ export class InboxConsumer {
     this.stopping = new AbortController();
     this.table = qualifiedTableName(this.dataSource, InboxEventEntity);
     const consumer = this.kafka.consumer({
-      groupId: this.groupId,
+      groupId: this.kafkaGroupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.maxWaitTimeInMs,
     });
@@ -170,7 +197,10 @@ export class InboxConsumer {
       });
       await joined.promise;
       this.running = true;
-      this.logger.info({ groupId: this.groupId, topics: this.topics }, 'consumer joined its group');
+      this.logger.info(
+        { groupId: this.groupId, kafkaGroupId: this.kafkaGroupId, topics: this.topics },
+        'consumer joined its group',
+      );
     } catch (error) {
       cancelJoinWait?.();
       await this.stop();
@@ -198,6 +228,13 @@ export class InboxConsumer {
     heartbeat?: () => Promise<void>,
   ): Promise<MessageOutcome> {
     const where = { groupId: this.groupId, topic, partition, offset: message.offset };
+    const replayFor = message.headers?.[DLQ_HEADERS.replayGroup]?.toString();
+    if (replayFor !== undefined && replayFor !== this.kafkaGroupId) {
+      // A replayed dead letter is for the group that dead-lettered it (dead-letter-replay.ts); every
+      // other group handled it the first time, and may have purged that inbox row since.
+      this.logger.debug({ ...where, replayFor }, 'dead letter replayed for another group; skipped');
+      return 'skipped';
+    }
     const type = peekType(message.value);
     if (type !== undefined && !this.hasHandler(type)) {
       this.logger.debug({ ...where, type }, 'no handler for this event type; skipped');
@@ -219,6 +256,8 @@ export class InboxConsumer {
     const handler = this.handlers[event.type] as EventHandler<EventType> | undefined;
     if (!handler) return 'skipped';
     const fields = { ...where, eventId: event.id, type: event.type };
+    // Only failures that may be the event's own count towards maxAttempts.
+    let countedFailures = 0;
     for (let attempt = 1; ; attempt += 1) {
       if (this.stopping.signal.aborted) throw stoppingError();
       let failure: unknown;
@@ -230,32 +269,36 @@ export class InboxConsumer {
       } catch (error) {
         failure = error;
       }
-      const retryable = isRetryable(failure);
-      if (attempt >= this.maxAttempts && isInfrastructureError(failure)) {
+      const kind = classifyFailure(failure);
+      if (kind !== 'transient') countedFailures += 1;
+      if (kind === 'poison' || countedFailures >= this.maxAttempts) {
         this.logger.error(
-          { ...fields, attempt, ...describeError(failure) },
-          'database unavailable; the event will be redelivered, not dead-lettered',
-        );
-        throw new RedeliveryRequired(
-          `database unavailable: ${describeError(failure).errorMessage}`,
-          errorCodeOf(failure),
-        );
-      }
-      if (!retryable || attempt >= this.maxAttempts) {
-        this.logger.error(
-          { ...fields, attempt, retryable, ...describeError(failure) },
+          { ...fields, attempt, failureKind: kind, ...describeError(failure) },
           'event handler failed; dead-lettering the event',
         );
         await this.deadLetter(topic, partition, message, failure, attempt);
         return 'dead-lettered';
       }
       const delayMs = backoffDelay(attempt, this.backoffMs, this.maxBackoffMs);
-      this.logger.warn(
-        { ...fields, attempt, delayMs, ...describeError(failure) },
-        'event handler failed; retrying',
-      );
+      if (kind === 'transient') {
+        // The partition waits here, in order, for as long as the outage lasts: nothing is skipped
+        // and nothing is dead-lettered. Staying inside eachMessage (rather than pausing and
+        // seeking back) keeps the offset uncommitted at every moment; a long outage turns into an
+        // error line per retry once it outlasts maxAttempts, for the alerts.
+        const level = attempt >= this.maxAttempts ? 'error' : 'warn';
+        this.logger[level](
+          { ...fields, attempt, delayMs, failureKind: kind, ...describeError(failure) },
+          'transient failure (database, Redis or Kafka); retrying, never dead-lettering',
+        );
+      } else {
+        this.logger.warn(
+          { ...fields, attempt, delayMs, failureKind: kind, ...describeError(failure) },
+          'event handler failed; retrying',
+        );
+      }
       await sleep(delayMs, this.stopping.signal);
-      // Long retries must not cost the partition: tell the coordinator this member is alive.
+      // Long retries must not cost the partition: tell the coordinator this member is alive. During
+      // a rebalance this throws; the offset stays uncommitted and the new owner redelivers.
       await heartbeat?.();
     }
   }
@@ -308,7 +351,7 @@ export class InboxConsumer {
             topic,
             partition,
             message,
-            groupId: this.groupId,
+            groupId: this.kafkaGroupId,
             error,
             attempts,
             failedAt: new Date(),

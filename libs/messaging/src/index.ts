@@ -6,8 +6,10 @@
  * - Consumers are `InboxConsumer`s: each event is recorded in `inbox_events` in the transaction of
  *   its effect (duplicates are skipped); invalid messages and exhausted retries go to `<topic>.dlq`.
  * - Nest apps import `MessagingModule.forRoot(...)` and register consumers with `ConsumerHost`.
- * - Tables: `createMessagingTables(queryRunner, schema)` from the service's first migration, and
- *   `MESSAGING_ENTITIES` in the DataSource's entities.
+ * - Tables: `createMessagingTables(queryRunner, schema)` from the service's first migration,
+ *   `upgradeMessagingTablesV2` from a later one, and `MESSAGING_ENTITIES` in the DataSource's entities;
+ *   `purgeMessagingTables` keeps them small (daily, through `MessagingModuleOptions.purge`).
+ * - Dead letters: `listDeadLetters` and `replayDeadLetters`, behind `npm run dlq`.
  */
 export * from './logger';
 export * from './backoff';
@@ -18,5 +20,7 @@ export * from './messaging-tables';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './dead-letter';
+export * from './dead-letter-replay';
+export * from './messaging-purge';
 export * from './inbox-consumer';
 export * from './nest';

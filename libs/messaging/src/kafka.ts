@@ -12,8 +12,17 @@ export interface CreateKafkaOptions {
   requestTimeoutMs?: number;
 }
 
-/** Rebalances are routine, yet kafkajs reports them at ERROR level. */
-const ROUTINE_ERRORS = [/The group is rebalancing/, /The coordinator is not aware of this member/];
+/**
+ * Reported by kafkajs at ERROR level, yet handled: rebalances are routine, and an out-of-range
+ * offset (the log was truncated past the group's position) resets the group to the earliest offset
+ * (`InboxConsumerOptions.fromBeginning`), the inbox skipping what was already applied.
+ */
+const ROUTINE_ERRORS = [
+  /The group is rebalancing/,
+  /The coordinator is not aware of this member/,
+  /Offset out of range, resetting to default offset/,
+  /The requested offset is not within the range of offsets/,
+];
 /**
  * Expected by design: the relay bounds its producer's retries (a failed batch stays in the outbox,
  * the producer is recreated, consumers dedupe on the event id), which kafkajs warns about.
@@ -31,9 +40,11 @@ export function kafkaLogCreator(logger: MessagingLogger): logCreator {
         fields[name] = value instanceof Error ? describeError(value) : value;
       }
       const text = String(message);
+      // A failed response is logged as "Response Fetch(…)" with the broker's reason in `error`.
+      const reason = typeof extra.error === 'string' ? `${text} ${extra.error}` : text;
       switch (level) {
         case KafkaLogLevel.ERROR:
-          if (ROUTINE_ERRORS.some((pattern) => pattern.test(text))) logger.warn(fields, text);
+          if (ROUTINE_ERRORS.some((pattern) => pattern.test(reason))) logger.warn(fields, text);
           else logger.error(fields, text);
           break;
         case KafkaLogLevel.WARN:

@@ -14,9 +14,9 @@ function quoteSchema(schema: string): string {
 }
 
 /**
- * Creates the outbox and inbox tables in `schema`. Called from each service's first migration, so
- * the tables are part of the service's committed migrations (docs/architecture.md: `synchronize` is never on).
- * Idempotent.
+ * Creates the outbox and inbox tables in `schema` (version 1). Called from each service's first
+ * migration, so the tables are part of the service's committed migrations (docs/architecture.md:
+ * `synchronize` is never on); a later migration calls `upgradeMessagingTablesV2`. Idempotent.
  */
 export async function createMessagingTables(queryRunner: QueryRunner, schema: string): Promise<void> {
   const s = quoteSchema(schema);
@@ -50,6 +50,53 @@ export async function createMessagingTables(queryRunner: QueryRunner, schema: st
       processed_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (consumer_group, event_id)
     )`);
+}
+
+/**
+ * Version 2 of the messaging tables, for a NEW migration of each service (its first migration,
+ * which called `createMessagingTables`, stays as merged). Adds what the relay needs to retry a
+ * failing row alone and park it (`next_attempt_at`, `parked_at`), to claim rows with a lease
+ * instead of holding row locks while Kafka answers (`claimed_until`, `claimed_by`), the index of the
+ * per-key order check, and the indexes of the daily purge. Idempotent; a fresh database runs the
+ * first migration and then this one and ends with the same tables as an upgraded one.
+ *
+ * The new columns are nullable without defaults, so adding them rewrites nothing. The indexes are
+ * built without CONCURRENTLY (migrations run in a transaction): on a large `inbox_events` that
+ * blocks inserts, i.e. consumers, for the seconds the build takes.
+ */
+export async function upgradeMessagingTablesV2(queryRunner: QueryRunner, schema: string): Promise<void> {
+  const s = quoteSchema(schema);
+  await queryRunner.query(`
+    ALTER TABLE ${s}.outbox_events
+      ADD COLUMN IF NOT EXISTS next_attempt_at timestamptz NULL,
+      ADD COLUMN IF NOT EXISTS parked_at timestamptz NULL,
+      ADD COLUMN IF NOT EXISTS claimed_until timestamptz NULL,
+      ADD COLUMN IF NOT EXISTS claimed_by uuid NULL`);
+  // "Is an earlier row of my key still unsent?": asked for every row the relay considers.
+  await queryRunner.query(
+    `CREATE INDEX IF NOT EXISTS outbox_events_unsent_key_idx ON ${s}.outbox_events (message_key, created_at, seq) WHERE sent_at IS NULL`,
+  );
+  // The purge deletes in batches, oldest first; without these each batch would scan the table.
+  await queryRunner.query(
+    `CREATE INDEX IF NOT EXISTS outbox_events_sent_idx ON ${s}.outbox_events (sent_at) WHERE sent_at IS NOT NULL`,
+  );
+  await queryRunner.query(
+    `CREATE INDEX IF NOT EXISTS inbox_events_processed_idx ON ${s}.inbox_events (processed_at)`,
+  );
+}
+
+/** The `down` of `upgradeMessagingTablesV2`. */
+export async function downgradeMessagingTablesV2(queryRunner: QueryRunner, schema: string): Promise<void> {
+  const s = quoteSchema(schema);
+  await queryRunner.query(`DROP INDEX IF EXISTS ${s}.inbox_events_processed_idx`);
+  await queryRunner.query(`DROP INDEX IF EXISTS ${s}.outbox_events_sent_idx`);
+  await queryRunner.query(`DROP INDEX IF EXISTS ${s}.outbox_events_unsent_key_idx`);
+  await queryRunner.query(`
+    ALTER TABLE ${s}.outbox_events
+      DROP COLUMN IF EXISTS claimed_by,
+      DROP COLUMN IF EXISTS claimed_until,
+      DROP COLUMN IF EXISTS parked_at,
+      DROP COLUMN IF EXISTS next_attempt_at`);
 }
 
 export async function dropMessagingTables(queryRunner: QueryRunner, schema: string): Promise<void> {

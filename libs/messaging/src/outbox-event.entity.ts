@@ -3,10 +3,13 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /**
  * One event waiting to be (or already) published, written in the same transaction as the state
  * change it announces. No schema here: each service's DataSource sets `schema`, so the table lives
- * in that service's schema. Created by `createMessagingTables` from the service's first migration.
+ * in that service's schema. Created by `createMessagingTables` from the service's first migration,
+ * completed by `upgradeMessagingTablesV2`.
  */
 @Entity({ name: 'outbox_events' })
 @Index('outbox_events_unsent_idx', ['createdAt', 'seq'], { where: 'sent_at IS NULL' })
+@Index('outbox_events_unsent_key_idx', ['messageKey', 'createdAt', 'seq'], { where: 'sent_at IS NULL' })
+@Index('outbox_events_sent_idx', ['sentAt'], { where: 'sent_at IS NOT NULL' })
 export class OutboxEventEntity {
   /** The CloudEvent id: a republished row carries the same id, which consumers dedupe on. */
   @PrimaryColumn({ type: 'uuid' })
@@ -43,10 +46,28 @@ export class OutboxEventEntity {
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
 
-  /** Failed publish attempts. */
+  /** Failed publish attempts of this row on its own (an outage of the whole broker does not count). */
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** After a failed attempt: not retried before this (per-row backoff). Null: due now. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  /**
+   * Set when the row failed `maxAttempts` times: no longer retried, and later rows of its key wait
+   * behind it (per-key order) until an operator requeues it (`OutboxRelay.requeueParked`).
+   */
+  @Column({ name: 'parked_at', type: 'timestamptz', nullable: true })
+  parkedAt!: Date | null;
+
+  /** A relay's lease on the row while it publishes it outside any transaction. */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil!: Date | null;
+
+  @Column({ name: 'claimed_by', type: 'uuid', nullable: true })
+  claimedBy!: string | null;
 }

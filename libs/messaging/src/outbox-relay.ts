@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Partitioners,
   type Kafka,
@@ -6,8 +7,9 @@ import {
   type RetryOptions,
   type TopicMessages,
 } from 'kafkajs';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { backoffDelay } from './backoff';
+import { KafkaHealth } from './kafka';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
 import { qualifiedTableName } from './messaging-tables';
 import { CLOUDEVENTS_CONTENT_TYPE, type Outbox } from './outbox';
@@ -17,23 +19,39 @@ export interface OutboxRelayOptions {
   dataSource: DataSource;
   kafka: Kafka;
   logger?: MessagingLogger;
-  /** Rows per transaction (and per Kafka batch). */
+  /** Rows per claim (and per Kafka batch). */
   batchSize?: number;
   /** How often the loop looks for rows when nobody calls `notify()`. */
   pollIntervalMs?: number;
-  /** Longest wait between attempts while Kafka or PostgreSQL keep failing. */
+  /** Longest wait between rounds while the broker or PostgreSQL is down. */
   maxErrorBackoffMs?: number;
   /** When given, `outbox.notify()` wakes this relay. */
   outbox?: Outbox;
   /**
-   * The producer's retries for one batch. Bounded, so a dead broker fails the batch (recorded on
-   * the rows) instead of holding the row locks forever; the next round retries with a new producer.
+   * The producer's retries for one send. Bounded, so that a failing row is soon retried on its own
+   * (see `OutboxRelay`) and a send rarely outlives the lease.
    */
   producerRetry?: RetryOptions;
   /**
-   * Tests only: runs after Kafka acknowledged a batch and before the rows are marked sent. Throwing
-   * here simulates a crash at the worst moment: the transaction rolls back, the rows stay unsent
-   * and the next relay publishes them again with the same event ids.
+   * How long claimed rows belong to this relay. A relay that dies mid-batch delays those rows (and
+   * later rows of their keys) by this much; one whose send outlives it may see another relay
+   * publish the same rows again: a duplicate, which consumers skip (inbox), never a loss.
+   */
+  leaseMs?: number;
+  /** Failed attempts of one row before it is parked (1 = park at the first failure). */
+  maxAttempts?: number;
+  /** Delay before a failed row is retried; doubles per attempt up to `maxRetryBackoffMs`. */
+  retryBackoffMs?: number;
+  maxRetryBackoffMs?: number;
+  /**
+   * Whether the broker answers, asked when a send fails: if it does not, the failure is an outage,
+   * counted against no row. Defaults to `KafkaHealth.check`.
+   */
+  brokerReachable?: () => Promise<boolean>;
+  /**
+   * Tests only: runs after Kafka acknowledged rows and before they are marked sent. Throwing here
+   * simulates a crash at the worst moment: the rows stay unsent (and claimed until the lease ends)
+   * and are published again, with the same event ids.
    */
   afterPublishBeforeMark?: (eventIds: string[]) => Promise<void> | void;
 }
@@ -46,11 +64,25 @@ interface OutboxRow {
   payload: Record<string, unknown>;
   headers: Record<string, string> | null;
   attempts: number;
-  /** An earlier unsent row of the same key is held by another relay: wait for it (key order). */
-  blocked: boolean;
+  created_at: Date;
+  /** bigint, as text. */
+  seq: string;
 }
 
-/** Raised by `relayOnce` when Kafka refused a batch; the rows' attempts and last_error are recorded. */
+/** How much is waiting in the outbox: for health details and metrics. */
+export interface OutboxBacklog {
+  /** Rows not yet published, parked ones included. */
+  unsent: number;
+  /** Rows that failed `maxAttempts` times and wait for an operator. */
+  parked: number;
+  /** Age of the oldest unsent row; 0 when nothing waits. */
+  oldestUnsentAgeMs: number;
+}
+
+/**
+ * Raised by `relayOnce` when the broker cannot be reached: no row is charged an attempt, the claims
+ * are released, and the loop backs off as a whole.
+ */
 export class OutboxPublishError extends Error {
   readonly code = 'MESSAGING.OUTBOX_PUBLISH_FAILED';
   constructor(
@@ -66,15 +98,35 @@ export class OutboxPublishError extends Error {
 
 const LAST_ERROR_MAX_LENGTH = 2_000;
 
+/** A row another relay is not publishing, that is due, and that is not parked. */
+const claimable = (row: string): string =>
+  `${row}.parked_at IS NULL
+   AND (${row}.next_attempt_at IS NULL OR ${row}.next_attempt_at <= now())
+   AND (${row}.claimed_until IS NULL OR ${row}.claimed_until <= now())`;
+
 /**
- * Publishes committed outbox rows to Kafka, at least once and in creation order per key.
+ * Publishes committed outbox rows to Kafka, at least once and in creation order per key (the
+ * customer id).
  *
- * Each batch is one PostgreSQL transaction: lock unsent rows (`FOR UPDATE SKIP LOCKED`, so several
- * relay instances share the work without publishing a row twice), send them with an idempotent
- * producer and `acks: all`, mark them sent, commit. A crash between the send and the commit
- * republishes the same events (same ids) later; consumers dedupe on the id (inbox).
+ * Rows are claimed with a lease in one short statement, published outside any transaction, and
+ * marked sent in another short statement. We chose the lease over holding `FOR UPDATE` locks
+ * across the send: a send can take as long as the producer's retries (tens of seconds against a
+ * sick broker), and a transaction open that long pins a pool connection, holds back vacuum, and
+ * leaves the rows locked for whoever else needs them. `FOR UPDATE SKIP LOCKED` is still used, only
+ * for the instant of the claim, so that relay instances never claim the same rows.
+ *
+ * A customer's events leave in order: a row is claimed only when every earlier unsent row of its
+ * key is claimed in the same batch. When a batch fails and the broker still answers, the rows are
+ * sent one by one: the failing row is charged an attempt and retried on its own with backoff, then
+ * parked after `maxAttempts` (with its `last_error`), holding back only later rows of its own key;
+ * every other key flows. When the broker does not answer, nothing is charged and the loop backs off.
+ *
+ * A crash between a send and its mark republishes the same events (same ids) once the lease ends;
+ * consumers dedupe on the id (inbox).
  */
 export class OutboxRelay {
+  /** This instance's name on the rows it claims. */
+  readonly relayId = randomUUID();
   private readonly dataSource: DataSource;
   private readonly kafka: Kafka;
   private readonly logger: MessagingLogger;
@@ -83,6 +135,11 @@ export class OutboxRelay {
   private readonly maxErrorBackoffMs: number;
   private readonly outbox?: Outbox;
   private readonly producerRetry: RetryOptions;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBackoffMs: number;
+  private readonly maxRetryBackoffMs: number;
+  private readonly brokerReachable: () => Promise<boolean>;
   private readonly afterPublishBeforeMark?: (eventIds: string[]) => Promise<void> | void;
 
   private producer?: Promise<Producer>;
@@ -102,9 +159,17 @@ export class OutboxRelay {
     this.maxErrorBackoffMs = options.maxErrorBackoffMs ?? 5_000;
     this.outbox = options.outbox;
     this.producerRetry = options.producerRetry ?? { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 };
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.retryBackoffMs = options.retryBackoffMs ?? 1_000;
+    this.maxRetryBackoffMs = options.maxRetryBackoffMs ?? 300_000;
+    this.brokerReachable = options.brokerReachable ?? (() => KafkaHealth.check(this.kafka));
     this.afterPublishBeforeMark = options.afterPublishBeforeMark;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error('batchSize must be a positive integer');
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
+      throw new Error('maxAttempts must be a positive integer');
+    if (!(this.leaseMs > 0)) throw new Error('leaseMs must be positive');
   }
 
   get isRunning(): boolean {
@@ -142,72 +207,231 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch of unsent rows; returns how many were published. Throws
-   * `OutboxPublishError` (after recording the failure on the rows) when Kafka refuses the batch.
+   * Claims and publishes one batch; returns how many rows were published. A row that fails while
+   * the broker answers is recorded on the row (attempts, backoff, parking) and does not throw.
+   * Throws `OutboxPublishError` when the broker cannot be reached (nothing charged to any row).
    */
   async relayOnce(): Promise<number> {
-    const producer = await this.connectedProducer();
-    const outcome = await this.dataSource.transaction((manager) => this.relayBatch(manager, producer));
-    if (outcome.failure) {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    try {
+      const producer = await this.connectedProducer();
+      await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(rows) });
+    } catch (error) {
       await this.disconnectProducer();
-      throw outcome.failure;
+      return this.isolate(rows, error);
     }
-    return outcome.published;
-  }
-
-  /** Deletes rows sent before `before` (the outbox is not an archive); returns how many. */
-  async purgeSent(before: Date): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
-      `DELETE FROM ${this.tableName()} WHERE sent_at IS NOT NULL AND sent_at < $1 RETURNING id`,
-      [before],
-    );
+    await this.markSent(rows.map((row) => row.id));
+    this.logger.debug({ count: rows.length, firstEventId: rows[0].id }, 'outbox batch published');
     return rows.length;
   }
 
-  private async relayBatch(
-    manager: EntityManager,
-    producer: Producer,
-  ): Promise<{ published: number; failure?: OutboxPublishError }> {
+  /** Age of the oldest unsent row (parked included) in milliseconds; 0 when nothing waits. */
+  async oldestUnsentAgeMs(): Promise<number> {
+    return (await this.backlog()).oldestUnsentAgeMs;
+  }
+
+  /** Unsent and parked rows and the age of the oldest unsent one (uses the partial unsent index). */
+  async backlog(): Promise<OutboxBacklog> {
+    const [row]: { unsent: string; parked: string; age_ms: number | null }[] = await this.dataSource.query(
+      `SELECT count(*) AS unsent,
+              count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
+              (extract(epoch FROM now() - min(created_at)) * 1000)::float8 AS age_ms
+       FROM ${this.tableName()} WHERE sent_at IS NULL`,
+    );
+    return {
+      unsent: Number(row?.unsent ?? 0),
+      parked: Number(row?.parked ?? 0),
+      oldestUnsentAgeMs: Math.max(0, Math.round(row?.age_ms ?? 0)),
+    };
+  }
+
+  /**
+   * Puts parked rows (all, or those with the given event ids) back in line with a fresh attempt
+   * count, once their cause is fixed (the topic created, the limit raised). Returns how many.
+   */
+  async requeueParked(eventIds?: string[]): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH requeued AS (
+         UPDATE ${this.tableName()}
+         SET parked_at = NULL, attempts = 0, next_attempt_at = NULL
+         WHERE parked_at IS NOT NULL AND sent_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+         RETURNING id
+       )
+       SELECT id FROM requeued`,
+      [eventIds ?? null],
+    );
+    if (rows.length > 0) {
+      this.logger.info({ count: rows.length }, 'parked outbox rows requeued');
+      this.notify();
+    }
+    return rows.length;
+  }
+
+  /**
+   * Claims up to `batchSize` rows in creation order, with a lease, in one statement (its own short
+   * transaction). A row is taken only if no earlier unsent row of its key is out of reach (parked,
+   * waiting for its retry, or claimed by another relay): such keys are skipped as a whole, so they
+   * cannot fill the batch and starve the others. Among the rows locked for the claim, one whose key
+   * has an earlier unsent row outside them (locked this instant by another relay's claim) is left
+   * for the next round. Both checks use `outbox_events_unsent_key_idx`.
+   */
+  private async claim(): Promise<OutboxRow[]> {
     const table = this.tableName();
-    // Rows another relay holds are skipped; a row whose key has an earlier unsent row outside this
-    // batch (held by another relay) is left for a later round, so a customer's events keep order.
-    const rows: OutboxRow[] = await manager.query(
-      `WITH batch AS (
-         SELECT id, created_at, seq, message_key FROM ${table}
-         WHERE sent_at IS NULL
-         ORDER BY created_at, seq
+    const rows: OutboxRow[] = await this.dataSource.query(
+      `WITH candidates AS (
+         SELECT o.id, o.created_at, o.seq, o.message_key FROM ${table} o
+         WHERE o.sent_at IS NULL
+           AND ${claimable('o')}
+           AND NOT EXISTS (
+             SELECT 1 FROM ${table} earlier
+             WHERE earlier.sent_at IS NULL
+               AND earlier.message_key = o.message_key
+               AND (earlier.created_at, earlier.seq) < (o.created_at, o.seq)
+               AND NOT (${claimable('earlier')})
+           )
+         ORDER BY o.created_at, o.seq
          LIMIT $1
          FOR UPDATE SKIP LOCKED
-       )
-       SELECT o.id, o.topic, o.message_key, o.event_type, o.payload, o.headers, o.attempts,
-         EXISTS (
+       ),
+       batch AS (
+         SELECT c.id FROM candidates c
+         WHERE NOT EXISTS (
            SELECT 1 FROM ${table} earlier
            WHERE earlier.sent_at IS NULL
-             AND earlier.message_key = b.message_key
-             AND (earlier.created_at, earlier.seq) < (b.created_at, b.seq)
-             AND earlier.id NOT IN (SELECT id FROM batch)
-         ) AS blocked
-       FROM batch b JOIN ${table} o ON o.id = b.id
-       ORDER BY b.created_at, b.seq`,
-      [this.batchSize],
+             AND earlier.message_key = c.message_key
+             AND (earlier.created_at, earlier.seq) < (c.created_at, c.seq)
+             AND earlier.id NOT IN (SELECT id FROM candidates)
+         )
+       ),
+       claimed AS (
+         UPDATE ${table} o
+         SET claimed_until = now() + $2::float8 * interval '1 millisecond', claimed_by = $3
+         FROM batch WHERE o.id = batch.id
+         RETURNING o.id, o.topic, o.message_key, o.event_type, o.payload, o.headers, o.attempts,
+           o.created_at, o.seq
+       )
+       SELECT * FROM claimed`,
+      [this.batchSize, this.leaseMs, this.relayId],
     );
-    const ready = rows.filter((row) => !row.blocked);
-    if (ready.length === 0) return { published: 0 };
-    const ids = ready.map((row) => row.id);
-    try {
-      await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(ready) });
-    } catch (error) {
-      const failure = new OutboxPublishError(ids, error);
-      await manager.query(
-        `UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
-        [ids, failure.message.slice(0, LAST_ERROR_MAX_LENGTH)],
-      );
-      return { published: 0, failure };
+    // (A SELECT around the UPDATE: TypeORM returns [rows, count] for a top-level UPDATE.)
+    // UPDATE … RETURNING has no order: restore creation order, which is each key's order.
+    return rows.sort(
+      (a, b) =>
+        a.created_at.getTime() - b.created_at.getTime() ||
+        (BigInt(a.seq) < BigInt(b.seq) ? -1 : BigInt(a.seq) > BigInt(b.seq) ? 1 : 0),
+    );
+  }
+
+  /**
+   * After a failed batch: an outage if the broker does not answer; otherwise the rows are sent one
+   * by one to find the failing ones. A failed row is charged; later rows of its key in this batch are
+   * released untouched (they wait behind it, per-key order); other keys are published.
+   */
+  private async isolate(rows: OutboxRow[], batchError: unknown): Promise<number> {
+    if (!(await this.brokerReachable())) return this.outage(rows, [], batchError);
+    const sent: string[] = [];
+    const heldBack: string[] = [];
+    const failedKeys = new Set<string>();
+    for (const [index, row] of rows.entries()) {
+      if (failedKeys.has(row.message_key)) {
+        heldBack.push(row.id);
+        continue;
+      }
+      // A batch of one already was this row on its own.
+      let failure: { error: unknown } | undefined = rows.length === 1 ? { error: batchError } : undefined;
+      if (!failure) {
+        try {
+          const producer = await this.connectedProducer();
+          await producer.send({ topic: row.topic, acks: -1, messages: [toMessage(row)] });
+          sent.push(row.id);
+          continue;
+        } catch (error) {
+          await this.disconnectProducer();
+          failure = { error };
+          // The broker may have gone away half-way: then the rest is an outage too.
+          if (!(await this.brokerReachable())) {
+            await this.release(heldBack);
+            return this.outage(rows.slice(index), sent, error);
+          }
+        }
+      }
+      failedKeys.add(row.message_key);
+      await this.recordFailure(row, failure.error);
     }
+    if (sent.length > 0) await this.markSent(sent);
+    await this.release(heldBack);
+    return sent.length;
+  }
+
+  /** The broker is unreachable: mark what did go out, release the rest, and fail the round. */
+  private async outage(unsent: OutboxRow[], sent: string[], error: unknown): Promise<never> {
+    if (sent.length > 0) await this.markSent(sent);
+    await this.release(unsent.map((row) => row.id));
+    throw new OutboxPublishError(
+      unsent.map((row) => row.id),
+      error,
+    );
+  }
+
+  /** Charges one attempt to the row: retried alone after a backoff, parked after `maxAttempts`. */
+  private async recordFailure(row: OutboxRow, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    const parked = attempts >= this.maxAttempts;
+    const delayMs = backoffDelay(attempts, this.retryBackoffMs, this.maxRetryBackoffMs);
+    const described = describeError(error);
+    const reason = kafkaErrorType(error) ?? described.errorCode ?? described.errorName;
+    // A stale relay (its lease ended and another took the row) charges nothing.
+    await this.dataSource.query(
+      `UPDATE ${this.tableName()}
+       SET attempts = $2, last_error = $3,
+           next_attempt_at = now() + $4::float8 * interval '1 millisecond',
+           parked_at = CASE WHEN $5::boolean THEN now() ELSE NULL END,
+           claimed_until = NULL, claimed_by = NULL
+       WHERE id = $1 AND claimed_by = $6 AND sent_at IS NULL`,
+      [
+        row.id,
+        attempts,
+        `${reason}: ${described.errorMessage}`.slice(0, LAST_ERROR_MAX_LENGTH),
+        delayMs,
+        parked,
+        this.relayId,
+      ],
+    );
+    const fields = {
+      eventId: row.id,
+      eventType: row.event_type,
+      topic: row.topic,
+      attempts,
+      reason,
+      ...described,
+    };
+    if (parked)
+      this.logger.error(
+        { ...fields, maxAttempts: this.maxAttempts },
+        'outbox row parked: later events of its key wait until it is requeued',
+      );
+    else this.logger.warn({ ...fields, delayMs }, 'outbox row failed; retrying it alone after a delay');
+  }
+
+  private async markSent(ids: string[]): Promise<void> {
     await this.afterPublishBeforeMark?.(ids);
-    await manager.query(`UPDATE ${table} SET sent_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
-    this.logger.debug({ count: ids.length, firstEventId: ids[0] }, 'outbox batch published');
-    return { published: ids.length };
+    // Not limited to this relay's claim: the rows were published, whoever holds them now.
+    await this.dataSource.query(
+      `UPDATE ${this.tableName()} SET sent_at = now(), claimed_until = NULL, claimed_by = NULL
+       WHERE id = ANY($1::uuid[]) AND sent_at IS NULL`,
+      [ids],
+    );
+  }
+
+  /** Gives claimed rows back at once rather than at the end of the lease. */
+  private async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE ${this.tableName()} SET claimed_until = NULL, claimed_by = NULL
+       WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND sent_at IS NULL`,
+      [ids, this.relayId],
+    );
   }
 
   private async run(): Promise<void> {
@@ -277,6 +501,7 @@ export class OutboxRelay {
     return this.producer;
   }
 
+  /** After a failed send the idempotent producer's sequence state is suspect: start afresh. */
   private async disconnectProducer(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
@@ -289,20 +514,34 @@ export class OutboxRelay {
   }
 }
 
+/** The Kafka protocol error name (`MESSAGE_TOO_LARGE`, `UNKNOWN_TOPIC_OR_PARTITION`), also behind kafkajs' retry wrapper. */
+function kafkaErrorType(error: unknown): string | undefined {
+  for (let current = error, depth = 0; depth < 4; depth += 1) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    if ('type' in current && typeof current.type === 'string') return current.type;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+function toMessage(row: OutboxRow): Message {
+  return {
+    key: row.message_key,
+    value: JSON.stringify(row.payload),
+    headers: {
+      ...(row.headers ?? {}),
+      ce_id: row.id,
+      ce_type: row.event_type,
+      'content-type': CLOUDEVENTS_CONTENT_TYPE,
+    },
+  };
+}
+
 function toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
   for (const row of rows) {
     const messages = byTopic.get(row.topic) ?? [];
-    messages.push({
-      key: row.message_key,
-      value: JSON.stringify(row.payload),
-      headers: {
-        ...(row.headers ?? {}),
-        ce_id: row.id,
-        ce_type: row.event_type,
-        'content-type': CLOUDEVENTS_CONTENT_TYPE,
-      },
-    });
+    messages.push(toMessage(row));
     byTopic.set(row.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -1,5 +1,4 @@
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   createCloudEvent,
   topicOfEvent,
@@ -7,6 +6,7 @@ import {
   type EventType,
   type NewEvent,
 } from '@remit/contracts';
+import { qualifiedTableName } from './messaging-tables';
 import { OutboxEventEntity } from './outbox-event.entity';
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
@@ -30,6 +30,12 @@ export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
     'content-type': CLOUDEVENTS_CONTENT_TYPE,
   };
 }
+
+/** What `add` writes; the database fills the rest (sequence, times, relay bookkeeping). */
+type NewOutboxRow = Pick<
+  OutboxEventEntity,
+  'id' | 'topic' | 'messageKey' | 'eventType' | 'payload' | 'headers'
+>;
 
 /** Outboxes that added rows in a still-open transaction, by the transaction's query runner. */
 const pendingByQueryRunner = new WeakMap<QueryRunner, Set<Outbox>>();
@@ -64,7 +70,7 @@ export class Outbox {
     }
     const newEvent = { ...event, source: this.source } as NewEvent<T>;
     const cloudEvent = createCloudEvent(newEvent);
-    const row: Omit<OutboxEventEntity, 'seq' | 'createdAt' | 'sentAt' | 'attempts' | 'lastError'> = {
+    const row: NewOutboxRow = {
       id: cloudEvent.id,
       topic: this.topicOf(cloudEvent.type),
       messageKey: cloudEvent.customerid,
@@ -72,8 +78,22 @@ export class Outbox {
       payload: cloudEvent as unknown as Record<string, unknown>,
       headers: cloudEventHeaders(cloudEvent),
     };
-    // jsonb columns defeat TypeORM's deep-partial typing; the shape is checked just above.
-    await manager.insert(OutboxEventEntity, row as QueryDeepPartialEntity<OutboxEventEntity>);
+    // Only the columns `add` owns, by name: TypeORM's insert would list every column of the entity,
+    // so a producer would fail on a table whose later columns (the relay's bookkeeping) a migration
+    // has not added yet, instead of leaving the relay alone to wait for it.
+    await manager.query(
+      `INSERT INTO ${qualifiedTableName(manager.connection, OutboxEventEntity)}
+         (id, topic, message_key, event_type, payload, headers)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+      [
+        row.id,
+        row.topic,
+        row.messageKey,
+        row.eventType,
+        JSON.stringify(row.payload),
+        JSON.stringify(row.headers),
+      ],
+    );
     const pending = pendingByQueryRunner.get(queryRunner) ?? new Set<Outbox>();
     pending.add(this);
     pendingByQueryRunner.set(queryRunner, pending);

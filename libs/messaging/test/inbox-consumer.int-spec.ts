@@ -51,7 +51,6 @@ describe(InboxConsumer.name, () => {
       groupId: uniqueName('messaging-test-inbox'),
       topics: [topic],
       handlers,
-      fromBeginning: true,
       maxAttempts: 3,
       backoffMs: 10,
       maxWaitTimeInMs: 100,
@@ -106,7 +105,7 @@ describe(InboxConsumer.name, () => {
     await producer.send({ topic, messages: [eventMessage(event), eventMessage(event)] });
 
     const consumer = await startConsumer(topic, countingHandlers);
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
 
     expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
     const inbox: { event_type: string; topic: string; offset: string }[] = await dataSource.query(
@@ -145,7 +144,7 @@ describe(InboxConsumer.name, () => {
         what: 'the good event after the bad ones',
       },
     );
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
 
     const dead = await readMessages(kafka, `${topic}.dlq`, 2);
     expect(dead).toHaveLength(2);
@@ -205,7 +204,7 @@ describe(InboxConsumer.name, () => {
         what: 'the event after the poison one',
       },
     );
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
 
     expect(attempts.get(poison.id)).toBe(3);
     expect(attempts.get(good.id)).toBe(1);
@@ -247,12 +246,12 @@ describe(InboxConsumer.name, () => {
     });
     await producer.send({ topic, messages: [eventMessage(event)] });
     const [dead] = await readMessages(kafka, `${topic}.dlq`, 1);
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
     expect(calls).toBe(1);
     expect(dead.headers).toMatchObject({ 'dlq-error-code': 'TEST.RULE', 'dlq-attempts': '1' });
   });
 
-  it('never dead-letters while the database is unreachable: the event is redelivered and applied once', async () => {
+  it('never dead-letters while the database is unreachable: the event is retried and applied once', async () => {
     const topic = await testTopic(1);
     const event = newInvoiceEvent(uniqueName('cust'));
     let calls = 0;
@@ -277,14 +276,146 @@ describe(InboxConsumer.name, () => {
         what: 'the event to be applied once the database is back',
       },
     );
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
     expect(calls).toBe(4);
     expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
     expect(logger.lines).toContainEqual(
       expect.objectContaining({
-        message: 'database unavailable; the event will be redelivered, not dead-lettered',
+        level: 'error',
+        message: 'transient failure (database, Redis or Kafka); retrying, never dead-lettering',
+        fields: expect.objectContaining({ eventId: event.id, failureKind: 'transient', attempt: 3 }),
       }),
     );
+  });
+
+  it('retries a serialization failure and applies the event once, without dead-lettering it', async () => {
+    const topic = await testTopic(1);
+    const event = newInvoiceEvent(uniqueName('cust'));
+    let calls = 0;
+    const consumer = await startConsumer(
+      topic,
+      {
+        'invoice.issued': async (received, manager) => {
+          calls += 1;
+          // The effect first, so that a failed attempt shows it rolled back with the inbox row.
+          await bump(manager, schema, `applied-${received.data.invoiceNumber}`);
+          // A real PostgreSQL error with SQLSTATE 40001, through pg and TypeORM as a conflicting
+          // SERIALIZABLE transaction would raise it; more failures than maxAttempts allows.
+          if (calls <= 3)
+            await manager.query(
+              `DO $$ BEGIN RAISE EXCEPTION 'could not serialize access due to concurrent update'
+                 USING ERRCODE = 'serialization_failure'; END $$`,
+            );
+        },
+      },
+      { maxAttempts: 2, backoffMs: 10 },
+    );
+    await producer.send({ topic, messages: [eventMessage(event)] });
+    await waitFor(
+      async () =>
+        (await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)) === 1 ? true : undefined,
+      { what: 'the event to be applied after the serialization failures' },
+    );
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+    expect(calls).toBe(4);
+    expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
+    const inbox: unknown[] = await dataSource.query(
+      `SELECT 1 FROM "${schema}".inbox_events WHERE consumer_group = $1 AND event_id = $2`,
+      [consumer.groupId, event.id],
+    );
+    expect(inbox).toHaveLength(1);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        fields: expect.objectContaining({ eventId: event.id, failureKind: 'transient', errorCode: '40001' }),
+      }),
+    );
+  });
+
+  it('keeps a message through a transient failure that outlasts the consumer: the next one applies it', async () => {
+    const topic = await testTopic(1);
+    const groupId = uniqueName('messaging-test-inbox');
+    const event = newInvoiceEvent(uniqueName('cust'));
+    let failedCalls = 0;
+    const failing = await startConsumer(
+      topic,
+      {
+        'invoice.issued': () => {
+          failedCalls += 1;
+          return Promise.reject(
+            Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+          );
+        },
+      },
+      { groupId, maxAttempts: 1, backoffMs: 10, maxBackoffMs: 20 },
+    );
+    await producer.send({ topic, messages: [eventMessage(event)] });
+    // Far more failures than maxAttempts, and still nothing dead-lettered.
+    await waitFor(() => (failedCalls >= 5 ? true : undefined), { what: 'repeated transient failures' });
+    await failing.stop();
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
+
+    const next = await startConsumer(topic, countingHandlers, { groupId });
+    await waitForGroupCaughtUp(admin, next.kafkaGroupId, topic);
+    expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
+  });
+
+  it('a group created after events were published still processes them (earliest offset by default)', async () => {
+    const topic = await testTopic(3);
+    const events = Array.from({ length: 4 }, () => newInvoiceEvent(uniqueName('cust')));
+    await producer.send({ topic, messages: events.map(eventMessage) });
+
+    const consumer = await startConsumer(topic, countingHandlers, { groupPrefix: 'remit-test-prefix' });
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+    for (const event of events)
+      expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
+    // The Kafka group carries the environment's prefix; the inbox keeps the consumer's short name.
+    expect(consumer.kafkaGroupId).toBe(`remit-test-prefix.${consumer.groupId}`);
+    const groups: { consumer_group: string }[] = await dataSource.query(
+      `SELECT DISTINCT consumer_group FROM "${schema}".inbox_events WHERE event_id = ANY($1)`,
+      [events.map((event) => event.id)],
+    );
+    expect(groups).toEqual([{ consumer_group: consumer.groupId }]);
+  });
+
+  it('a group whose committed offset is out of range restarts from the earliest offset', async () => {
+    const topic = await testTopic(1);
+    const groupId = uniqueName('messaging-test-inbox');
+    const events = [newInvoiceEvent(uniqueName('cust')), newInvoiceEvent(uniqueName('cust'))];
+    await producer.send({ topic, messages: events.map(eventMessage) });
+    // As if the log had been truncated past the group's position (or the topic recreated).
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1000' }] });
+
+    const consumer = await startConsumer(topic, countingHandlers, { groupId });
+    for (const event of events) {
+      await waitFor(
+        async () =>
+          (await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)) === 1 ? true : undefined,
+        { what: `event ${event.id} after the offset reset` },
+      );
+    }
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+  });
+
+  it('skips a replayed dead letter meant for another group', async () => {
+    const topic = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const replayedForOther = newInvoiceEvent(customerId);
+    const good = newInvoiceEvent(customerId);
+    await producer.send({
+      topic,
+      messages: [
+        {
+          ...eventMessage(replayedForOther),
+          headers: { ce_id: replayedForOther.id, 'dlq-replay-group': 'remit-test.some-other-group' },
+        },
+        eventMessage(good),
+      ],
+    });
+    const consumer = await startConsumer(topic, countingHandlers);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+    expect(await counter(dataSource, schema, `applied-${replayedForOther.data.invoiceNumber}`)).toBe(0);
+    expect(await counter(dataSource, schema, `applied-${good.data.invoiceNumber}`)).toBe(1);
   });
 
   it('when start() resolves, a new group reading from the latest offset gets every later message', async () => {
@@ -335,7 +466,7 @@ describe(InboxConsumer.name, () => {
     });
 
     const consumer = await startConsumer(topic, countingHandlers);
-    await waitForGroupCaughtUp(admin, consumer.groupId, topic);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
     expect(await counter(dataSource, schema, `applied-${good.data.invoiceNumber}`)).toBe(1);
     expect(await messageCount(admin, `${topic}.dlq`)).toBe(0);
     const inbox: { event_id: string }[] = await dataSource.query(

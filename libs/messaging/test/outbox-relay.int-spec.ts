@@ -1,6 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { parseCloudEvent, type EventType } from '@remit/contracts';
+import { parseCloudEvent, type CloudEvent, type EventType } from '@remit/contracts';
 import {
   InboxConsumer,
   notifyOutboxAfterCommit,
@@ -40,6 +40,35 @@ describe(OutboxRelay.name, () => {
     await createTestTopics(admin, topic, partitions);
     topics.push(topic, `${topic}.dlq`);
     return { topic, outbox: new Outbox('remit/messaging-test', { topicOf: (_type: EventType) => topic }) };
+  }
+
+  interface OutboxRowState {
+    sent_at: Date | null;
+    attempts: number;
+    last_error: string | null;
+    next_attempt_at: Date | null;
+    parked_at: Date | null;
+    claimed_until: Date | null;
+    claimed_by: string | null;
+  }
+
+  async function outboxRow(id: string): Promise<OutboxRowState> {
+    const [row]: OutboxRowState[] = await dataSource.query(
+      `SELECT sent_at, attempts, last_error, next_attempt_at, parked_at, claimed_until, claimed_by
+       FROM "${schema}".outbox_events WHERE id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  /**
+   * The distinct event ids on `topic`. A batch that failed may have been written in part (the
+   * partitions without the poison row) before its rows were sent one by one: duplicates, which
+   * consumers skip (inbox).
+   */
+  async function publishedIds(topic: string): Promise<Set<string>> {
+    const messages = await readMessages(kafka, topic, await messageCount(admin, topic));
+    return new Set(messages.map((message) => message.headers.ce_id));
   }
 
   async function unsentRows(): Promise<number> {
@@ -215,6 +244,8 @@ describe(OutboxRelay.name, () => {
       dataSource,
       kafka,
       logger,
+      // A short lease: the crashed relay's claim on the row ends soon, as it would after leaseMs.
+      leaseMs: 200,
       afterPublishBeforeMark: () => {
         throw new Error('simulated crash after publish, before mark');
       },
@@ -226,7 +257,10 @@ describe(OutboxRelay.name, () => {
 
     const restarted = new OutboxRelay({ dataSource, kafka, logger });
     try {
-      expect(await restarted.relayOnce()).toBe(1);
+      // Nothing to claim while the dead relay's lease runs; then the row goes out again.
+      await waitFor(async () => ((await restarted.relayOnce()) === 1 ? true : undefined), {
+        what: 'the row to be republished once the lease ended',
+      });
     } finally {
       await restarted.stop();
     }
@@ -261,38 +295,213 @@ describe(OutboxRelay.name, () => {
     expect(await counter(dataSource, schema, `applied-${event.id}`)).toBe(1);
   });
 
-  it('records a failed send on the row and publishes it on a later round', async () => {
-    const missingTopic = uniqueName('messaging-test.missing');
-    const outbox = new Outbox('remit/messaging-test', { topicOf: () => missingTopic });
-    const event = await dataSource.transaction((manager) =>
-      outbox.add(manager, invoiceIssued(uniqueName('cust'))),
-    );
+  it("a poison outbox row does not delay another customer's events: retried alone, parked, holding back only its own key", async () => {
+    // The topic refuses record batches above 5000 bytes; an ordinary event is well below.
+    const topic = uniqueName('messaging-test.relay');
+    await createTestTopics(admin, topic, 3, [{ name: 'max.message.bytes', value: '5000' }]);
+    topics.push(topic, `${topic}.dlq`);
+    const outbox = new Outbox('remit/messaging-test', { topicOf: () => topic });
+    const poisoned = uniqueName('cust');
+    const other = uniqueName('cust');
+    const add = (customerId: string, invoiceNumber?: string): Promise<CloudEvent> =>
+      dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(customerId, invoiceNumber)));
+    const poison = await add(poisoned, `INV-${'9'.repeat(20_000)}`);
+    const others = [await add(other)];
+    const behindPoison = await add(poisoned);
+    others.push(await add(other), await add(other));
+
     const relay = new OutboxRelay({
       dataSource,
       kafka,
       logger,
+      maxAttempts: 2,
+      retryBackoffMs: 50,
       producerRetry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 },
     });
     try {
-      const failure: unknown = await relay.relayOnce().catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OutboxPublishError);
-      const [row]: { sent_at: Date | null; attempts: number; last_error: string | null }[] =
-        await dataSource.query(
-          `SELECT sent_at, attempts, last_error FROM "${schema}".outbox_events WHERE id = $1`,
-          [event.id],
-        );
-      expect(row.sent_at).toBeNull();
-      expect(row.attempts).toBe(1);
-      expect(row.last_error).toMatch(/publishing 1 outbox event\(s\) failed/);
+      // One round: the batch fails, the rows go one by one, the other customer's events are out.
+      expect(await relay.relayOnce()).toBe(3);
+      expect(await publishedIds(topic)).toEqual(new Set(others.map((event) => event.id)));
+      let row = await outboxRow(poison.id);
+      expect(row).toMatchObject({ attempts: 1, sent_at: null, parked_at: null, claimed_by: null });
+      expect(row.last_error).toMatch(/^MESSAGE_TOO_LARGE: /);
+      expect(row.next_attempt_at).toBeInstanceOf(Date);
+      expect((await outboxRow(behindPoison.id)).sent_at).toBeNull();
+
+      // Alone, after its backoff, it fails again and is parked; its own key stays held back.
+      await waitFor(
+        async () => {
+          await relay.relayOnce();
+          return (await outboxRow(poison.id)).parked_at !== null ? true : undefined;
+        },
+        { what: 'the poison row to be parked' },
+      );
+      row = await outboxRow(poison.id);
+      expect(row.attempts).toBe(2);
+      expect(row.last_error).toMatch(/^MESSAGE_TOO_LARGE: /);
+
+      // Other keys keep flowing; the row behind the parked one does not move.
+      const later = await add(other);
+      expect(await relay.relayOnce()).toBe(1);
+      expect(await relay.relayOnce()).toBe(0);
+      expect((await outboxRow(later.id)).sent_at).toBeInstanceOf(Date);
+      expect((await outboxRow(behindPoison.id)).sent_at).toBeNull();
+      expect(await relay.backlog()).toMatchObject({ unsent: 2, parked: 1 });
+      expect(await publishedIds(topic)).toEqual(new Set([...others, later].map((event) => event.id)));
+      expect(logger.lines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: 'outbox row parked: later events of its key wait until it is requeued',
+          fields: expect.objectContaining({ eventId: poison.id, attempts: 2, reason: 'MESSAGE_TOO_LARGE' }),
+        }),
+      );
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('publishes a parked row, then the rows behind it in order, once it is requeued', async () => {
+    const missingTopic = uniqueName('messaging-test.missing');
+    const { topic, outbox: healthy } = await testTopic(1);
+    const customerId = uniqueName('cust');
+    // The customer's first event goes to a topic that does not exist yet; the next to one that does.
+    const misrouted = new Outbox('remit/messaging-test', { topicOf: () => missingTopic });
+    const first = await dataSource.transaction((manager) =>
+      misrouted.add(manager, invoiceIssued(customerId)),
+    );
+    const second = await dataSource.transaction((manager) => healthy.add(manager, invoiceIssued(customerId)));
+    const relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      maxAttempts: 1,
+      producerRetry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 },
+    });
+    try {
+      expect(await relay.relayOnce()).toBe(0);
+      const row = await outboxRow(first.id);
+      expect(row.parked_at).toBeInstanceOf(Date);
+      expect(row.last_error).toMatch(/^UNKNOWN_TOPIC_OR_PARTITION: /);
+      expect(await relay.relayOnce()).toBe(0);
+      expect(await messageCount(admin, topic)).toBe(0);
 
       await createTestTopics(admin, missingTopic, 1);
       topics.push(missingTopic, `${missingTopic}.dlq`);
-      expect(await relay.relayOnce()).toBe(1);
+      expect(await relay.requeueParked([first.id])).toBe(1);
+      expect(await relay.relayOnce()).toBe(2);
     } finally {
       await relay.stop();
     }
     expect(await unsentRows()).toBe(0);
-    expect(await messageCount(admin, missingTopic)).toBe(1);
+    expect((await readMessages(kafka, missingTopic, 1))[0].headers.ce_id).toBe(first.id);
+    expect((await readMessages(kafka, topic, 1))[0].headers.ce_id).toBe(second.id);
+  });
+
+  it('charges no row while the broker is unreachable, and releases its claims', async () => {
+    const { outbox } = await testTopic(1);
+    const event = await dataSource.transaction((manager) =>
+      outbox.add(manager, invoiceIssued(uniqueName('cust'))),
+    );
+    // Nothing listens on port 1: connecting fails at once, as with a broker that is down.
+    const unreachable = new Kafka({
+      clientId: uniqueName('messaging-test-down'),
+      brokers: ['127.0.0.1:1'],
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    });
+    const relay = new OutboxRelay({ dataSource, kafka: unreachable, logger });
+    try {
+      const failure: unknown = await relay.relayOnce().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OutboxPublishError);
+      expect((failure as OutboxPublishError).eventIds).toEqual([event.id]);
+    } finally {
+      await relay.stop();
+    }
+    expect(await outboxRow(event.id)).toMatchObject({
+      attempts: 0,
+      parked_at: null,
+      next_attempt_at: null,
+      claimed_by: null,
+      claimed_until: null,
+    });
+  });
+
+  it('treats a broker lost half-way through a failed batch as an outage: nothing charged, all released', async () => {
+    const { outbox } = await testTopic(1);
+    const missingTopic = uniqueName('messaging-test.missing');
+    const misrouted = new Outbox('remit/messaging-test', { topicOf: () => missingTopic });
+    const failing = await dataSource.transaction((manager) =>
+      misrouted.add(manager, invoiceIssued(uniqueName('cust'))),
+    );
+    const healthy = await dataSource.transaction((manager) =>
+      outbox.add(manager, invoiceIssued(uniqueName('cust'))),
+    );
+    // The broker answers when the batch fails, and is gone when the first row fails on its own.
+    const answers = [true, false];
+    const relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      producerRetry: { retries: 0 },
+      brokerReachable: () => Promise.resolve(answers.shift() ?? false),
+    });
+    try {
+      const failure: unknown = await relay.relayOnce().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OutboxPublishError);
+      expect((failure as OutboxPublishError).eventIds).toEqual([failing.id, healthy.id]);
+    } finally {
+      await relay.stop();
+    }
+    for (const id of [failing.id, healthy.id])
+      expect(await outboxRow(id)).toMatchObject({ attempts: 0, sent_at: null, claimed_by: null });
+  });
+
+  it('holds no row lock while it publishes', async () => {
+    const { outbox } = await testTopic(1);
+    const event = await dataSource.transaction((manager) =>
+      outbox.add(manager, invoiceIssued(uniqueName('cust'))),
+    );
+    const lockedBy: string[][] = [];
+    const relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      afterPublishBeforeMark: async (ids) => {
+        // NOWAIT fails at once (55P03) if any connection holds a lock on the rows.
+        const rows: { id: string }[] = await dataSource.query(
+          `SELECT id FROM "${schema}".outbox_events WHERE id = ANY($1::uuid[]) FOR UPDATE NOWAIT`,
+          [ids],
+        );
+        lockedBy.push(rows.map((row) => row.id));
+      },
+    });
+    try {
+      expect(await relay.relayOnce()).toBe(1);
+    } finally {
+      await relay.stop();
+    }
+    expect(lockedBy).toEqual([[event.id]]);
+  });
+
+  it('reports the age of the oldest unsent row', async () => {
+    const { outbox } = await testTopic(1);
+    const relay = new OutboxRelay({ dataSource, kafka, logger });
+    expect(await relay.oldestUnsentAgeMs()).toBe(0);
+    const event = await dataSource.transaction((manager) =>
+      outbox.add(manager, invoiceIssued(uniqueName('cust'))),
+    );
+    await dataSource.query(
+      `UPDATE "${schema}".outbox_events SET created_at = now() - interval '5 minutes' WHERE id = $1`,
+      [event.id],
+    );
+    expect(await relay.oldestUnsentAgeMs()).toBeGreaterThanOrEqual(300_000);
+    expect(await relay.backlog()).toMatchObject({ unsent: 1, parked: 0 });
+    try {
+      expect(await relay.relayOnce()).toBe(1);
+    } finally {
+      await relay.stop();
+    }
+    expect(await relay.oldestUnsentAgeMs()).toBe(0);
   });
 
   it('publishes on notify() and right after a commit, without waiting for the next poll', async () => {

@@ -6,6 +6,7 @@ import {
   createKafka,
   createMessagingTables,
   MESSAGING_ENTITIES,
+  upgradeMessagingTablesV2,
   parseBrokers,
   waitFor,
   type MessagingLogger,
@@ -55,7 +56,8 @@ export function testKafka(logger: MessagingLogger, clientId = uniqueName('messag
 
 /**
  * A DataSource on the test database, in its own schema (like a service's), with the messaging
- * tables and a `counters` table that handlers and use cases write their "effect" to.
+ * tables as the services' migrations make them (first migration, then the V2 upgrade) and a
+ * `counters` table that handlers and use cases write their "effect" to.
  */
 export async function createTestDataSource(schema: string): Promise<DataSource> {
   const url = process.env.DATABASE_URL;
@@ -72,6 +74,7 @@ export async function createTestDataSource(schema: string): Promise<DataSource> 
   const queryRunner = dataSource.createQueryRunner();
   try {
     await createMessagingTables(queryRunner, schema);
+    await upgradeMessagingTablesV2(queryRunner, schema);
     await queryRunner.query(
       `CREATE TABLE IF NOT EXISTS "${schema}".counters (name text PRIMARY KEY, value integer NOT NULL DEFAULT 0)`,
     );
@@ -109,11 +112,16 @@ export async function counter(dataSource: DataSource, schema: string, name: stri
 }
 
 /** Creates `topic` and its `.dlq` twin (auto-creation is off on the broker). */
-export async function createTestTopics(admin: Admin, topic: string, partitions = 3): Promise<void> {
+export async function createTestTopics(
+  admin: Admin,
+  topic: string,
+  partitions = 3,
+  configEntries: { name: string; value: string }[] = [],
+): Promise<void> {
   await admin.createTopics({
     waitForLeaders: true,
     topics: [
-      { topic, numPartitions: partitions, replicationFactor: 1 },
+      { topic, numPartitions: partitions, replicationFactor: 1, configEntries },
       { topic: `${topic}.dlq`, numPartitions: 1, replicationFactor: 1 },
     ],
   });

@@ -9,3 +9,4 @@ export * from './database';
 export * from './tokens';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './service-messaging';

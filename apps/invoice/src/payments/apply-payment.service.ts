@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
-import { Outbox } from '@remit/messaging';
+import { EventRefused, Outbox } from '@remit/messaging';
 import { allocatePayment } from '@remit/money';
 import { CustomerEntity } from '../customers/customer.entity';
 import { InvoiceEntity } from '../invoices/invoice.entity';
@@ -44,7 +44,12 @@ export class ApplyPaymentService {
       where: { customerId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!customer) throw new Error(`payment ${paymentId} posted for unknown customer ${customerId}`);
+    if (!customer) {
+      throw new EventRefused(
+        'CUSTOMER.UNKNOWN',
+        `payment ${paymentId} posted for unknown customer ${customerId}`,
+      );
+    }
 
     const alreadyApplied = await manager.countBy(PaymentApplicationEntity, { paymentId });
     if (alreadyApplied > 0) {

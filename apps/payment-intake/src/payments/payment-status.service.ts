@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
+import { EventRefused } from '@remit/messaging';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 
@@ -50,7 +51,12 @@ export class PaymentStatusService {
       where: { paymentId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!payment) throw new Error(`event ${event.id} (${event.type}) names unknown payment ${paymentId}`);
+    if (!payment) {
+      throw new EventRefused(
+        'PAYMENT.UNKNOWN',
+        `event ${event.id} (${event.type}) names unknown payment ${paymentId}`,
+      );
+    }
     if (!canTransition(payment.status, to)) {
       this.logger.warn(
         `payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`,

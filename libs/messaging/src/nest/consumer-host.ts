@@ -9,14 +9,16 @@ import { DataSource } from 'typeorm';
 import { InboxConsumer, type InboxConsumerOptions } from '../inbox-consumer';
 import { describeError } from '../logger';
 import { nestMessagingLogger } from './nest-logger';
-import { KAFKA } from './tokens';
+import { KAFKA, MESSAGING_OPTIONS } from './tokens';
 
-export type ConsumerRegistration = Omit<InboxConsumerOptions, 'kafka' | 'dataSource'>;
+/** What an app's consumer adapter gives: its short `groupId`; the environment prefix is added here. */
+export type ConsumerRegistration = Omit<InboxConsumerOptions, 'kafka' | 'dataSource' | 'groupPrefix'>;
 
 /**
  * Owns the app's Kafka consumers: adapters register them in `onModuleInit`; they start on
  * application bootstrap (which waits for each group join) and stop before shutdown, while the
- * DataSource is still open (TypeORM closes it in `onApplicationShutdown`).
+ * DataSource is still open (TypeORM closes it in `onApplicationShutdown`). The one place where the
+ * environment's group prefix (`MessagingModuleOptions.groupPrefix`) is put on consumer groups.
  */
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -27,6 +29,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly dataSource: DataSource,
+    @Inject(MESSAGING_OPTIONS) private readonly options: { groupPrefix?: string },
   ) {}
 
   register(options: ConsumerRegistration): InboxConsumer {
@@ -38,6 +41,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
       ...options,
       kafka: this.kafka,
       dataSource: this.dataSource,
+      groupPrefix: this.options.groupPrefix,
       logger: options.logger ?? nestMessagingLogger(`InboxConsumer:${options.groupId}`),
     });
     this.consumers.push(consumer);
