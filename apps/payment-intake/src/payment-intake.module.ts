@@ -9,11 +9,14 @@ import {
   serviceMessagingModule,
 } from '@remit/platform';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import {
+  INTAKE_MAINTENANCE_QUEUE,
+  IntakeMaintenanceProcessor,
+} from './maintenance/intake-maintenance.processor';
 import { RequestFingerprint } from './idempotency/request-fingerprint';
 import { InvoiceViewConsumer } from './invoice-view/invoice-view.consumer';
 import { AccountNumberCipher } from './payments/account-number-cipher';
 import { PaymentEventsConsumer } from './payments/payment-events.consumer';
-import { INTAKE_MAINTENANCE_QUEUE, PaymentRedriveProcessor } from './payments/payment-redrive.processor';
 import { PaymentRedriveService } from './payments/payment-redrive.service';
 import { PaymentStatusService } from './payments/payment-status.service';
 import { PaymentsController } from './payments/payments.controller';
@@ -52,7 +55,7 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     IdempotencyService,
     SubmitPaymentService,
     PaymentRedriveService,
-    PaymentRedriveProcessor,
+    IntakeMaintenanceProcessor,
     PaymentsQuery,
     PaymentStatusService,
     PaymentEventsConsumer,

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
+import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
 import { AccountNumberCipher } from '../src/payments/account-number-cipher';
 import { SubmitPaymentService } from '../src/payments/submit-payment.service';
@@ -141,6 +142,22 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     const replay = await pay(key, payload);
     expect(replay.status).toBe(201);
     expect(replay.body.paymentId).toBe(requestB.body.paymentId);
+  });
+
+  it('forgets keys after their retention, and only those', async () => {
+    const [old, fresh] = [`old-${randomUUID()}`, `fresh-${randomUUID()}`];
+    await dataSource.query(
+      `INSERT INTO intake.idempotency_keys (scope, idempotency_key, request_hash, state, created_at, locked_at)
+       VALUES ($1, $2, 'h', 'completed', now() - interval '25 hours', now() - interval '25 hours'),
+              ($1, $3, 'h', 'completed', now() - interval '23 hours', now() - interval '23 hours')`,
+      [principal.sub, old, fresh],
+    );
+    expect(await app.get(IdempotencyService).purgeExpired(24, 1)).toBeGreaterThanOrEqual(1);
+    const left = await dataSource.query(
+      `SELECT idempotency_key FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = ANY($2)`,
+      [principal.sub, [old, fresh]],
+    );
+    expect(left).toEqual([{ idempotency_key: fresh }]);
   });
 
   it('refuses more than 100 invoices in one payment', async () => {

@@ -13,6 +13,12 @@ export interface StoredResponse<T> {
 /** A request holding a key longer than this is taken to have died; its key may be taken over. */
 export const IN_FLIGHT_TIMEOUT_SECONDS = 60;
 
+/**
+ * How long a key is remembered: a retry after that is a new request. 24 hours, as Stripe keeps its
+ * idempotency keys; long enough for any client's retry policy, short enough to keep the table small.
+ */
+export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
+
 type Claim = { ok: true; token: string } | { ok: false; stored: StoredResponse<unknown> };
 
 /**
@@ -69,6 +75,27 @@ export class IdempotencyService {
       await this.dataSource.getRepository(IdempotencyKeyEntity).delete(owned);
       throw error;
     }
+  }
+
+  /** Deletes keys older than the retention, in batches; returns how many. */
+  async purgeExpired(retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS, batchSize = 5_000): Promise<number> {
+    const table = this.dataSource.getMetadata(IdempotencyKeyEntity).tablePath;
+    let purged = 0;
+    for (;;) {
+      // A SELECT around the DELETE: TypeORM returns [rows, count] for a bare DELETE … RETURNING.
+      const deleted: unknown[] = await this.dataSource.query(
+        `WITH gone AS (
+           DELETE FROM ${table} WHERE ctid IN (
+             SELECT ctid FROM ${table} WHERE created_at < now() - make_interval(hours => $1) LIMIT $2)
+           RETURNING 1)
+         SELECT 1 FROM gone`,
+        [retentionHours, batchSize],
+      );
+      purged += deleted.length;
+      if (deleted.length < batchSize) break;
+    }
+    if (purged > 0) this.logger.log(`purged ${purged} idempotency key(s) older than ${retentionHours}h`);
+    return purged;
   }
 
   private async claim(scope: string, key: string, requestHash: string, round = 1): Promise<Claim> {
