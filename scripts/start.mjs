@@ -2,20 +2,17 @@
 // `npm start`: installs what is missing, starts Kafka (and PostgreSQL/Redis if down), builds, migrates,
 // starts the four services with prefixed logs, seeds the demo customer, and prints where each listens.
 // Ctrl-C stops the services, and the Kafka broker if this run started it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { prefixOutput, services, startService, stopChild, waitHealthy } from './lib/services.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // An unset NODE_ENV means production (its secrets are required); `npm start` is the local platform.
 process.env.NODE_ENV ??= 'development';
-const SERVICES = [
-  { name: 'payment-intake', port: Number(process.env.INTAKE_PORT ?? 3001), color: 36 },
-  { name: 'invoice', port: Number(process.env.INVOICE_PORT ?? 3002), color: 33 },
-  { name: 'settlement', port: Number(process.env.SETTLEMENT_PORT ?? 3003), color: 35 },
-  { name: 'notification', port: Number(process.env.NOTIFICATION_PORT ?? 3004), color: 32 },
-];
+const SERVICES = services(process.env);
 
 const step = (text) => console.log(`\u001b[1m▸ ${text}\u001b[0m`);
 function runOrExit(command, args, env = process.env) {
@@ -39,27 +36,13 @@ await infra.up();
 
 step('build (tsc) and migrations');
 await infra.migrate();
-const nodeArgs = ['--enable-source-maps', '-r', './scripts/register-aliases.js'];
 
 step('services');
 const children = [];
 let stopping = false;
 for (const service of SERVICES) {
-  const child = spawn('node', [...nodeArgs, `dist/apps/${service.name}/src/main.js`], {
-    cwd: root,
-    env: { LOG_FORMAT: 'pretty', ...process.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = `\u001b[${service.color}m${service.name.padEnd(14)}|\u001b[0m `;
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream.on('data', (chunk) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(prefix + line + '\n');
-    });
-  }
+  const child = startService(service, { env: { LOG_FORMAT: 'pretty', ...process.env } });
+  prefixOutput(child, `\u001b[${service.color}m${service.name.padEnd(14)}|\u001b[0m `);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`✘ ${service.name} exited (${signal ?? code}); stopping the others`);
@@ -73,17 +56,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   console.log('\n▸ stopping services');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
+  await Promise.all(children.map((child) => stopChild(child)));
   if (!kafkaWasRunning) {
     console.log('▸ stopping the Kafka broker this run started');
     await infra.stopKafka();
@@ -92,20 +65,6 @@ async function shutdown(code) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
-
-async function waitHealthy(service, deadlineMs = 120_000) {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/health`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${service.name} did not become healthy on port ${service.port}`);
-}
 
 try {
   await Promise.all(SERVICES.map((service) => waitHealthy(service)));
