@@ -1,6 +1,7 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
+import { maintainJobSchedulers } from '@remit/platform';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { PaymentRedriveService, type RedriveResult } from '../payments/payment-redrive.service';
 
@@ -20,8 +21,12 @@ export type IntakeScheduleName = keyof typeof INTAKE_SCHEDULES;
 
 /** Thin adapter: each scheduled job calls one use case. */
 @Processor(INTAKE_MAINTENANCE_QUEUE)
-export class IntakeMaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class IntakeMaintenanceProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(IntakeMaintenanceProcessor.name);
+  private stopSchedulers = (): void => undefined;
 
   constructor(
     private readonly redrive: PaymentRedriveService,
@@ -32,13 +37,13 @@ export class IntakeMaintenanceProcessor extends WorkerHost implements OnApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const [name, repeat] of Object.entries(INTAKE_SCHEDULES)) {
-      await this.queue.upsertJobScheduler(name, repeat, {
-        name,
-        opts: { removeOnComplete: 100, removeOnFail: 100 },
-      });
-      this.logger.log(`${name} scheduled every ${repeat.every / 1000}s`);
-    }
+    const schedulers = maintainJobSchedulers(this.queue, INTAKE_SCHEDULES, this.logger);
+    this.stopSchedulers = schedulers.stop;
+    await schedulers.ready;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopSchedulers();
   }
 
   async process(job: Job): Promise<RedriveResult | { purged: number }> {

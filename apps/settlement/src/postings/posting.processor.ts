@@ -1,6 +1,7 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
+import { maintainJobSchedulers } from '@remit/platform';
 import {
   POSTING_QUEUE,
   POSTING_SWEEP_EVERY_MS,
@@ -14,8 +15,9 @@ import { PostPaymentService, type SettlementRunResult } from './post-payment.ser
  * all replicas) posts whatever is due, so that a lost job never strands a payment.
  */
 @Processor(POSTING_QUEUE)
-export class PostingProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class PostingProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PostingProcessor.name);
+  private stopSchedulers = (): void => undefined;
 
   constructor(
     private readonly postings: PostPaymentService,
@@ -25,12 +27,17 @@ export class PostingProcessor extends WorkerHost implements OnApplicationBootstr
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      POSTING_SWEEP_SCHEDULER,
-      { every: POSTING_SWEEP_EVERY_MS },
-      { name: POSTING_SWEEP_SCHEDULER, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    const schedulers = maintainJobSchedulers(
+      this.queue,
+      { [POSTING_SWEEP_SCHEDULER]: { every: POSTING_SWEEP_EVERY_MS } },
+      this.logger,
     );
-    this.logger.log(`posting sweep scheduled every ${POSTING_SWEEP_EVERY_MS / 1000}s`);
+    this.stopSchedulers = schedulers.stop;
+    await schedulers.ready;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopSchedulers();
   }
 
   async process(job: Job<PostingJob>): Promise<{ posted: boolean } | SettlementRunResult> {

@@ -1,0 +1,51 @@
+import type { Queue, RepeatOptions } from 'bullmq';
+
+/** How often the schedules are written again; an upsert of an unchanged schedule changes nothing. */
+export const JOB_SCHEDULER_REFRESH_MS = 60_000;
+
+export interface JobSchedulerLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Keeps BullMQ job schedulers (one per name; `every` in ms) in Redis for as long as the service runs.
+ * They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
+ * they are upserted at start and again every minute. A Redis outage only delays the next upsert.
+ * Returns the function that stops the refreshing.
+ */
+export function maintainJobSchedulers(
+  queue: Queue,
+  schedules: Record<string, Pick<RepeatOptions, 'every'>>,
+  logger: JobSchedulerLogger,
+  refreshMs = JOB_SCHEDULER_REFRESH_MS,
+): { ready: Promise<void>; stop: () => void } {
+  let present = false;
+  const upsertAll = async (): Promise<void> => {
+    try {
+      for (const [name, repeat] of Object.entries(schedules)) {
+        await queue.upsertJobScheduler(name, repeat, {
+          name,
+          opts: { removeOnComplete: 100, removeOnFail: 100 },
+        });
+      }
+      if (!present) {
+        logger.log(
+          `job schedulers of ${queue.name}: ${Object.entries(schedules)
+            .map(([name, repeat]) => `${name} every ${(repeat.every ?? 0) / 1000}s`)
+            .join(', ')}`,
+        );
+      }
+      present = true;
+    } catch (error) {
+      present = false;
+      logger.warn(
+        `job schedulers of ${queue.name} not written (${error instanceof Error ? error.message : String(error)}); retrying in ${refreshMs / 1000}s`,
+      );
+    }
+  };
+  const ready = upsertAll();
+  const timer = setInterval(() => void upsertAll(), refreshMs);
+  timer.unref();
+  return { ready, stop: () => clearInterval(timer) };
+}
