@@ -10,3 +10,4 @@ export * from './tokens';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './service-messaging';
+export * from './metrics';

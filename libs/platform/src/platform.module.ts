@@ -20,6 +20,8 @@ import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-confi
 import { buildDataSourceOptions, type ServiceDatabase } from './database/data-source-options';
 import { ErrorEnvelopeFilter } from './errors/error-envelope.filter';
 import { HEALTH_DETAILS, HealthDetailsRegistry } from './health/health-details';
+import { createMetricsRegistry } from './metrics/metrics';
+import { METRICS_REGISTRY, MetricsController } from './metrics/metrics.controller';
 import { HealthChecker } from './health/health.checker';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './logging/logger-params';
@@ -116,7 +118,9 @@ export class PlatformModule {
         }),
       ],
       // The test clock's routes exist only under development or test (elsewhere they answer 404).
-      controllers: config.testClockEnabled ? [HealthController, TestClockController] : [HealthController],
+      controllers: config.testClockEnabled
+        ? [HealthController, MetricsController, TestClockController]
+        : [HealthController, MetricsController],
       providers: [
         {
           provide: REDIS,
@@ -133,6 +137,11 @@ export class PlatformModule {
         HealthChecker,
         HealthDetailsRegistry,
         { provide: HEALTH_DETAILS, useExisting: HealthDetailsRegistry },
+        {
+          provide: METRICS_REGISTRY,
+          inject: [HealthDetailsRegistry],
+          useFactory: (details: HealthDetailsRegistry) => createMetricsRegistry(options.service, details),
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
       ],
@@ -144,6 +153,7 @@ export class PlatformModule {
         HealthChecker,
         HealthDetailsRegistry,
         HEALTH_DETAILS,
+        METRICS_REGISTRY,
       ],
     };
   }

@@ -93,6 +93,24 @@ describe('GET /health, /health/live, /health/ready', () => {
     });
     expect(JSON.stringify(reply.body)).not.toContain('hunter2');
   });
+
+  it('serves Prometheus metrics without a token: process metrics and numeric health details', async () => {
+    const { app, url } = await startApp();
+    const details = app.get<HealthDetailsRegistry>(HEALTH_DETAILS);
+    details.register('outbox', () => ({ unsent: 3, oldestUnsentAgeSeconds: 42, note: 'text is skipped' }));
+    details.register('broken', () => Promise.reject(new Error('password=hunter2')));
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{service="[a-z-]+"\} \d/m);
+    expect(text).toMatch(/^remit_health_detail\{detail="outbox",field="unsent",service="[a-z-]+"\} 3$/m);
+    expect(text).toMatch(
+      /^remit_health_detail\{detail="outbox",field="oldestUnsentAgeSeconds",service="[a-z-]+"\} 42$/m,
+    );
+    expect(text).not.toContain('note');
+    expect(text).not.toContain('hunter2');
+  });
 });
 
 describe('bootstrapService', () => {
