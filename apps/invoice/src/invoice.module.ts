@@ -21,7 +21,7 @@ import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from './invoice.
     }),
     serviceMessagingModule('invoice'),
   ],
-  controllers: [CustomersController, InvoicesController, LedgerController],
-  providers: [CustomersService, InvoicesService, LedgerService, ApplyPaymentService, PaymentEventsConsumer],
+  controllers: [CustomersController, InvoicesController, LedgerController, PaymentEventsConsumer],
+  providers: [CustomersService, InvoicesService, LedgerService, ApplyPaymentService],
 })
 export class InvoiceModule {}

@@ -16,7 +16,7 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
     }),
     serviceMessagingModule('notification'),
   ],
-  controllers: [NotificationsController],
-  providers: [NotificationsService, InvoiceEventsConsumer],
+  controllers: [NotificationsController, InvoiceEventsConsumer],
+  providers: [NotificationsService],
 })
 export class NotificationModule {}

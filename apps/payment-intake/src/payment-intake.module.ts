@@ -15,6 +15,7 @@ import {
 } from './maintenance/intake-maintenance.processor';
 import { RequestFingerprint } from './idempotency/request-fingerprint';
 import { InvoiceViewConsumer } from './invoice-view/invoice-view.consumer';
+import { InvoiceViewService } from './invoice-view/invoice-view.service';
 import { AccountNumberCipher } from './payments/account-number-cipher';
 import { PaymentEventsConsumer } from './payments/payment-events.consumer';
 import { PaymentRedriveService } from './payments/payment-redrive.service';
@@ -39,7 +40,7 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     }),
     BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
   ],
-  controllers: [PaymentsController],
+  controllers: [PaymentsController, PaymentEventsConsumer, InvoiceViewConsumer],
   providers: [
     {
       provide: AccountNumberCipher,
@@ -58,8 +59,7 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     IntakeMaintenanceProcessor,
     PaymentsQuery,
     PaymentStatusService,
-    PaymentEventsConsumer,
-    InvoiceViewConsumer,
+    InvoiceViewService,
   ],
 })
 export class PaymentIntakeModule {}

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createCloudEvent } from '@remit/contracts';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
-import { InvoiceViewConsumer } from '../src/invoice-view/invoice-view.consumer';
+import { InvoiceViewService } from '../src/invoice-view/invoice-view.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 
 /** Money counts against an invoice until invoice has applied it, and old snapshots never come back. */
@@ -38,9 +38,9 @@ describe('intake money in flight and invoice view versions (real PostgreSQL, Red
   }
 
   async function applySnapshot(invoiceId: string, amountDueCents: number, version: number): Promise<void> {
-    const consumer = app.get(InvoiceViewConsumer);
+    const view = app.get(InvoiceViewService);
     await dataSource.transaction((manager) =>
-      consumer.upsert(snapshot(invoiceId, amountDueCents, version), manager),
+      view.upsert(snapshot(invoiceId, amountDueCents, version), manager),
     );
   }
 
@@ -126,7 +126,7 @@ describe('intake money in flight and invoice view versions (real PostgreSQL, Red
         postingDate: '2026-11-25',
       },
     });
-    await dataSource.transaction((manager) => app.get(InvoiceViewConsumer).markApplied(applied, manager));
+    await dataSource.transaction((manager) => app.get(InvoiceViewService).markApplied(applied, manager));
     const [row] = await dataSource.query(`SELECT applied_at FROM intake.payments WHERE payment_id = $1`, [
       first.body.paymentId,
     ]);

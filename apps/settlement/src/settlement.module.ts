@@ -31,7 +31,7 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
     }),
     BullModule.registerQueue({ name: POSTING_QUEUE }),
   ],
-  controllers: [SettlementController],
-  providers: [SchedulePaymentService, PostPaymentService, PostingProcessor, PaymentEventsConsumer],
+  controllers: [SettlementController, PaymentEventsConsumer],
+  providers: [SchedulePaymentService, PostPaymentService, PostingProcessor],
 })
 export class SettlementModule {}

@@ -39,7 +39,7 @@ export interface InboxConsumerOptions {
   /**
    * The environment's prefix (KAFKA_GROUP_PREFIX, `remit-<NODE_ENV>`): the Kafka group is
    * `<groupPrefix>.<groupId>`, so `npm start` and `npm test` on one broker never share a group.
-   * `ConsumerHost` sets it from the module options; apps never type it.
+   * `InboxTransport` sets it from the module options; apps never type it.
    */
   groupPrefix?: string;
   topics: string[];
@@ -159,6 +159,11 @@ export class InboxConsumer {
   async start(): Promise<void> {
     if (this.consumer) return;
     this.stopping = new AbortController();
+    const stopping = this.stopping.signal;
+    // stop() may come at any point of the start (a service shutting down while the broker is slow).
+    const unlessStopped = (): void => {
+      if (stopping.aborted) throw new Error(`consumer ${this.groupId} was stopped while starting`);
+    };
     this.table = qualifiedTableName(this.dataSource, InboxEventEntity);
     const consumer = this.kafka.consumer({
       groupId: this.kafkaGroupId,
@@ -177,9 +182,12 @@ export class InboxConsumer {
     let cancelJoinWait: (() => void) | undefined;
     try {
       await producer.connect();
+      unlessStopped();
       await consumer.connect();
+      unlessStopped();
       await consumer.subscribe({ topics: this.topics, fromBeginning: this.fromBeginning });
-      const joined = this.waitUntilPositioned(consumer);
+      unlessStopped();
+      const joined = this.waitUntilPositioned(consumer, stopping);
       cancelJoinWait = joined.cancel;
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.logger.error(
@@ -196,6 +204,7 @@ export class InboxConsumer {
         eachMessage: (payload) => this.onMessage(payload),
       });
       await joined.promise;
+      unlessStopped();
       this.running = true;
       this.logger.info(
         { groupId: this.groupId, kafkaGroupId: this.kafkaGroupId, topics: this.topics },
@@ -203,7 +212,10 @@ export class InboxConsumer {
       );
     } catch (error) {
       cancelJoinWait?.();
-      await this.stop();
+      if (this.consumer === consumer) await this.stop();
+      // A stop() during the start let go of these clients already, perhaps before they connected.
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
       throw error;
     }
   }
@@ -376,8 +388,12 @@ export class InboxConsumer {
    * Resolves after the group join and the first fetch that follows it: by then kafkajs has resolved
    * the starting offsets, so a message produced after `start()` is consumed even by a new group that
    * starts from the latest offset. (The join alone leaves a window in which it would be skipped.)
+   * Rejects as soon as `stopping` aborts.
    */
-  private waitUntilPositioned(consumer: Consumer): { promise: Promise<void>; cancel: () => void } {
+  private waitUntilPositioned(
+    consumer: Consumer,
+    stopping: AbortSignal,
+  ): { promise: Promise<void>; cancel: () => void } {
     let cancel = (): void => undefined;
     const promise = new Promise<void>((resolve, reject) => {
       let removeFetchListener = (): void => undefined;
@@ -385,6 +401,7 @@ export class InboxConsumer {
         clearTimeout(timer);
         removeJoinListener();
         removeFetchListener();
+        stopping.removeEventListener('abort', onStop);
         if (error) reject(error);
         else resolve();
       };
@@ -399,6 +416,8 @@ export class InboxConsumer {
         removeJoinListener();
         removeFetchListener = consumer.on(consumer.events.FETCH, () => finish());
       });
+      const onStop = (): void => finish(new Error(`consumer ${this.groupId} was stopped while joining`));
+      stopping.addEventListener('abort', onStop, { once: true });
       cancel = () => finish();
     });
     return { promise, cancel };

@@ -5,7 +5,8 @@
  *   change; `OutboxRelay` publishes committed rows (at least once, per-customer order).
  * - Consumers are `InboxConsumer`s: each event is recorded in `inbox_events` in the transaction of
  *   its effect (duplicates are skipped); invalid messages and exhausted retries go to `<topic>.dlq`.
- * - Nest apps import `MessagingModule.forRoot(...)` and register consumers with `ConsumerHost`.
+ * - Nest apps import `MessagingModule.forRoot(...)`, declare consumers as `@KafkaConsumer` controllers
+ *   with `@EventPattern` handlers, and serve them with `InboxTransport` (`connectMicroservice`).
  * - Tables: `createMessagingTables(queryRunner, schema)` from the service's first migration,
  *   `upgradeMessagingTablesV2` from a later one, and `MESSAGING_ENTITIES` in the DataSource's entities;
  *   `purgeMessagingTables` keeps them small (daily, through `MessagingModuleOptions.purge`).

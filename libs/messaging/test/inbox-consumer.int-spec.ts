@@ -439,6 +439,29 @@ describe(InboxConsumer.name, () => {
     expect(await counter(dataSource, schema, `applied-${before.data.invoiceNumber}`)).toBe(0);
   });
 
+  it('ends a start that a stop() interrupts, leaving no member in the group', async () => {
+    const topic = await testTopic(1);
+    const consumer = new InboxConsumer({
+      kafka,
+      dataSource,
+      groupId: uniqueName('messaging-test-inbox'),
+      topics: [topic],
+      handlers: countingHandlers,
+      maxWaitTimeInMs: 100,
+      logger,
+    });
+    // As when a service shuts down while its consumers are still connecting (InboxTransport starts
+    // them in the background).
+    const starting = consumer.start();
+    await consumer.stop();
+    await expect(starting).rejects.toThrow(/was stopped while (starting|joining)/);
+    expect(consumer.isRunning).toBe(false);
+    const {
+      groups: [group],
+    } = await admin.describeGroups([consumer.kafkaGroupId]);
+    expect(group.members).toEqual([]);
+  });
+
   it('skips events it has no handler for, known or unknown types, and carries on', async () => {
     const topic = await testTopic(1);
     const customerId = uniqueName('cust');

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Global, Injectable, Module, type INestApplicationContext, type OnModuleInit } from '@nestjs/common';
+import { Controller, Global, Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { defer, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import { createCloudEvent, type CloudEvent, type EventType } from '@remit/contracts';
 import {
-  ConsumerHost,
   createKafka,
+  DLQ_HEADERS,
+  EventRefused,
+  InboxTransport,
   KAFKA,
+  KafkaConsumer,
   KafkaHealth,
   MESSAGING_ENTITIES,
   MessagingModule,
@@ -18,6 +24,7 @@ import {
   purgeQueueName,
   silentLogger,
   waitFor,
+  type InboxContext,
   type MessagingModuleOptions,
 } from '@remit/messaging';
 import {
@@ -28,8 +35,10 @@ import {
   createTestTopics,
   dropTestSchema,
   invoiceIssued,
+  readMessages,
   testKafka,
   uniqueName,
+  waitForGroupCaughtUp,
 } from './support';
 
 jest.setTimeout(30_000);
@@ -38,6 +47,7 @@ describe(MessagingModule.name, () => {
   const schema = uniqueName('messaging_test');
   const topic = uniqueName('messaging-test.nest');
   const groupId = uniqueName('messaging-test-nest');
+  const mirrorGroupId = uniqueName('messaging-test-mirror');
   const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
   const groupPrefix = uniqueName('remit-test-nest');
   const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/1');
@@ -50,25 +60,37 @@ describe(MessagingModule.name, () => {
   const bullPrefix = uniqueName('remit-test-purge');
   /** Stands for the platform's HEALTH_DETAILS registry. */
   const healthDetails = new Map<string, () => Promise<Record<string, unknown>>>();
+  /** Invoice numbers the handler refuses, after its write (which must then roll back). */
+  const REFUSED = 'REFUSED-';
   let setup: DataSource;
   let adminKafka: Kafka;
-  let app: INestApplicationContext | undefined;
+  let app: INestApplication | undefined;
 
-  /** What an app's Kafka adapter looks like (CONTRIBUTING.md, "Shape": thin, one use case per event type). */
-  @Injectable()
-  class InvoiceIssuedConsumer implements OnModuleInit {
-    constructor(private readonly host: ConsumerHost) {}
+  /**
+   * What an app's Kafka adapter looks like (CONTRIBUTING.md, "Shape": thin, one use case per event
+   * type). Its write happens before the refusal, so a refused event shows whether the two share the
+   * inbox transaction.
+   */
+  @KafkaConsumer({ groupId, topics: [topic], fromBeginning: true, maxWaitTimeInMs: 100 })
+  class InvoiceIssuedConsumer {
+    @EventPattern<EventType>('invoice.issued')
+    async onIssued(@Payload() event: CloudEvent<'invoice.issued'>, @Ctx() ctx: InboxContext): Promise<void> {
+      await bump(ctx.manager, schema, `applied-${event.data.invoiceNumber}`);
+      if (event.data.invoiceNumber.startsWith(REFUSED)) {
+        throw new EventRefused('TEST.INVOICE_REFUSED', 'this test refuses the invoice');
+      }
+    }
+  }
 
-    onModuleInit(): void {
-      this.host.register({
-        groupId,
-        topics: [topic],
-        fromBeginning: true,
-        maxWaitTimeInMs: 100,
-        handlers: {
-          'invoice.issued': (event, manager) => bump(manager, schema, `applied-${event.data.invoiceNumber}`),
-        },
-      });
+  /**
+   * A second group of the same app on the same event type: its own inbox rows and transaction. It
+   * answers with a cold Observable, which runs only if the transport subscribes to it.
+   */
+  @KafkaConsumer({ groupId: mirrorGroupId, topics: [topic], fromBeginning: true, maxWaitTimeInMs: 100 })
+  class InvoiceIssuedMirror {
+    @EventPattern<EventType>('invoice.issued')
+    onIssued(@Payload() event: CloudEvent<'invoice.issued'>, @Ctx() ctx: InboxContext): Observable<void> {
+      return defer(() => bump(ctx.manager, schema, `mirrored-${event.data.invoiceNumber}`));
     }
   }
 
@@ -78,39 +100,77 @@ describe(MessagingModule.name, () => {
     kafkaBrokers: string[];
     kafkaGroupPrefix: string;
   }
-  @Global()
-  @Module({
-    providers: [{ provide: TEST_CONFIG, useValue: { kafkaBrokers: brokers, kafkaGroupPrefix: groupPrefix } }],
-    exports: [TEST_CONFIG],
-  })
-  class TestConfigModule {}
 
-  @Module({
-    imports: [
-      TestConfigModule,
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: process.env.DATABASE_URL,
-        schema,
-        entities: [...MESSAGING_ENTITIES],
-        retryAttempts: 0,
-      }),
-      MessagingModule.forRootAsync({
-        inject: [TEST_CONFIG],
-        useFactory: (config: TestConfig): MessagingModuleOptions => ({
-          source: 'remit/messaging-test',
-          clientId: 'messaging-test-nest',
-          brokers: config.kafkaBrokers,
-          groupPrefix: config.kafkaGroupPrefix,
-          relay: { pollIntervalMs: 50 },
-          purge: { connection: bullConnection, prefix: bullPrefix, repeat: { every: 200 } },
-          healthDetails: { register: (name, provider) => healthDetails.set(name, provider) },
+  function testAppModule(
+    kafkaBrokers: string[] = brokers,
+    controllers: Type<unknown>[] = [InvoiceIssuedConsumer, InvoiceIssuedMirror],
+  ): Type<unknown> {
+    @Global()
+    @Module({
+      providers: [{ provide: TEST_CONFIG, useValue: { kafkaBrokers, kafkaGroupPrefix: groupPrefix } }],
+      exports: [TEST_CONFIG],
+    })
+    class TestConfigModule {}
+
+    @Module({
+      imports: [
+        TestConfigModule,
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: process.env.DATABASE_URL,
+          schema,
+          entities: [...MESSAGING_ENTITIES],
+          retryAttempts: 0,
         }),
-      }),
-    ],
-    providers: [InvoiceIssuedConsumer],
-  })
-  class TestAppModule {}
+        MessagingModule.forRootAsync({
+          inject: [TEST_CONFIG],
+          useFactory: (config: TestConfig): MessagingModuleOptions => ({
+            source: 'remit/messaging-test',
+            clientId: 'messaging-test-nest',
+            brokers: config.kafkaBrokers,
+            groupPrefix: config.kafkaGroupPrefix,
+            relay: { pollIntervalMs: 50 },
+            purge: { connection: bullConnection, prefix: bullPrefix, repeat: { every: 200 } },
+            healthDetails: { register: (name, provider) => healthDetails.set(name, provider) },
+          }),
+        }),
+      ],
+      controllers,
+    })
+    class TestAppModule {}
+    return TestAppModule;
+  }
+
+  /** What the platform's bootstrap does: the HTTP app with the inbox transport connected and started. */
+  async function startApp(
+    module: Type<unknown> = testAppModule(),
+    logger: false | ['error'] = ['error'],
+  ): Promise<INestApplication> {
+    const started = await NestFactory.create(module, { logger, abortOnError: false });
+    app = started;
+    started.connectMicroservice<MicroserviceOptions>({ strategy: started.get(InboxTransport) });
+    await started.init();
+    await started.startAllMicroservices();
+    return started;
+  }
+
+  /** Resolves once every consumer of the app has joined its group (they start in the background). */
+  async function consumersRunning(started: INestApplication): Promise<InboxTransport> {
+    const transport = started.get(InboxTransport);
+    await waitFor(() => (transport.registered.every((consumer) => consumer.isRunning) ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'the consumers to join their groups',
+    });
+    return transport;
+  }
+
+  async function inboxRows(group: string, eventId: string): Promise<number> {
+    const rows: unknown[] = await setup.query(
+      `SELECT 1 FROM "${schema}".inbox_events WHERE consumer_group = $1 AND event_id = $2`,
+      [group, eventId],
+    );
+    return rows.length;
+  }
 
   beforeAll(async () => {
     setup = await createTestDataSource(schema);
@@ -133,33 +193,34 @@ describe(MessagingModule.name, () => {
     await dropTestSchema(setup, schema);
   });
 
-  it('boots with the relay and the registered consumers running, carries an event end to end, and stops on close', async () => {
-    app = await NestFactory.createApplicationContext(TestAppModule, { logger: ['error'] });
-    await app.init();
+  it('boots with the relay and one consumer per @KafkaConsumer group running, carries an event end to end, and stops on close', async () => {
+    const started = await startApp();
+    const transport = await consumersRunning(started);
 
-    const host = app.get(ConsumerHost);
-    const [consumer] = host.registered;
-    expect(consumer.isRunning).toBe(true);
-    // The adapter registered its short name; the module put the environment's prefix in front.
-    expect(consumer.groupId).toBe(groupId);
+    const consumers = transport.registered;
+    expect(consumers.map((consumer) => consumer.groupId).sort()).toEqual([groupId, mirrorGroupId].sort());
+    const consumer = consumers.find((candidate) => candidate.groupId === groupId);
+    if (!consumer) throw new Error('no consumer for the test group');
+    // The controller declared its short name; the transport put the environment's prefix in front.
     expect(consumer.kafkaGroupId).toBe(`${groupPrefix}.${groupId}`);
-    const relay = app.get(OutboxRelay);
+    const relay = started.get(OutboxRelay);
     expect(relay.isRunning).toBe(true);
-    expect(app.get(Outbox).source).toBe('remit/messaging-test');
-    expect(await KafkaHealth.check(app.get<Kafka>(KAFKA))).toBe(true);
+    expect(started.get(Outbox).source).toBe('remit/messaging-test');
+    expect(await KafkaHealth.check(started.get<Kafka>(KAFKA))).toBe(true);
 
     // The module's relay publishes every committed row to the row's topic; this outbox routes to
     // the test topic so that service topics stay untouched.
     const outbox = new Outbox('remit/messaging-test', { topicOf: () => topic });
-    const dataSource = app.get(DataSource);
+    const dataSource = started.get(DataSource);
     const event = invoiceIssued(uniqueName('cust'));
     await dataSource.transaction((manager) => outbox.add(manager, event));
     await waitFor(
       async () =>
-        (await counter(setup, schema, `applied-${event.data.invoiceNumber}`)) === 1 ? true : undefined,
-      {
-        what: 'the event to go outbox → relay → Kafka → consumer',
-      },
+        (await counter(setup, schema, `applied-${event.data.invoiceNumber}`)) === 1 &&
+        (await counter(setup, schema, `mirrored-${event.data.invoiceNumber}`)) === 1
+          ? true
+          : undefined,
+      { what: 'the event to go outbox → relay → Kafka → both groups of the app' },
     );
 
     // The relay marks the row sent right after Kafka's ack, which may come after the consumer's effect.
@@ -180,10 +241,76 @@ describe(MessagingModule.name, () => {
     await admin.disconnect();
     expect(committed.partitions.some((partition) => Number(partition.offset) > 0)).toBe(true);
 
-    await app.close();
+    await started.close();
     app = undefined;
-    expect(consumer.isRunning).toBe(false);
+    expect(consumers.some((candidate) => candidate.isRunning)).toBe(false);
     expect(relay.isRunning).toBe(false);
+  });
+
+  it("commits an @EventPattern handler's write with its inbox row: a refused event leaves neither and is dead-lettered, a duplicate is skipped", async () => {
+    const kafka = testKafka(captureLogger());
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const customerId = uniqueName('cust');
+    const applied = createCloudEvent({ ...invoiceIssued(customerId), source: 'remit/messaging-test' });
+    const refused = createCloudEvent({
+      ...invoiceIssued(customerId, uniqueName(REFUSED)),
+      source: 'remit/messaging-test',
+    });
+    const message = (event: CloudEvent) => ({ key: event.customerid, value: JSON.stringify(event) });
+    await producer.connect();
+    try {
+      // One key, one partition: the duplicate and the refused event queue behind the first delivery.
+      await producer.send({ topic, messages: [applied, applied, refused].map(message) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const started = await startApp();
+    const transport = await consumersRunning(started);
+    const admin = adminKafka.admin();
+    await admin.connect();
+    try {
+      for (const consumer of transport.registered) {
+        await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+
+    // Delivered twice, applied once: one inbox row, one effect.
+    expect(await counter(setup, schema, `applied-${applied.data.invoiceNumber}`)).toBe(1);
+    expect(await inboxRows(groupId, applied.id)).toBe(1);
+    // Refused after its write: the write rolled back with the inbox row, at the first attempt.
+    expect(await counter(setup, schema, `applied-${refused.data.invoiceNumber}`)).toBe(0);
+    expect(await inboxRows(groupId, refused.id)).toBe(0);
+    const [letter] = await readMessages(adminKafka, `${topic}.dlq`, 1);
+    expect(JSON.parse(letter.value?.toString() ?? '{}')).toMatchObject({ id: refused.id });
+    // The handler's own error reached the InboxConsumer: its code, not Nest's "Internal server error".
+    expect(letter.headers).toMatchObject({
+      [DLQ_HEADERS.errorCode]: 'TEST.INVOICE_REFUSED',
+      [DLQ_HEADERS.consumerGroup]: `${groupPrefix}.${groupId}`,
+      [DLQ_HEADERS.attempts]: '1',
+    });
+    // The other group has its own transactions: it applied both events, each once.
+    expect(await counter(setup, schema, `mirrored-${applied.data.invoiceNumber}`)).toBe(1);
+    expect(await counter(setup, schema, `mirrored-${refused.data.invoiceNumber}`)).toBe(1);
+    expect(await inboxRows(mirrorGroupId, refused.id)).toBe(1);
+
+    await started.close();
+    app = undefined;
+  });
+
+  it('refuses to start an @EventPattern handler that has no @KafkaConsumer group', async () => {
+    @Controller()
+    class StrayHandler {
+      @EventPattern<EventType>('invoice.issued')
+      onIssued(): void {}
+    }
+    await expect(startApp(testAppModule(brokers, [StrayHandler]))).rejects.toThrow(
+      "handler of 'invoice.issued' has no consumer group: its controller needs @KafkaConsumer({ groupId, topics })",
+    );
+    await app?.close();
+    app = undefined;
   });
 
   it('purges old outbox and inbox rows from its BullMQ job scheduler', async () => {
@@ -200,9 +327,8 @@ describe(MessagingModule.name, () => {
       [oldInbox],
     );
     healthDetails.clear();
-    app = await NestFactory.createApplicationContext(TestAppModule, { logger: ['error'] });
-    await app.init();
-    expect(purgeQueueName(app.get(DataSource))).toBe(`messaging-purge-${schema}`);
+    const started = await startApp();
+    expect(purgeQueueName(started.get(DataSource))).toBe(`messaging-purge-${schema}`);
     await waitFor(
       async () => {
         const left: unknown[] = await setup.query(
@@ -214,7 +340,7 @@ describe(MessagingModule.name, () => {
       },
       { what: 'the scheduled purge' },
     );
-    await app.close();
+    await started.close();
     app = undefined;
   });
 
@@ -227,5 +353,20 @@ describe(MessagingModule.name, () => {
     const started = Date.now();
     expect(await KafkaHealth.check(unreachable, { timeoutMs: 1_000 })).toBe(false);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('starts while the broker is unreachable, the consumers trying in the background, and closes promptly', async () => {
+    const begun = Date.now();
+    // Quiet: kafkajs keeps retrying the connection it started for ~40 s after the close (it cannot be
+    // cancelled; the consumer disconnects it when it gives up), which is why this test comes last.
+    const started = await startApp(testAppModule(['127.0.0.1:1']), false);
+    expect(Date.now() - begun).toBeLessThan(5_000);
+    const transport = started.get(InboxTransport);
+    expect(transport.registered).toHaveLength(2);
+    expect(transport.registered.some((consumer) => consumer.isRunning)).toBe(false);
+    const closing = Date.now();
+    await started.close();
+    app = undefined;
+    expect(Date.now() - closing).toBeLessThan(5_000);
   });
 });

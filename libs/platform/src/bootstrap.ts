@@ -1,10 +1,12 @@
 import { Logger as NestLogger, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
+import { InboxTransport } from '@remit/messaging';
 import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { bodyParserErrorToAppError } from './errors/error-response';
 import { SERVICE_NAME, type ServiceName } from './tokens';
@@ -45,9 +47,28 @@ function docsEnabled(app: INestApplication): boolean {
   }
 }
 
-/** The global setup shared by a running service and its tests: logger, body parsers, OpenAPI. */
+/**
+ * The service's Kafka handlers (`@EventPattern` methods of its `@KafkaConsumer` controllers) as a
+ * microservice of the HTTP application: one process serves HTTP and consumes Kafka, through
+ * MessagingModule's `InboxTransport`. It does not inherit the HTTP app's global guard and error
+ * envelope, which mean nothing to an event. Nothing to connect without MessagingModule.
+ */
+function connectKafkaHandlers(app: NestExpressApplication): void {
+  let transport: InboxTransport;
+  try {
+    // Through ModuleRef: the application's own `get` logs a missing provider, and exits the process
+    // under `abortOnError`.
+    transport = app.get(ModuleRef).get(InboxTransport, { strict: false });
+  } catch {
+    return;
+  }
+  app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
+}
+
+/** The global setup shared by a running service and its tests: logger, body parsers, OpenAPI, Kafka handlers. */
 function configure(app: NestExpressApplication, service: string): void {
   app.useLogger(app.get(Logger));
+  connectKafkaHandlers(app);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useBodyParser('text', { limit: TEXT_BODY_LIMIT });
@@ -75,7 +96,9 @@ function configure(app: NestExpressApplication, service: string): void {
 /**
  * Starts a service (its `main.ts`): logs through pino from the first line, parses JSON up to 1 MB
  * and text/plain up to 5 MB, serves OpenAPI at /docs when `docsEnabled`, closes cleanly on
- * SIGTERM/SIGINT, listens on 0.0.0.0 at the configured port unless `port` is given.
+ * SIGTERM/SIGINT, listens on 0.0.0.0 at the configured port unless `port` is given, then starts its
+ * Kafka consumers (they join their groups in the background: a broker outage does not stop the
+ * start; a handler the transport cannot serve does).
  */
 export async function bootstrapService(
   module: Type<unknown>,
@@ -86,6 +109,7 @@ export async function bootstrapService(
   app.enableShutdownHooks();
   const port = options.port ?? servicePort(loadConfig(), options.service);
   await app.listen(port, '0.0.0.0');
+  await app.startAllMicroservices();
   const address = app.getHttpServer().address() as AddressInfo;
   new NestLogger('Bootstrap').log(`${options.service} listening on http://127.0.0.1:${address.port}`);
   return app;
@@ -106,6 +130,7 @@ export async function createTestingApp(
   try {
     configure(app, serviceNameOf(app, module.name));
     await app.listen(0, '127.0.0.1');
+    await app.startAllMicroservices();
   } catch (error) {
     await app.close().catch(() => undefined);
     throw error;

@@ -1,24 +1,23 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@remit/contracts';
-import { ConsumerHost } from '@remit/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
+import { KafkaConsumer, type InboxContext } from '@remit/messaging';
 import { ApplyPaymentService } from './apply-payment.service';
 
-/** Thin adapter: decodes payment events and hands each to one use case. */
-@Injectable()
-export class PaymentEventsConsumer implements OnModuleInit {
-  constructor(
-    private readonly host: ConsumerHost,
-    private readonly payments: ApplyPaymentService,
-  ) {}
+/** Thin adapter: hands each payment event to one use case, inside the event's inbox transaction. */
+@KafkaConsumer({ groupId: 'invoice', topics: [Topics.intakePayments, Topics.settlementPayments] })
+export class PaymentEventsConsumer {
+  constructor(private readonly payments: ApplyPaymentService) {}
 
-  onModuleInit(): void {
-    this.host.register({
-      groupId: 'invoice',
-      topics: [Topics.intakePayments, Topics.settlementPayments],
-      handlers: {
-        'payment.submitted': (event, manager) => this.payments.recordSubmitted(event, manager),
-        'payment.posted': (event, manager) => this.payments.applyPosted(event, manager),
-      },
-    });
+  @EventPattern<EventType>('payment.submitted')
+  onSubmitted(
+    @Payload() event: CloudEvent<'payment.submitted'>,
+    @Ctx() { manager }: InboxContext,
+  ): Promise<void> {
+    return this.payments.recordSubmitted(event, manager);
+  }
+
+  @EventPattern<EventType>('payment.posted')
+  onPosted(@Payload() event: CloudEvent<'payment.posted'>, @Ctx() { manager }: InboxContext): Promise<void> {
+    return this.payments.applyPosted(event, manager);
   }
 }

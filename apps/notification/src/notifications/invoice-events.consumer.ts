@@ -1,22 +1,17 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@remit/contracts';
-import { ConsumerHost } from '@remit/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
+import { KafkaConsumer, type InboxContext } from '@remit/messaging';
 import { NotificationsService } from './notifications.service';
 
-@Injectable()
-export class InvoiceEventsConsumer implements OnModuleInit {
-  constructor(
-    private readonly host: ConsumerHost,
-    private readonly notifications: NotificationsService,
-  ) {}
+@KafkaConsumer({ groupId: 'notification', topics: [Topics.invoiceEvents] })
+export class InvoiceEventsConsumer {
+  constructor(private readonly notifications: NotificationsService) {}
 
-  onModuleInit(): void {
-    this.host.register({
-      groupId: 'notification',
-      topics: [Topics.invoiceEvents],
-      handlers: {
-        'payment.applied': (event, manager) => this.notifications.recordReceipt(event, manager),
-      },
-    });
+  @EventPattern<EventType>('payment.applied')
+  onApplied(
+    @Payload() event: CloudEvent<'payment.applied'>,
+    @Ctx() { manager }: InboxContext,
+  ): Promise<void> {
+    return this.notifications.recordReceipt(event, manager);
   }
 }

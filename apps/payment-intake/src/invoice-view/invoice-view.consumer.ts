@@ -1,80 +1,31 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { Topics, type CloudEvent } from '@remit/contracts';
-import { ConsumerHost } from '@remit/messaging';
-import { PaymentEntity } from '../payments/payment.entity';
-import { InvoiceViewEntity } from './invoice-view.entity';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
+import { KafkaConsumer, type InboxContext } from '@remit/messaging';
+import { InvoiceViewService } from './invoice-view.service';
 
-/**
- * Keeps intake's invoice read model current from invoice.events.v1, and learns there when invoice
- * has applied a posted payment (`payment.applied`, same topic and key, so it arrives after the
- * balance changes it caused): from then on the payment no longer counts as money in flight.
- */
-@Injectable()
-export class InvoiceViewConsumer implements OnModuleInit {
-  private readonly logger = new Logger(InvoiceViewConsumer.name);
+/** Thin adapter: keeps intake's invoice view current from invoice.events.v1 (`InvoiceViewService`). */
+@KafkaConsumer({ groupId: 'payment-intake.invoice-view', topics: [Topics.invoiceEvents] })
+export class InvoiceViewConsumer {
+  constructor(private readonly view: InvoiceViewService) {}
 
-  constructor(private readonly host: ConsumerHost) {}
-
-  onModuleInit(): void {
-    this.host.register({
-      groupId: 'payment-intake.invoice-view',
-      topics: [Topics.invoiceEvents],
-      handlers: {
-        'invoice.issued': (event, manager) => this.upsert(event, manager),
-        'invoice.balance-changed': (event, manager) => this.upsert(event, manager),
-        'payment.applied': (event, manager) => this.markApplied(event, manager),
-      },
-    });
+  @EventPattern<EventType>('invoice.issued')
+  onIssued(@Payload() event: CloudEvent<'invoice.issued'>, @Ctx() { manager }: InboxContext): Promise<void> {
+    return this.view.upsert(event, manager);
   }
 
-  /** Only a newer version replaces what the view holds: a replayed old snapshot changes nothing. */
-  async upsert(
-    event: CloudEvent<'invoice.issued'> | CloudEvent<'invoice.balance-changed'>,
-    manager: EntityManager,
+  @EventPattern<EventType>('invoice.balance-changed')
+  onBalanceChanged(
+    @Payload() event: CloudEvent<'invoice.balance-changed'>,
+    @Ctx() { manager }: InboxContext,
   ): Promise<void> {
-    const invoice = event.data;
-    const version = invoice.version ?? 0;
-    const table = manager.connection.getMetadata(InvoiceViewEntity).tablePath;
-    const applied: unknown[] = await manager.query(
-      `INSERT INTO ${table} AS view
-         (invoice_id, invoice_number, customer_id, due_date, invoice_date, amount_due_cents, status, updated_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (invoice_id) DO UPDATE
-          SET amount_due_cents = EXCLUDED.amount_due_cents, status = EXCLUDED.status,
-              due_date = EXCLUDED.due_date, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
-        WHERE view.version < EXCLUDED.version
-       RETURNING invoice_id`,
-      [
-        invoice.invoiceId,
-        invoice.invoiceNumber,
-        invoice.customerId,
-        invoice.dueDate,
-        invoice.invoiceDate,
-        invoice.amountDueCents,
-        invoice.status,
-        new Date(event.time),
-        version,
-      ],
-    );
-    if (applied.length === 0) {
-      this.logger.log(
-        `invoice ${invoice.invoiceNumber}: snapshot version ${version} is not newer than the view's; ignored`,
-      );
-      return;
-    }
-    this.logger.debug(
-      `invoice ${invoice.invoiceNumber} v${version} now owes ${invoice.amountDueCents} cents (${invoice.status})`,
-    );
+    return this.view.upsert(event, manager);
   }
 
-  async markApplied(event: CloudEvent<'payment.applied'>, manager: EntityManager): Promise<void> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(PaymentEntity)
-      .set({ appliedAt: new Date(event.time) })
-      .where('payment_id = :paymentId AND applied_at IS NULL', { paymentId: event.data.paymentId })
-      .execute();
-    if (result.affected) this.logger.log(`payment ${event.data.paymentId} applied by invoice`);
+  @EventPattern<EventType>('payment.applied')
+  onPaymentApplied(
+    @Payload() event: CloudEvent<'payment.applied'>,
+    @Ctx() { manager }: InboxContext,
+  ): Promise<void> {
+    return this.view.markApplied(event, manager);
   }
 }

@@ -1,23 +1,22 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@remit/contracts';
-import { ConsumerHost } from '@remit/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
+import { KafkaConsumer, type InboxContext } from '@remit/messaging';
 import { PaymentStatusService } from './payment-status.service';
 
-@Injectable()
-export class PaymentEventsConsumer implements OnModuleInit {
-  constructor(
-    private readonly host: ConsumerHost,
-    private readonly statuses: PaymentStatusService,
-  ) {}
+@KafkaConsumer({ groupId: 'payment-intake', topics: [Topics.settlementPayments] })
+export class PaymentEventsConsumer {
+  constructor(private readonly statuses: PaymentStatusService) {}
 
-  onModuleInit(): void {
-    this.host.register({
-      groupId: 'payment-intake',
-      topics: [Topics.settlementPayments],
-      handlers: {
-        'payment.scheduled': (event, manager) => this.statuses.onScheduled(event, manager),
-        'payment.posted': (event, manager) => this.statuses.onPosted(event, manager),
-      },
-    });
+  @EventPattern<EventType>('payment.scheduled')
+  onScheduled(
+    @Payload() event: CloudEvent<'payment.scheduled'>,
+    @Ctx() { manager }: InboxContext,
+  ): Promise<void> {
+    return this.statuses.onScheduled(event, manager);
+  }
+
+  @EventPattern<EventType>('payment.posted')
+  onPosted(@Payload() event: CloudEvent<'payment.posted'>, @Ctx() { manager }: InboxContext): Promise<void> {
+    return this.statuses.onPosted(event, manager);
   }
 }

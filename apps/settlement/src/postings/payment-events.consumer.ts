@@ -1,22 +1,17 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@remit/contracts';
-import { ConsumerHost } from '@remit/messaging';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
+import { KafkaConsumer, type InboxContext } from '@remit/messaging';
 import { SchedulePaymentService } from './schedule-payment.service';
 
-@Injectable()
-export class PaymentEventsConsumer implements OnModuleInit {
-  constructor(
-    private readonly host: ConsumerHost,
-    private readonly schedule: SchedulePaymentService,
-  ) {}
+@KafkaConsumer({ groupId: 'settlement', topics: [Topics.intakePayments] })
+export class PaymentEventsConsumer {
+  constructor(private readonly schedule: SchedulePaymentService) {}
 
-  onModuleInit(): void {
-    this.host.register({
-      groupId: 'settlement',
-      topics: [Topics.intakePayments],
-      handlers: {
-        'payment.submitted': (event, manager) => this.schedule.onSubmitted(event, manager),
-      },
-    });
+  @EventPattern<EventType>('payment.submitted')
+  onSubmitted(
+    @Payload() event: CloudEvent<'payment.submitted'>,
+    @Ctx() { manager }: InboxContext,
+  ): Promise<void> {
+    return this.schedule.onSubmitted(event, manager);
   }
 }

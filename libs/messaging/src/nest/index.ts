@@ -1,5 +1,6 @@
 export * from './tokens';
 export * from './nest-logger';
-export * from './consumer-host';
+export * from './kafka-consumer.decorator';
+export * from './inbox-transport';
 export * from './messaging-purge.scheduler';
 export * from './messaging.module';

@@ -17,7 +17,7 @@ import { prefixedName } from '../inbox-consumer';
 import { createKafka } from '../kafka';
 import { notifyOutboxAfterCommit, Outbox } from '../outbox';
 import { OutboxRelay } from '../outbox-relay';
-import { ConsumerHost } from './consumer-host';
+import { InboxTransport } from './inbox-transport';
 import { MessagingPurgeScheduler, type MessagingPurgeScheduleOptions } from './messaging-purge.scheduler';
 import { nestMessagingLogger } from './nest-logger';
 import { KAFKA, MESSAGING_OPTIONS } from './tokens';
@@ -30,7 +30,7 @@ export interface MessagingModuleOptions {
   brokers: string[];
   /**
    * The environment's prefix (`RemitConfig.kafkaGroupPrefix`: KAFKA_GROUP_PREFIX, `remit-<NODE_ENV>`).
-   * Put in front of the client id and of every consumer group registered with `ConsumerHost`
+   * Put in front of the client id and of every consumer group that `InboxTransport` runs
    * (`<prefix>.<groupId>`), so consumers keep their short names and `npm start` and `npm test` on
    * one broker never share a group. Without it the names are used as they are.
    */
@@ -140,13 +140,14 @@ const MESSAGING_PROVIDERS: Provider[] = [
     },
   },
   OutboxRelayLifecycle,
-  ConsumerHost,
+  InboxTransport,
   MessagingPurgeScheduler,
 ];
 
 /**
  * Kafka for a service: the `KAFKA` client, the `Outbox` (with the service's source), the relay that
- * publishes it, `ConsumerHost` for the service's idempotent consumers, and optionally the daily
+ * publishes it, `InboxTransport` that serves the service's `@EventPattern` handlers through
+ * idempotent consumers (the app connects it with `connectMicroservice`), and optionally the daily
  * purge. Needs the app's TypeORM `DataSource` (TypeOrmModule, with MESSAGING_ENTITIES among its
  * entities).
  */
@@ -178,7 +179,7 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       providers: [optionsProvider, ...MESSAGING_PROVIDERS],
-      exports: [KAFKA, MESSAGING_OPTIONS, Outbox, OutboxRelay, ConsumerHost, MessagingPurgeScheduler],
+      exports: [KAFKA, MESSAGING_OPTIONS, Outbox, OutboxRelay, InboxTransport, MessagingPurgeScheduler],
     };
   }
 }
