@@ -113,11 +113,17 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     const gate = new Promise<void>((resolve) => (release = resolve));
     let stalled!: () => void;
     const isStalled = new Promise<void>((resolve) => (stalled = resolve));
-    const original = dataSource.transaction.bind(dataSource) as (...args: unknown[]) => Promise<unknown>;
-    const spy = jest.spyOn(dataSource, 'transaction').mockImplementationOnce(async (...args: unknown[]) => {
+    // Stall request A right after its claim: only the idempotency service's own claim is wrapped,
+    // so the app's Kafka consumers (which share the DataSource) are never caught by the stall.
+    const service = app.get<IdempotencyService, { claim: (...args: unknown[]) => Promise<unknown> }>(
+      IdempotencyService,
+    );
+    const claim = service.claim.bind(service);
+    const spy = jest.spyOn(service, 'claim').mockImplementationOnce(async (...args: unknown[]) => {
+      const claimed = await claim(...args);
       stalled();
       await gate;
-      return original(...args);
+      return claimed;
     });
     const requestA = app
       .get(SubmitPaymentService)
