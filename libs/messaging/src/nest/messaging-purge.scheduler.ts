@@ -40,6 +40,9 @@ export function purgeQueueName(dataSource: DataSource): string {
   return `messaging-purge-${dataSource.getMetadata(OutboxEventEntity).schema ?? 'public'}`;
 }
 
+/** How often the job scheduler is written again (see `onApplicationBootstrap`). */
+const SCHEDULER_REFRESH_MS = 60_000;
+
 interface PurgeHolder {
   purge?: MessagingPurgeScheduleOptions;
 }
@@ -53,6 +56,7 @@ export class MessagingPurgeScheduler implements OnApplicationBootstrap, BeforeAp
   private readonly logger = nestMessagingLogger(MessagingPurgeScheduler.name);
   private queue?: Queue;
   private worker?: Worker<unknown, MessagingPurgeResult>;
+  private refresh?: NodeJS.Timeout;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: PurgeHolder,
@@ -92,20 +96,29 @@ export class MessagingPurgeScheduler implements OnApplicationBootstrap, BeforeAp
       this.logger.warn({ queue: name, ...describeError(error) }, 'messaging purge queue error');
     });
     // In the background: a daily chore must neither delay the start nor fail it while Redis is down.
-    this.queue
-      .upsertJobScheduler(PURGE_JOB_SCHEDULER_ID, purge.repeat ?? DEFAULT_PURGE_REPEAT, {
-        name: 'purge',
-        opts: { removeOnComplete: 30, removeOnFail: 100 },
-      })
-      .catch((error: unknown) => {
-        this.logger.error(
-          { queue: name, ...describeError(error) },
-          'could not register the messaging purge scheduler',
-        );
-      });
+    // Written again every minute: a job scheduler lives only in Redis, and a Redis restarted empty
+    // would otherwise lose it until the next deploy (an unchanged upsert changes nothing).
+    const queue = this.queue;
+    const upsert = (): void => {
+      queue
+        .upsertJobScheduler(PURGE_JOB_SCHEDULER_ID, purge.repeat ?? DEFAULT_PURGE_REPEAT, {
+          name: 'purge',
+          opts: { removeOnComplete: 30, removeOnFail: 100 },
+        })
+        .catch((error: unknown) => {
+          this.logger.error(
+            { queue: name, ...describeError(error) },
+            'could not register the messaging purge scheduler',
+          );
+        });
+    };
+    upsert();
+    this.refresh = setInterval(upsert, SCHEDULER_REFRESH_MS);
+    this.refresh.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.refresh);
     const worker = this.worker;
     const queue = this.queue;
     this.worker = undefined;
