@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   createCloudEvent,
   topicOfEvent,
@@ -6,6 +6,7 @@ import {
   type EventType,
   type NewEvent,
 } from '@remit/contracts';
+import { afterCommit } from '@remit/persistence';
 import { qualifiedTableName } from './messaging-tables';
 import { OutboxEventEntity } from './outbox-event.entity';
 
@@ -37,8 +38,8 @@ type NewOutboxRow = Pick<
   'id' | 'topic' | 'messageKey' | 'eventType' | 'payload' | 'headers'
 >;
 
-/** Outboxes that added rows in a still-open transaction, by the transaction's query runner. */
-const pendingByQueryRunner = new WeakMap<QueryRunner, Set<Outbox>>();
+/** DataSources whose commits notify the outbox (`notifyOutboxAfterCommit`). */
+const notifyingDataSources = new WeakSet<DataSource>();
 
 /**
  * Writes events into `outbox_events` inside the caller's transaction, so the event and the state
@@ -94,9 +95,8 @@ export class Outbox {
         JSON.stringify(row.headers),
       ],
     );
-    const pending = pendingByQueryRunner.get(queryRunner) ?? new Set<Outbox>();
-    pending.add(this);
-    pendingByQueryRunner.set(queryRunner, pending);
+    // Waking the relay is idempotent, so a transaction that adds several rows may wake it several times.
+    if (notifyingDataSources.has(manager.connection)) afterCommit(manager, () => this.notify());
     return cloudEvent;
   }
 
@@ -115,28 +115,11 @@ export class Outbox {
   }
 }
 
-const hookedDataSources = new WeakSet<DataSource>();
-
 /**
- * A TypeORM subscriber (the documented `dataSource.subscribers.push` pattern) that calls
- * `outbox.notify()` once a transaction that added outbox rows has committed, so the relay publishes
- * right away rather than at its next poll. Installed once per DataSource.
+ * Calls `outbox.notify()` once a transaction that added outbox rows has committed (never after a
+ * rollback), so the relay publishes right away rather than at its next poll. Built on `afterCommit`
+ * (@remit/persistence), the TypeORM subscriber every after-commit effect shares.
  */
 export function notifyOutboxAfterCommit(dataSource: DataSource): void {
-  if (hookedDataSources.has(dataSource)) return;
-  hookedDataSources.add(dataSource);
-  const subscriber: EntitySubscriberInterface = {
-    afterTransactionCommit: ({ queryRunner }) => {
-      // A released savepoint is not a commit: wait for the outermost transaction.
-      if (queryRunner.isTransactionActive) return;
-      const pending = pendingByQueryRunner.get(queryRunner);
-      if (!pending) return;
-      pendingByQueryRunner.delete(queryRunner);
-      for (const outbox of pending) outbox.notify();
-    },
-    afterTransactionRollback: ({ queryRunner }) => {
-      if (!queryRunner.isTransactionActive) pendingByQueryRunner.delete(queryRunner);
-    },
-  };
-  dataSource.subscribers.push(subscriber);
+  notifyingDataSources.add(dataSource);
 }
