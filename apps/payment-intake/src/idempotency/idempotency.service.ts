@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { qualifiedTableName } from '@remit/messaging';
 import { AppError } from '@remit/platform';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 
@@ -79,7 +80,7 @@ export class IdempotencyService {
 
   /** Deletes keys older than the retention, in batches; returns how many. */
   async purgeExpired(retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS, batchSize = 5_000): Promise<number> {
-    const table = this.dataSource.getMetadata(IdempotencyKeyEntity).tablePath;
+    const table = qualifiedTableName(this.dataSource, IdempotencyKeyEntity);
     let purged = 0;
     for (;;) {
       // A SELECT around the DELETE: TypeORM returns [rows, count] for a bare DELETE … RETURNING.

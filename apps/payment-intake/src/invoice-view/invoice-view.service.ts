@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
+import { qualifiedTableName } from '@remit/messaging';
 import { PaymentEntity } from '../payments/payment.entity';
 import { InvoiceViewEntity } from './invoice-view.entity';
 
@@ -20,7 +21,7 @@ export class InvoiceViewService {
   ): Promise<void> {
     const invoice = event.data;
     const version = invoice.version ?? 0;
-    const table = manager.connection.getMetadata(InvoiceViewEntity).tablePath;
+    const table = qualifiedTableName(manager.connection, InvoiceViewEntity);
     const applied: unknown[] = await manager.query(
       `INSERT INTO ${table} AS view
          (invoice_id, invoice_number, customer_id, due_date, invoice_date, amount_due_cents, status, updated_at, version)
