@@ -26,7 +26,7 @@ export class IntakeMaintenanceProcessor
   implements OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly logger = new Logger(IntakeMaintenanceProcessor.name);
-  private stopSchedulers = (): void => undefined;
+  private stopSchedulers = (): Promise<void> => Promise.resolve();
 
   constructor(
     private readonly redrive: PaymentRedriveService,
@@ -42,8 +42,8 @@ export class IntakeMaintenanceProcessor
     await schedulers.ready;
   }
 
-  onApplicationShutdown(): void {
-    this.stopSchedulers();
+  async onApplicationShutdown(): Promise<void> {
+    await this.stopSchedulers();
   }
 
   async process(job: Job): Promise<RedriveResult | { purged: number }> {

@@ -17,7 +17,7 @@ import { PostPaymentService, type SettlementRunResult } from './post-payment.ser
 @Processor(POSTING_QUEUE)
 export class PostingProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PostingProcessor.name);
-  private stopSchedulers = (): void => undefined;
+  private stopSchedulers = (): Promise<void> => Promise.resolve();
 
   constructor(
     private readonly postings: PostPaymentService,
@@ -36,8 +36,8 @@ export class PostingProcessor extends WorkerHost implements OnApplicationBootstr
     await schedulers.ready;
   }
 
-  onApplicationShutdown(): void {
-    this.stopSchedulers();
+  async onApplicationShutdown(): Promise<void> {
+    await this.stopSchedulers();
   }
 
   async process(job: Job<PostingJob>): Promise<{ posted: boolean } | SettlementRunResult> {

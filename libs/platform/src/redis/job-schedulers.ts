@@ -12,18 +12,21 @@ export interface JobSchedulerLogger {
  * Keeps BullMQ job schedulers (one per name; `every` in ms) in Redis for as long as the service runs.
  * They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
  * they are upserted at start and again every minute. A Redis outage only delays the next upsert.
- * Returns the function that stops the refreshing.
+ * Returns `ready` (the first write) and `stop`, which ends the refreshing and resolves once a write
+ * already under way has finished, so nothing is written after it resolves.
  */
 export function maintainJobSchedulers(
   queue: Queue,
   schedules: Record<string, Pick<RepeatOptions, 'every'>>,
   logger: JobSchedulerLogger,
   refreshMs = JOB_SCHEDULER_REFRESH_MS,
-): { ready: Promise<void>; stop: () => void } {
+): { ready: Promise<void>; stop: () => Promise<void> } {
   let present = false;
+  let stopped = false;
   const upsertAll = async (): Promise<void> => {
     try {
       for (const [name, repeat] of Object.entries(schedules)) {
+        if (stopped) return;
         await queue.upsertJobScheduler(name, repeat, {
           name,
           opts: { removeOnComplete: 100, removeOnFail: 100 },
@@ -44,8 +47,18 @@ export function maintainJobSchedulers(
       );
     }
   };
-  const ready = upsertAll();
-  const timer = setInterval(() => void upsertAll(), refreshMs);
+  let inFlight = upsertAll();
+  const ready = inFlight;
+  const timer = setInterval(() => {
+    inFlight = upsertAll();
+  }, refreshMs);
   timer.unref();
-  return { ready, stop: () => clearInterval(timer) };
+  return {
+    ready,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
