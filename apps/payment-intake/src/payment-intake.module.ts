@@ -4,6 +4,7 @@ import { MESSAGING_ENTITIES } from '@remit/messaging';
 import {
   PlatformModule,
   REMIT_CONFIG,
+  accountNumberCipherProvider,
   bullConnectionOptions,
   type RemitConfig,
   serviceMessagingModule,
@@ -16,7 +17,6 @@ import {
 import { RequestFingerprint } from './idempotency/request-fingerprint';
 import { InvoiceViewConsumer } from './invoice-view/invoice-view.consumer';
 import { InvoiceViewService } from './invoice-view/invoice-view.service';
-import { AccountNumberCipher } from './payments/account-number-cipher';
 import { PaymentEventsConsumer } from './payments/payment-events.consumer';
 import { PaymentRedriveService } from './payments/payment-redrive.service';
 import { PaymentStatusService } from './payments/payment-status.service';
@@ -42,12 +42,7 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
   ],
   controllers: [PaymentsController, PaymentEventsConsumer, InvoiceViewConsumer],
   providers: [
-    {
-      provide: AccountNumberCipher,
-      inject: [REMIT_CONFIG],
-      useFactory: (config: RemitConfig) =>
-        new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
-    },
+    accountNumberCipherProvider,
     {
       provide: RequestFingerprint,
       inject: [REMIT_CONFIG],

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createTestingApp, loadConfig, signToken } from '@remit/platform';
+import { AccountNumberCipher, createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
-import { AccountNumberCipher } from '../src/payments/account-number-cipher';
 import { SubmitPaymentService } from '../src/payments/submit-payment.service';
 
 describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => {

@@ -11,3 +11,4 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './service-messaging';
 export * from './metrics';
+export * from './crypto';

@@ -5,6 +5,7 @@ import { validateRoutingNumber } from '@remit/ach';
 import { businessDateOf, postingDate } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
 import {
+  AccountNumberCipher,
   AppError,
   Clock,
   REMIT_CONFIG,
@@ -16,7 +17,6 @@ import {
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RequestFingerprint } from '../idempotency/request-fingerprint';
-import { AccountNumberCipher } from './account-number-cipher';
 import { findCardNumber } from './card-number-guard';
 import { PaymentEntity } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
@@ -145,7 +145,16 @@ export class SubmitPaymentService {
         customerId: payment.customerId,
         amountCents,
         currency: 'USD',
-        method: { type: 'ach', last4: payment.last4! },
+        method: {
+          type: 'ach',
+          last4: payment.last4!,
+          bankAccount: {
+            routingNumber: method.routingNumber,
+            accountNumberCiphertext: sealed.ciphertext,
+            keyId: sealed.keyId,
+          },
+          ...(method.accountHolderName ? { accountHolderName: method.accountHolderName } : {}),
+        },
         invoices,
         submittedAt: now.toISOString(),
         businessDate: payment.businessDate,

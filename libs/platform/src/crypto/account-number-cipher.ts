@@ -1,10 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-
-export interface DataKey {
-  keyId: string;
-  /** 32 bytes for AES-256. */
-  key: Buffer;
-}
+import { REMIT_CONFIG, type DataKey, type RemitConfig } from '../config/remit-config';
 
 /**
  * Bank account numbers at rest: AES-256-GCM with a random 96-bit IV; the key id is stored beside the
@@ -49,3 +44,11 @@ export class AccountNumberCipher {
     return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
   }
 }
+
+/** The cipher of `PAYMENT_DATA_KEY` (and the previous keys it may still have to read), as a Nest provider. */
+export const accountNumberCipherProvider = {
+  provide: AccountNumberCipher,
+  inject: [REMIT_CONFIG],
+  useFactory: (config: RemitConfig): AccountNumberCipher =>
+    new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
+};
