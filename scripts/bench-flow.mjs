@@ -1,0 +1,581 @@
+#!/usr/bin/env node
+// `npm run bench:flow [-- --payments N --concurrency C --pgbench-seconds S --label L --no-build]`: the speed
+// of the whole payment flow through the public API, and in the same run the ceiling PostgreSQL itself sets
+// for the same writes (docs/performance.md).
+//
+// 1. Builds the code into .run/bench/dist (its own copy), creates database remit_bench afresh and migrates
+//    it, flushes Redis db 7, starts the four services (ports 4201-4204, KAFKA_GROUP_PREFIX
+//    remit-bench-<run id>, NODE_ENV=development, LOG_LEVEL=warn, logs in .run/bench/<service>.log).
+// 2. Test clock at Monday 2026-11-23 10:00 New York; creates customers (40 invoices each) and measures
+//    issue→payable lag: the invoice's insert at invoice until intake's view holds it (both in remit_bench).
+// 3. Pays every invoice once, in full, by ACH, C requests at a time (one Idempotency-Key each): intake
+//    payments/s and latency p50/p95/p99.
+// 4. Once every payment is `scheduled`, one `POST /v1/settlement/run` at the posting date; waits until every
+//    invoice is paid. End-to-end payments/s = N / (first request → last invoice paid).
+// 5. CPU milliseconds per payment (from /proc, over steps 3-4) of each service and of PostgreSQL (every
+//    postgres process: other databases' work on this machine counts too), the Kafka broker and Redis.
+// 6. pgbench (bench/pgbench/payment-flow.sql, one run = one payment's writes) for --pgbench-seconds at C
+//    clients, in a scratch schema of remit_bench: payments/s, and the ratio end-to-end / ceiling.
+// Prints a table; writes .run/bench/flow-<run id>.json (and --out FILE). Speed is never asserted in tests.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { ROOT, healthStatus, services, startService, stopChild } from './lib/services.mjs';
+
+const BENCH_DIR = path.join(ROOT, '.run', 'bench');
+const DIST_DIR = '.run/bench/dist';
+const DATABASE = 'remit_bench';
+const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
+const REDIS_URL = 'redis://127.0.0.1:6379/7';
+const PORTS = {
+  INTAKE_PORT: '4201',
+  INVOICE_PORT: '4202',
+  SETTLEMENT_PORT: '4203',
+  NOTIFICATION_PORT: '4204',
+};
+/** Monday 2026-11-23 10:00 in New York: a business day before the cutoff; ACH posts Wednesday 2026-11-25. */
+const START_CLOCK = '2026-11-23T15:00:00.000Z';
+const INVOICES_PER_CUSTOMER = 40;
+const PGBENCH_SCRIPT = path.join(ROOT, 'bench', 'pgbench', 'payment-flow.sql');
+const PGBENCH_SETUP = path.join(ROOT, 'bench', 'pgbench', 'setup.sql');
+const ACH = {
+  type: 'ach',
+  routingNumber: '021000021',
+  accountNumber: '000123456789',
+  accountNumberConfirmation: '000123456789',
+  accountHolderName: 'Bench Corp',
+};
+
+const { values: options } = parseArgs({
+  options: {
+    payments: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
+    'pgbench-seconds': { type: 'string', default: '20' },
+    label: { type: 'string', default: '' },
+    out: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (options.help) {
+  console.log(
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build]',
+  );
+  process.exit(0);
+}
+const positive = (name) => {
+  const value = Number(options[name]);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    console.error(`--${name} must be a positive integer`);
+    process.exit(2);
+  }
+  return value;
+};
+const PAYMENTS = positive('payments');
+const CONCURRENCY = positive('concurrency');
+const PGBENCH_SECONDS = positive('pgbench-seconds');
+const runId = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+const OURS = `bench-${runId}-`;
+const env = {
+  ...process.env,
+  ...PORTS,
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL,
+  REDIS_URL,
+  KAFKA_GROUP_PREFIX: `remit-bench-${runId}`,
+  DB_MIGRATIONS_RUN: 'false',
+};
+const SERVICES = services(env);
+const url = Object.fromEntries(SERVICES.map((service) => [service.name, `http://127.0.0.1:${service.port}`]));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const say = (line) => console.log(`  ${line}`);
+const step = (line) => console.log(`\n▸ ${line}`);
+
+let libs;
+let db;
+const children = new Map();
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function run(command, args, extraEnv = {}) {
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    env: { ...env, ...extraEnv },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  return {
+    status: result.status,
+    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ?? ''}`,
+  };
+}
+
+let opsToken;
+async function call(method, service, urlPath, { token, body, headers = {} } = {}) {
+  opsToken ??= libs.devToken('ops');
+  try {
+    const response = await fetch(`${url[service]}${urlPath}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token ?? opsToken}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(300_000),
+    });
+    const text = await response.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, body: json };
+  } catch (error) {
+    return { status: null, body: { error: { code: error.cause?.code ?? error.name } } };
+  }
+}
+
+async function must(method, service, urlPath, request, expected = [200, 201]) {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await call(method, service, urlPath, request);
+    if (expected.includes(response.status)) return response;
+    if (attempt >= 5 || (response.status !== null && response.status < 500 && response.status !== 409)) {
+      throw new Error(`${method} ${urlPath} → ${response.status} ${JSON.stringify(response.body)}`);
+    }
+    await sleep(200 * attempt);
+  }
+}
+
+async function pool(items, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function waitFor(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value === true) return;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached within ${timeoutMs / 1000} s (${value})`);
+    await sleep(100);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarise(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (value) => (value === null ? null : Math.round(value * 10) / 10);
+  return {
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- CPU
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process, in ms (0 when it is gone). */
+function cpuMsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function pidsOf(pattern, { exact = false } = {}) {
+  const result = spawnSync('pgrep', [exact ? '-x' : '-f', pattern], { encoding: 'utf8' });
+  return result.stdout
+    .split('\n')
+    .map(Number)
+    .filter((pid) => pid > 0 && pid !== process.pid);
+}
+
+function cpuSnapshot() {
+  const snapshot = {};
+  for (const [name, child] of children) snapshot[name] = cpuMsOf(child.pid);
+  const sum = (pids) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
+  snapshot.postgresql = sum(pidsOf('postgres', { exact: true }));
+  // This checkout's broker (its pid file): other checkouts' brokers on the machine are not ours.
+  const brokerPid = Number(
+    fs.existsSync(libs.infra.paths.pidFile) ? fs.readFileSync(libs.infra.paths.pidFile, 'utf8') : 0,
+  );
+  snapshot.kafka = brokerPid > 0 ? cpuMsOf(brokerPid) : sum(pidsOf('kafka.Kafka'));
+  snapshot.redis = sum(pidsOf('redis-server', { exact: true }));
+  return snapshot;
+}
+
+// ---------------------------------------------------------------------------------------------- phases
+
+async function setUp() {
+  const load = (file) => import(pathToFileURL(path.join(ROOT, 'scripts', file)).href);
+  const [infra, token, pg] = await Promise.all([load('infra.mjs'), load('token.mjs'), import('pg')]);
+  libs = { infra, devToken: token.devToken, pg: pg.default };
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+
+  step(`build (into ${DIST_DIR}), database ${DATABASE} afresh, infrastructure`);
+  if (options['no-build'] && fs.existsSync(path.join(ROOT, DIST_DIR, 'tools', 'migrate.js'))) {
+    say('build skipped (--no-build)');
+  } else {
+    const build = run('npx', [
+      'tsc',
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      DIST_DIR,
+      '--tsBuildInfoFile',
+      `${DIST_DIR}/.tsbuildinfo`,
+    ]);
+    if (build.status !== 0) throw new Error(`the build failed:\n${build.output}`);
+    say('built');
+  }
+  await libs.infra.ensurePostgres({ quiet: true });
+  const admin = new libs.pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await admin.end();
+  await libs.infra.up({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, quiet: true });
+  const flush = run('redis-cli', ['-n', '7', 'FLUSHDB']);
+  if (flush.status !== 0) say(`redis-cli FLUSHDB: ${flush.output.trim()} (continuing)`);
+  const migrate = run(
+    'node',
+    ['-r', './scripts/lib/register-dist-aliases.cjs', `${DIST_DIR}/tools/migrate.js`],
+    {
+      REMIT_DIST_DIR: path.join(ROOT, DIST_DIR),
+    },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
+  db = new libs.pg.Pool({ connectionString: DATABASE_URL, max: 3 });
+
+  step(`services (logs in ${path.relative(ROOT, BENCH_DIR)}/<service>.log)`);
+  for (const service of SERVICES) {
+    const logFile = path.join(BENCH_DIR, `${service.name}.log`);
+    fs.writeFileSync(logFile, '');
+    children.set(service.name, startService(service, { env, distDir: DIST_DIR, logFile }));
+  }
+  await waitFor(
+    'all services healthy',
+    async () => {
+      const statuses = await Promise.all(SERVICES.map((service) => healthStatus(service.port)));
+      return statuses.every((status) => status === 200) || statuses.join(',');
+    },
+    180_000,
+  );
+  say(`healthy: ${SERVICES.map((service) => `${service.name} :${service.port}`).join(', ')}`);
+  await must('PUT', 'settlement', '/v1/test/clock', { body: { now: START_CLOCK } });
+}
+
+async function createInvoices() {
+  step(`customers and ${PAYMENTS} invoices (${INVOICES_PER_CUSTOMER} per customer)`);
+  const customerCount = Math.ceil(PAYMENTS / INVOICES_PER_CUSTOMER);
+  const customers = Array.from({ length: customerCount }, (_, c) => ({
+    customerId: `${OURS}c${String(c).padStart(4, '0')}`,
+    accountNumber: String(2_000_000 + c),
+    invoiceCount: Math.min(INVOICES_PER_CUSTOMER, PAYMENTS - c * INVOICES_PER_CUSTOMER),
+  }));
+  await pool(customers, 8, (customer) =>
+    must('POST', 'invoice', '/v1/customers', {
+      body: {
+        customerId: customer.customerId,
+        name: `Bench ${customer.customerId}`,
+        email: `ap-${customer.customerId}@example.com`,
+        billingDelivery: 'email',
+        accounts: [{ accountNumber: customer.accountNumber, siteName: 'Bench Site', city: 'HERND' }],
+      },
+    }),
+  );
+  const invoices = customers.flatMap((customer) =>
+    Array.from({ length: customer.invoiceCount }, (_, i) => ({
+      customer,
+      invoiceNumber: `${OURS}${customer.accountNumber}-${i}`,
+    })),
+  );
+  const started = Date.now();
+  const payments = [];
+  await pool(invoices, CONCURRENCY, async (invoice) => {
+    const response = await must('POST', 'invoice', '/v1/invoices', {
+      body: {
+        invoiceNumber: invoice.invoiceNumber,
+        accountNumber: invoice.customer.accountNumber,
+        invoiceDate: '2026-11-01',
+        dueDate: '2026-12-01',
+        lines: [{ description: 'Internet', amountCents: 10_000 + (payments.length % 97) * 101 }],
+      },
+    });
+    payments.push({
+      customerId: invoice.customer.customerId,
+      invoiceId: response.body.invoiceId,
+      key: invoice.invoiceNumber,
+      token: libs.devToken('customer', [invoice.customer.customerId]),
+    });
+  });
+  const issueSeconds = (Date.now() - started) / 1000;
+  await waitFor(
+    'intake knows every invoice',
+    async () => {
+      const { rows } = await db.query(
+        'SELECT count(*)::int AS n FROM intake.invoice_view WHERE customer_id LIKE $1',
+        [`${OURS}%`],
+      );
+      return rows[0].n >= payments.length || `${rows[0].n} of ${payments.length}`;
+    },
+    120_000,
+  );
+  const { rows } = await db.query(
+    `SELECT EXTRACT(EPOCH FROM (view.updated_at - invoice.created_at)) * 1000 AS lag_ms
+       FROM intake.invoice_view view JOIN invoice.invoices invoice ON invoice.invoice_id = view.invoice_id
+      WHERE view.customer_id LIKE $1`,
+    [`${OURS}%`],
+  );
+  const lag = summarise(rows.map((row) => Math.max(0, Number(row.lag_ms))));
+  say(
+    `${payments.length} invoices issued in ${issueSeconds.toFixed(1)} s; issue→payable lag p50 ${lag.p50} ms, p99 ${lag.p99} ms`,
+  );
+  return { payments, lag, issuePerSecond: payments.length / issueSeconds };
+}
+
+async function pay(payments) {
+  step(`${payments.length} payments through POST /v1/payments, ${CONCURRENCY} at a time`);
+  const latencies = [];
+  const failures = {};
+  const started = Date.now();
+  await pool(payments, CONCURRENCY, async (payment) => {
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const sent = performance.now();
+      const response = await call('POST', 'payment-intake', '/v1/payments', {
+        token: payment.token,
+        headers: { 'Idempotency-Key': payment.key },
+        body: { customerId: payment.customerId, invoices: [{ invoiceId: payment.invoiceId }], method: ACH },
+      });
+      if (attempt === 1) latencies.push(performance.now() - sent);
+      if (response.status === 201) {
+        payment.paymentId = response.body.paymentId;
+        payment.expectedPostingDate = response.body.expectedPostingDate;
+        return;
+      }
+      const label = `${response.status} ${response.body?.error?.code ?? ''}`.trim();
+      failures[label] = (failures[label] ?? 0) + 1;
+      if (response.status !== null && response.status < 500 && response.status !== 409) return;
+      await sleep(100 * attempt);
+    }
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const accepted = payments.filter((payment) => payment.paymentId).length;
+  const latency = summarise(latencies);
+  say(
+    `${accepted} accepted in ${seconds.toFixed(1)} s: ${(accepted / seconds).toFixed(1)} payments/s; latency p50 ${latency.p50} ms, ` +
+      `p95 ${latency.p95} ms, p99 ${latency.p99} ms${Object.keys(failures).length ? `; refusals ${JSON.stringify(failures)}` : ''}`,
+  );
+  if (accepted !== payments.length)
+    throw new Error(`${payments.length - accepted} payment(s) were not accepted`);
+  return { startedAt: started, seconds, perSecond: accepted / seconds, latency, failures };
+}
+
+async function settle(payments) {
+  step('every payment scheduled, one settlement run, every invoice paid');
+  const count = async (sql) => (await db.query(sql, [`${OURS}%`])).rows[0].n;
+  await waitFor(
+    'every payment scheduled',
+    async () => {
+      const n = await count(
+        `SELECT count(*)::int AS n FROM settlement.settlement_payments WHERE customer_id LIKE $1`,
+      );
+      return n >= payments.length || `${n} of ${payments.length}`;
+    },
+    300_000,
+  );
+  const scheduledAt = Date.now();
+  const asOf = payments.map((payment) => payment.expectedPostingDate).reduce((a, b) => (b > a ? b : a));
+  await must('PUT', 'settlement', '/v1/test/clock', { body: { now: `${asOf}T15:00:00.000Z` } });
+  const runStarted = Date.now();
+  const runResponse = await must('POST', 'settlement', '/v1/settlement/run', { body: { asOf } }, [200]);
+  const runSeconds = (Date.now() - runStarted) / 1000;
+  say(
+    `POST /v1/settlement/run {"asOf":"${asOf}"} → ${JSON.stringify(runResponse.body).slice(0, 120)} in ${runSeconds.toFixed(1)} s`,
+  );
+  await waitFor(
+    'every invoice paid',
+    async () => {
+      const n = await count(
+        `SELECT count(*)::int AS n FROM invoice.invoices WHERE customer_id LIKE $1 AND status = 'paid'`,
+      );
+      return n >= payments.length || `${n} of ${payments.length} paid`;
+    },
+    600_000,
+  );
+  const paidAt = Date.now();
+  say(`all paid ${((paidAt - runStarted) / 1000).toFixed(1)} s after the run started`);
+  return { scheduledAt, runSeconds, paidAt, postingSeconds: (paidAt - runStarted) / 1000 };
+}
+
+function pgbench() {
+  step(
+    `pgbench ceiling: ${path.relative(ROOT, PGBENCH_SCRIPT)}, ${CONCURRENCY} clients, ${PGBENCH_SECONDS} s`,
+  );
+  const setup = run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', DATABASE_URL, '-f', PGBENCH_SETUP]);
+  if (setup.status !== 0) throw new Error(`pgbench setup failed:\n${setup.output}`);
+  const threads = Math.max(1, Math.min(os.cpus().length, CONCURRENCY));
+  const result = run('pgbench', [
+    '-n',
+    '-c',
+    String(CONCURRENCY),
+    '-j',
+    String(threads),
+    '-T',
+    String(PGBENCH_SECONDS),
+    '-f',
+    PGBENCH_SCRIPT,
+    DATABASE_URL,
+  ]);
+  if (result.status !== 0) throw new Error(`pgbench failed:\n${result.output}`);
+  const tps = Number(/tps = ([\d.]+)/.exec(result.output)?.[1]);
+  const latency = Number(/latency average = ([\d.]+) ms/.exec(result.output)?.[1]);
+  say(
+    `${tps.toFixed(1)} payments/s (one pgbench transaction script = one payment's writes), latency average ${latency} ms`,
+  );
+  return {
+    paymentsPerSecond: tps,
+    latencyAverageMs: latency,
+    clients: CONCURRENCY,
+    seconds: PGBENCH_SECONDS,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main() {
+  console.log(`Remit bench:flow ${runId}: ${PAYMENTS} payments, concurrency ${CONCURRENCY}`);
+  await setUp();
+  const invoices = await createInvoices();
+  const idleBefore = cpuSnapshot();
+  await sleep(10_000);
+  const idleAfter = cpuSnapshot();
+  const cpuBefore = cpuSnapshot();
+  const intake = await pay(invoices.payments);
+  const flow = await settle(invoices.payments);
+  const cpuAfter = cpuSnapshot();
+  const endToEndSeconds = (flow.paidAt - intake.startedAt) / 1000;
+  const endToEnd = PAYMENTS / endToEndSeconds;
+  const cpuPerPayment = Object.fromEntries(
+    Object.keys(cpuAfter).map((name) => [
+      name,
+      Math.round(((cpuAfter[name] - cpuBefore[name]) / PAYMENTS) * 10) / 10,
+    ]),
+  );
+  const idlePercent = Object.fromEntries(
+    [...children.keys()].map((name) => [
+      name,
+      Math.round(((idleAfter[name] - idleBefore[name]) / 10_000) * 1000) / 10,
+    ]),
+  );
+  const ceiling = pgbench();
+  const result = {
+    runId,
+    label: options.label,
+    at: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}`,
+    payments: PAYMENTS,
+    concurrency: CONCURRENCY,
+    intake: {
+      paymentsPerSecond: round1(intake.perSecond),
+      latencyMs: intake.latency,
+      refusals: intake.failures,
+    },
+    endToEnd: {
+      paymentsPerSecond: round1(endToEnd),
+      seconds: round1(endToEndSeconds),
+      settlementRunSeconds: round1(flow.runSeconds),
+      runToAllPaidSeconds: round1(flow.postingSeconds),
+    },
+    issueToPayableLagMs: invoices.lag,
+    cpuMsPerPayment: cpuPerPayment,
+    nodeCpuMsPerPayment: round1([...children.keys()].reduce((sum, name) => sum + cpuPerPayment[name], 0)),
+    idleCpuPercentOfOneCore: idlePercent,
+    pgbench: ceiling,
+    endToEndOverCeiling: Math.round((endToEnd / ceiling.paymentsPerSecond) * 100) / 100,
+  };
+  printTable(result);
+  const file = path.join(BENCH_DIR, `flow-${runId}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  if (options.out) fs.writeFileSync(path.resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(ROOT, file)}${options.out ? ` and ${options.out}` : ''}`);
+  return 0;
+}
+
+function round1(value) {
+  return Math.round(value * 10) / 10;
+}
+
+function printTable(result) {
+  const rows = [
+    ['intake payments/s', result.intake.paymentsPerSecond],
+    [
+      'intake latency p50 / p95 / p99 ms',
+      `${result.intake.latencyMs.p50} / ${result.intake.latencyMs.p95} / ${result.intake.latencyMs.p99}`,
+    ],
+    ['end-to-end payments/s (first request → last invoice paid)', result.endToEnd.paymentsPerSecond],
+    ['settlement run → all paid, s', result.endToEnd.runToAllPaidSeconds],
+    [
+      'issue→payable lag p50 / p99 ms',
+      `${result.issueToPayableLagMs.p50} / ${result.issueToPayableLagMs.p99}`,
+    ],
+    ...Object.entries(result.cpuMsPerPayment).map(([name, ms]) => [`CPU ms per payment: ${name}`, ms]),
+    ['CPU ms per payment: the four services', result.nodeCpuMsPerPayment],
+    ...Object.entries(result.idleCpuPercentOfOneCore).map(([name, pct]) => [
+      `idle CPU % of a core: ${name}`,
+      pct,
+    ]),
+    ['pgbench ceiling, payments/s', round1(result.pgbench.paymentsPerSecond)],
+    ['end-to-end / ceiling', result.endToEndOverCeiling],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log('');
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+}
+
+async function cleanup() {
+  await Promise.all([...children.values()].map((child) => stopChild(child)));
+  await db?.end().catch(() => {});
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => void cleanup().then(() => process.exit(130)));
+}
+
+let code;
+try {
+  code = await main();
+} catch (error) {
+  console.error(`✘ bench:flow failed: ${error.stack ?? error}`);
+  code = 1;
+}
+await cleanup();
+process.exit(code);
