@@ -2,8 +2,8 @@
 // `npm test`: the house style first (ESLint, Prettier, import boundaries, types), then unit tests and
 // integration and end-to-end tests against the real PostgreSQL, Redis and Kafka (jest's global setup
 // starts whatever is missing). Exits non-zero as soon as any step fails.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,4 +35,29 @@ for (const [title, script] of [
 const extra = process.argv.slice(2);
 const coverage = extra.length === 0 ? ['--coverage'] : ['--coverage', '--coverageThreshold', '{}'];
 console.log('▸ tests (jest)');
-process.exit(run(bin('jest'), ['--runInBand', ...coverage, ...extra]));
+const suiteOutput = path.join(root, '.run', 'test-output.log');
+const status = await runTeed(bin('jest'), ['--runInBand', ...coverage, ...extra], suiteOutput);
+if (status !== 0 || extra.length > 0) process.exit(status);
+
+// After a full run only: no full account number in any table, Kafka message, Redis value or in the
+// suite's output, where the services log (test/scan/account-numbers.check.ts).
+console.log('▸ account-number scan of the database, Kafka, Redis and the suite output');
+process.exit(run(bin('jest'), ['--config', 'jest.scan.config.js', '--runInBand']));
+
+/** Runs a command with its output both shown and copied to `file`. */
+function runTeed(command, args, file) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const copy = createWriteStream(file);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: process.env });
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      copy.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      copy.write(chunk);
+    });
+    child.on('close', (code) => copy.end(() => resolve(code ?? 1)));
+  });
+}
