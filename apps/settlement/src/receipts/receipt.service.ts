@@ -50,7 +50,7 @@ export class ReceiptService {
       const payment = await this.matchingPayment(manager, request);
       const receiptId = randomUUID();
       if (payment) await this.postings.postLocked(manager, payment, businessDate);
-      const [row] = (await manager.query(
+      const [row] = await manager.query<ReceiptRow[]>(
         `INSERT INTO settlement.receipts
            (receipt_id, type, reference, customer_id, amount_cents, requested_payment_id, outcome, payment_id,
             business_date, received_at)
@@ -69,7 +69,7 @@ export class ReceiptService {
           businessDate,
           receivedAt,
         ],
-      )) as ReceiptRow[];
+      );
       if (!payment) {
         await this.outbox.add(manager, {
           type: 'receipt.unmatched',
@@ -91,7 +91,7 @@ export class ReceiptService {
           payment ? `posted payment ${payment.paymentId}` : 'unmatched (customer credit)'
         }`,
       );
-      return { created: true, receipt: toReceiptView(row!) };
+      return { created: true, receipt: toReceiptView(row) };
     });
   }
 
@@ -100,11 +100,11 @@ export class ReceiptService {
     type: string,
     reference: string,
   ): Promise<ReceiptRow | undefined> {
-    const [row] = (await manager.query(
+    const [row] = await manager.query<ReceiptRow[]>(
       `SELECT receipt_id, type, reference, customer_id, amount_cents, outcome, payment_id, business_date, received_at
          FROM settlement.receipts WHERE type = $1 AND reference = $2`,
       [type, reference],
-    )) as ReceiptRow[];
+    );
     return row;
   }
 
@@ -147,14 +147,14 @@ export class ReceiptService {
       // Posted already, expired or canceled: the money still arrived, and becomes credit.
       return payment.status === 'awaiting_funds' ? payment : undefined;
     }
-    const [candidate] = (await manager.query(
+    const [candidate] = await manager.query<{ payment_id: string }[]>(
       `SELECT payment_id FROM settlement.settlement_payments
         WHERE status = 'awaiting_funds' AND customer_id = $1 AND method_type = $2 AND amount_cents = $3
         ORDER BY business_date, created_at, payment_id
         LIMIT 1
         FOR UPDATE SKIP LOCKED`,
       [request.customerId, request.type, request.amountCents],
-    )) as { payment_id: string }[];
+    );
     if (!candidate) return undefined;
     return (
       (await manager.findOne(SettlementPaymentEntity, { where: { paymentId: candidate.payment_id } })) ??

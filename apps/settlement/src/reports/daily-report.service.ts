@@ -38,35 +38,35 @@ export class DailyReportService {
     businessDate: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<Omit<DailyReport, 'closedAt'>> {
-    const postedRows = (await manager.query(
+    const postedRows = await manager.query<CountRow[]>(
       `SELECT method_type AS key, count(*) AS count, coalesce(sum(amount_cents), 0) AS cents
          FROM settlement.settlement_payments
         WHERE posting_date = $1 AND posted_at IS NOT NULL
         GROUP BY method_type ORDER BY method_type`,
       [businessDate],
-    )) as CountRow[];
+    );
     const posted: DailyReport['posted'] = {};
     for (const row of postedRows) {
       posted[row.key as PaymentMethodType] = { count: Number(row.count), cents: Number(row.cents) };
     }
     const returns = (await this.tableExists(manager, 'settlement.ach_returns'))
       ? (
-          (await manager.query(
+          await manager.query<CountRow[]>(
             `SELECT return_code AS key, count(*) AS count, coalesce(sum(amount_cents), 0) AS cents
                FROM settlement.ach_returns
               WHERE business_date = $1 AND matched
               GROUP BY return_code ORDER BY return_code`,
             [businessDate],
-          )) as CountRow[]
+          )
         ).map((row) => ({ returnCode: row.key, count: Number(row.count), cents: Number(row.cents) }))
       : [];
     const returnCount = returns.reduce((total, entry) => total + entry.count, 0);
     const achFiles = (await this.tableExists(manager, 'settlement.ach_files'))
       ? (
-          (await manager.query(
+          await manager.query<{ file_id: string }[]>(
             `SELECT file_id FROM settlement.ach_files WHERE business_date = $1 ORDER BY file_id`,
             [businessDate],
-          )) as { file_id: string }[]
+          )
         ).map((row) => row.file_id)
       : [];
     return {
@@ -121,17 +121,19 @@ export class DailyReportService {
   }
 
   private async stored(manager: EntityManager, businessDate: string): Promise<DailyReport | undefined> {
-    const [row] = (await manager.query(
+    const [row] = await manager.query<{ report: DailyReport }[]>(
       `SELECT report FROM settlement.daily_reports WHERE business_date = $1`,
       [businessDate],
-    )) as { report: DailyReport }[];
+    );
     return row?.report;
   }
 
   private async tableExists(manager: EntityManager, name: string): Promise<boolean> {
-    const [row] = (await manager.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name])) as {
-      present: boolean;
-    }[];
+    const [row] = await manager.query<
+      {
+        present: boolean;
+      }[]
+    >(`SELECT to_regclass($1) IS NOT NULL AS present`, [name]);
     return row?.present === true;
   }
 }
