@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CardProcessor, type CardCaptureRequest, type CardCaptureResult } from './card-processor';
 
 /**
- * The sandbox's test tokens (docs/operations.md, "Card payments in the sandbox"): each token always
+ * The sandbox's test tokens (docs/finance-ops.md, "Card payments in the sandbox"): each token always
  * gives the same answer, so that tests and demos can walk every path without a real processor.
  */
 export const SANDBOX_CARD_TOKENS = {

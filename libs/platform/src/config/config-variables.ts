@@ -182,7 +182,7 @@ export const CONFIG_VARIABLES = [
     name: 'CARD_PROCESSOR',
     default: 'sandbox',
     description:
-      'card processor adapter of settlement; `sandbox` answers by test token (`tok_approve`, `tok_decline`, `tok_insufficient_funds`, `tok_timeout`; docs/operations.md) and moves no money',
+      'card processor adapter of settlement; `sandbox` answers by test token (`tok_approve`, `tok_decline`, `tok_insufficient_funds`, `tok_timeout`; docs/finance-ops.md) and moves no money',
     secret: false,
   },
   {
