@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { businessDateOf, nextBusinessDay, previousBusinessDay } from '@remit/calendar';
+import { addCalendarDays, businessDateOf, nextBusinessDay, previousBusinessDay } from '@remit/calendar';
 import { waitFor } from '@remit/messaging';
 import { bullConnectionOptions, createTestingApp, loadConfig, PlatformClock } from '@remit/platform';
+import { CardAuthorizationService } from '../src/cards/card-authorization.service';
 import { CARD_QUEUE, cardJobId } from '../src/cards/card-queue';
+import { PostPaymentService } from '../src/postings/post-payment.service';
 import { POSTING_QUEUE, postingJobId } from '../src/postings/posting-queue';
 import { SettlementModule } from '../src/settlement.module';
 import {
@@ -159,6 +161,32 @@ describe('settlement: posting for every payment method (real PostgreSQL, Redis, 
     });
   });
 
+  it('does not post on the evening before the posting date, after the cutoff', async () => {
+    const postingDate = nextBusinessDay(`${uniqueYear()}-12-01`);
+    const businessDate = previousBusinessDay(previousBusinessDay(postingDate));
+    // 18:00 New York (EST) on the calendar day before: businessDateOf() is already the posting date.
+    const evening = `${addCalendarDays(postingDate, -1)}T23:00:00Z`;
+    await clock.set(new Date(evening));
+    const paymentId = await submitToSettlement(app, {
+      customerId,
+      method: methodOf('ach'),
+      businessDate,
+      submittedAt: evening,
+      amountCents: 6_000,
+    });
+    const postings = app.get(PostPaymentService);
+    expect((await postings.sweep()).postedPaymentIds).not.toContain(paymentId);
+    expect(await postings.postIfDue(paymentId)).toBe(false);
+    expect(await paymentRow(dataSource, paymentId)).toMatchObject({ status: 'scheduled' });
+
+    await clock.set(new Date(`${postingDate}T05:00:01Z`));
+    await postings.sweep();
+    expect(await paymentRow(dataSource, paymentId)).toMatchObject({
+      status: 'posted',
+      posting_date: postingDate,
+    });
+  });
+
   describe('card through the sandbox processor', () => {
     const day = nextBusinessDay(`${uniqueYear()}-04-13`);
     const during = `${day}T15:00:00Z`;
@@ -221,6 +249,29 @@ describe('settlement: posting for every payment method (real PostgreSQL, Redis, 
       expect(job?.returnvalue).toEqual({ outcome: 'failed' });
       expect((await outboxEventsOf(dataSource, paymentId)).map((event) => event.type)).toEqual([
         'payment.failed',
+      ]);
+    });
+
+    it('re-drives a card authorisation whose job was lost', async () => {
+      await clock.set(new Date(during));
+      const paymentId = randomUUID();
+      // A row committed while Redis was down: no job was ever added for it.
+      await dataSource.query(
+        `INSERT INTO settlement.settlement_payments
+           (payment_id, customer_id, amount_cents, method_type, invoices, business_date, posting_date, status,
+            correlation_id, card_token, created_at)
+         VALUES ($1, $2, 8800, 'card', $3, $4, $4, 'authorizing', $5, 'tok_approve', now() - interval '5 minutes')`,
+        [paymentId, customerId, JSON.stringify([{ invoiceId: randomUUID() }]), day, `corr-${paymentId}`],
+      );
+      expect(await cardQueue.getJob(cardJobId(paymentId))).toBeUndefined();
+      expect(await app.get(CardAuthorizationService).redriveStuck()).toBeGreaterThanOrEqual(1);
+      await waitFor(
+        async () => ((await paymentRow(dataSource, paymentId))?.status === 'posted' ? true : undefined),
+        { ...POLL, what: 'the re-driven card payment to post' },
+      );
+      expect((await outboxEventsOf(dataSource, paymentId)).map((event) => event.type)).toEqual([
+        'payment.scheduled',
+        'payment.posted',
       ]);
     });
 

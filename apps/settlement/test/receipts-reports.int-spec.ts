@@ -173,6 +173,34 @@ describe('settlement: receipts, expiry and the daily report (real PostgreSQL, Re
       expect(check.body.receiptId).not.toBe(first.body.receiptId);
     });
 
+    it('records one receipt when the same reference arrives twice at once', async () => {
+      const customerId = `receipts-${randomUUID().slice(0, 8)}`;
+      const check = await declare(customerId, 'check', day, 12_000);
+      const body = { type: 'check', customerId, amountCents: 12_000, reference: `LBX-${randomUUID()}` };
+      const answers = await Promise.all([receipt(body), receipt(body), receipt(body)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+      expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
+      expect(answers[0].body).toMatchObject({ outcome: 'matched', paymentId: check });
+      const [count] = await dataSource.query<{ receipts: number }[]>(
+        `SELECT count(*)::int AS receipts FROM settlement.receipts WHERE reference = $1`,
+        [body.reference],
+      );
+      expect(count.receipts).toBe(1);
+    });
+
+    it('posts a declared payment once when two receipts for it arrive at once; the other is credit', async () => {
+      const customerId = `receipts-${randomUUID().slice(0, 8)}`;
+      const wire = await declare(customerId, 'wire', day, 15_000);
+      const send = () =>
+        receipt({ type: 'wire', customerId, amountCents: 15_000, reference: `FED-${randomUUID()}` });
+      const answers = await Promise.all([send(), send()]);
+      expect(answers.map((answer) => answer.body.outcome).sort()).toEqual(['matched', 'unmatched']);
+      expect(answers.find((answer) => answer.body.outcome === 'matched')!.body.paymentId).toBe(wire);
+      expect(
+        (await outboxEventsOf(dataSource, wire)).filter((event) => event.type === 'payment.posted'),
+      ).toHaveLength(1);
+    });
+
     it('refuses a receipt naming a payment it cannot be for, and records nothing', async () => {
       const customerId = `receipts-${randomUUID().slice(0, 8)}`;
       const check = await declare(customerId, 'check', day, 4_000);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
-import { businessDateOf } from '@remit/calendar';
+import { businessDateOf, localDateTimeOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
 import { AppError, Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
@@ -28,8 +28,7 @@ export class PostPaymentService {
    * visible yet, and a job must never complete without having posted what it was for.
    */
   async postIfDue(paymentId: string): Promise<boolean> {
-    const today = businessDateOf(await this.clock.now());
-    const outcome = await this.post(paymentId, today);
+    const outcome = await this.post(paymentId, await this.newYorkDate());
     if (outcome === 'unknown') throw new Error(`payment ${paymentId} is not known to settlement (yet)`);
     return outcome === 'posted';
   }
@@ -39,7 +38,15 @@ export class PostPaymentService {
    * Redis job or an exhausted retry never strands a payment.
    */
   async sweep(): Promise<SettlementRunResult> {
-    return this.postDue(businessDateOf(await this.clock.now()));
+    return this.postDue(await this.newYorkDate());
+  }
+
+  /**
+   * Today's date in New York by the platform clock. Not `businessDateOf`: after the cutoff that is
+   * the next business day, and a payment must not post on the evening before its posting date.
+   */
+  private async newYorkDate(): Promise<string> {
+    return localDateTimeOf(await this.clock.now()).date;
   }
 
   /**
