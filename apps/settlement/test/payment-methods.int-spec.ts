@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { addCalendarDays, businessDateOf, nextBusinessDay, previousBusinessDay } from '@remit/calendar';
+import { Topics } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { bullConnectionOptions, createTestingApp, loadConfig, PlatformClock } from '@remit/platform';
 import { CardAuthorizationService } from '../src/cards/card-authorization.service';
@@ -14,6 +16,7 @@ import {
   methodOf,
   outboxEventsOf,
   paymentRow,
+  submittedEvent,
   submitToSettlement,
   uniqueYear,
   type SubmittedMethod,
@@ -250,6 +253,44 @@ describe('settlement: posting for every payment method (real PostgreSQL, Redis, 
       expect((await outboxEventsOf(dataSource, paymentId)).map((event) => event.type)).toEqual([
         'payment.failed',
       ]);
+    });
+
+    it('takes a card payment from intake.payments.v1 and posts it the same business day', async () => {
+      await clock.set(new Date(during));
+      const event = submittedEvent({
+        customerId,
+        method: methodOf('card', 'tok_approve'),
+        businessDate: day,
+        submittedAt: during,
+        amountCents: 9_900,
+      });
+      const kafka = new Kafka({
+        clientId: 'settlement-test-producer',
+        brokers: config.kafkaBrokers,
+        logLevel: logLevel.NOTHING,
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({
+          topic: Topics.intakePayments,
+          messages: [{ key: customerId, value: JSON.stringify(event) }],
+        });
+      } finally {
+        await producer.disconnect();
+      }
+      const paymentId = event.data.paymentId;
+      await waitFor(
+        async () => ((await paymentRow(dataSource, paymentId))?.status === 'posted' ? true : undefined),
+        { ...POLL, what: 'the card payment from Kafka to post' },
+      );
+      const events = await outboxEventsOf(dataSource, paymentId);
+      expect(events.map((outgoing) => outgoing.type)).toEqual(['payment.scheduled', 'payment.posted']);
+      expect(events[1].data).toMatchObject({
+        postingDate: day,
+        amountCents: 9_900,
+        method: { type: 'card' },
+      });
     });
 
     it('re-drives a card authorisation whose job was lost', async () => {
