@@ -8,6 +8,15 @@ import {
   type RemitConfig,
   serviceMessagingModule,
 } from '@remit/platform';
+import { CardAuthorizationProcessor } from './cards/card-authorization.processor';
+import { CardAuthorizationService } from './cards/card-authorization.service';
+import { cardProcessorProvider } from './cards/card-processor.provider';
+import { CARD_QUEUE } from './cards/card-queue';
+import { DeclaredPaymentExpiryService } from './receipts/declared-payment-expiry.service';
+import { ReceiptService } from './receipts/receipt.service';
+import { ReceiptsController } from './receipts/receipts.controller';
+import { DailyReportService } from './reports/daily-report.service';
+import { ReportsController } from './reports/reports.controller';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';
@@ -29,9 +38,19 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
     }),
-    BullModule.registerQueue({ name: POSTING_QUEUE }),
+    BullModule.registerQueue({ name: POSTING_QUEUE }, { name: CARD_QUEUE }),
   ],
-  controllers: [SettlementController, PaymentEventsConsumer],
-  providers: [SchedulePaymentService, PostPaymentService, PostingProcessor],
+  controllers: [SettlementController, PaymentEventsConsumer, ReceiptsController, ReportsController],
+  providers: [
+    SchedulePaymentService,
+    PostPaymentService,
+    PostingProcessor,
+    cardProcessorProvider,
+    CardAuthorizationService,
+    CardAuthorizationProcessor,
+    ReceiptService,
+    DeclaredPaymentExpiryService,
+    DailyReportService,
+  ],
 })
 export class SettlementModule {}

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThanOrEqual } from 'typeorm';
-import { businessDateOf } from '@remit/calendar';
+import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
+import { businessDateOf, localDateTimeOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
 import { AppError, Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
@@ -28,8 +28,7 @@ export class PostPaymentService {
    * visible yet, and a job must never complete without having posted what it was for.
    */
   async postIfDue(paymentId: string): Promise<boolean> {
-    const today = businessDateOf(await this.clock.now());
-    const outcome = await this.post(paymentId, today);
+    const outcome = await this.post(paymentId, await this.newYorkDate());
     if (outcome === 'unknown') throw new Error(`payment ${paymentId} is not known to settlement (yet)`);
     return outcome === 'posted';
   }
@@ -39,7 +38,15 @@ export class PostPaymentService {
    * Redis job or an exhausted retry never strands a payment.
    */
   async sweep(): Promise<SettlementRunResult> {
-    return this.postDue(businessDateOf(await this.clock.now()));
+    return this.postDue(await this.newYorkDate());
+  }
+
+  /**
+   * Today's date in New York by the platform clock. Not `businessDateOf`: after the cutoff that is
+   * the next business day, and a payment must not post on the evening before its posting date.
+   */
+  private async newYorkDate(): Promise<string> {
+    return localDateTimeOf(await this.clock.now()).date;
   }
 
   /**
@@ -87,32 +94,56 @@ export class PostPaymentService {
           return 'unknown';
         }
         if (payment.status !== 'scheduled' || payment.postingDate > asOf) return 'not-due';
-        const postedAt = await this.clock.now();
-        await manager.update(SettlementPaymentEntity, { paymentId }, { status: 'posted', postedAt });
-        await this.outbox.add(manager, {
-          type: 'payment.posted',
-          customerId: payment.customerId,
-          subject: paymentId,
-          correlationId: payment.correlationId,
-          data: {
-            paymentId,
-            customerId: payment.customerId,
-            amountCents: payment.amountCents,
-            currency: 'USD',
-            method: payment.last4
-              ? { type: payment.methodType, last4: payment.last4 }
-              : { type: payment.methodType },
-            invoices: payment.invoices,
-            postingDate: payment.postingDate,
-            postedAt: postedAt.toISOString(),
-          },
-        });
-        this.logger.log(
-          `payment ${paymentId} posted for ${payment.customerId}: ${payment.amountCents} cents on ${payment.postingDate}`,
-        );
+        await this.postLocked(manager, payment, payment.postingDate);
         return 'posted';
       },
     );
     return posted;
   }
+
+  /**
+   * Marks a payment `posted` on `postingDate` and publishes `payment.posted`, in the caller's
+   * transaction; the caller holds the row's lock and has checked that it may post (a due scheduled
+   * payment, an approved card, a matched check or wire receipt).
+   */
+  async postLocked(
+    manager: EntityManager,
+    payment: SettlementPaymentEntity,
+    postingDate: string,
+  ): Promise<void> {
+    const paymentId = payment.paymentId;
+    const postedAt = await this.clock.now();
+    await manager.update(
+      SettlementPaymentEntity,
+      { paymentId },
+      { status: 'posted', postedAt, postingDate, statusChangedAt: postedAt },
+    );
+    await this.outbox.add(manager, {
+      type: 'payment.posted',
+      customerId: payment.customerId,
+      subject: paymentId,
+      correlationId: payment.correlationId,
+      data: {
+        paymentId,
+        customerId: payment.customerId,
+        amountCents: payment.amountCents,
+        currency: 'USD',
+        method: publicMethodOf(payment),
+        invoices: payment.invoices,
+        postingDate,
+        postedAt: postedAt.toISOString(),
+      },
+    });
+    this.logger.log(
+      `payment ${paymentId} (${payment.methodType}) posted for ${payment.customerId}: ${payment.amountCents} cents on ${postingDate}`,
+    );
+  }
+}
+
+/** The method as settlement's events show it: its type and, for bank accounts, the last 4 digits. */
+export function publicMethodOf(payment: Pick<SettlementPaymentEntity, 'methodType' | 'last4'>): {
+  type: SettlementPaymentEntity['methodType'];
+  last4?: string;
+} {
+  return payment.last4 ? { type: payment.methodType, last4: payment.last4 } : { type: payment.methodType };
 }

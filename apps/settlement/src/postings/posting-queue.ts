@@ -20,3 +20,26 @@ export function postingJobId(paymentId: string): string {
 export function delayUntilPostingDate(postingDate: string, now: Date): number {
   return Math.max(0, Date.parse(`${postingDate}T05:00:00Z`) - now.getTime());
 }
+
+/** The delayed posting job of one payment: fires at the start of its posting date, retried on error. */
+export function postingJobOptions(
+  paymentId: string,
+  postingDate: string,
+  now: Date,
+): {
+  jobId: string;
+  delay: number;
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number };
+  removeOnComplete: number;
+  removeOnFail: number;
+} {
+  return {
+    jobId: postingJobId(paymentId),
+    delay: delayUntilPostingDate(postingDate, now),
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: 1000,
+    removeOnFail: 5000,
+  };
+}

@@ -1,16 +1,46 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { EntityManager } from 'typeorm';
-import { addBusinessDays, POSTING_BUSINESS_DAYS } from '@remit/calendar';
-import type { CloudEvent } from '@remit/contracts';
+import { addBusinessDays, addCalendarDays, POSTING_BUSINESS_DAYS } from '@remit/calendar';
+import type { CloudEvent, PaymentMethodType } from '@remit/contracts';
 import { Outbox } from '@remit/messaging';
 import { afterCommit } from '@remit/persistence';
-import { Clock } from '@remit/platform';
-import { SettlementPaymentEntity } from './settlement-payment.entity';
-import { delayUntilPostingDate, POSTING_QUEUE, postingJobId, type PostingJob } from './posting-queue';
+import { Clock, REMIT_CONFIG, type RemitConfig } from '@remit/platform';
+import { CardAuthorizationService } from '../cards/card-authorization.service';
+import { publicMethodOf } from './post-payment.service';
+import { SettlementPaymentEntity, type SettlementStatus } from './settlement-payment.entity';
+import { POSTING_QUEUE, postingJobOptions, type PostingJob } from './posting-queue';
 
-/** Flow 1: a submitted payment gets its posting date and a delayed BullMQ job that will post it. */
+/** What settlement does with a submitted payment, by method (docs/architecture.md, "Business-day rules"). */
+export interface PostingPlan {
+  /** Business days after the submission's business day: ach/saved 2, wire 2, check 5, card 0. */
+  businessDays: number;
+  /**
+   * `scheduled`: a delayed job posts it on its date (ach, saved). `awaiting_funds`: declared, posts
+   * when its receipt arrives (check, wire). `authorizing`: the card processor answers first.
+   */
+  status: Extract<SettlementStatus, 'scheduled' | 'awaiting_funds' | 'authorizing'>;
+}
+
+export function postingPlanOf(method: PaymentMethodType): PostingPlan {
+  switch (method) {
+    case 'ach':
+    case 'saved':
+      return { businessDays: POSTING_BUSINESS_DAYS.ach, status: 'scheduled' };
+    case 'wire':
+      return { businessDays: POSTING_BUSINESS_DAYS.wire, status: 'awaiting_funds' };
+    case 'check':
+      return { businessDays: POSTING_BUSINESS_DAYS.check, status: 'awaiting_funds' };
+    case 'card':
+      return { businessDays: POSTING_BUSINESS_DAYS.card, status: 'authorizing' };
+  }
+}
+
+/**
+ * Flow 1: a submitted payment gets its posting date. ach and saved: a delayed BullMQ job posts it.
+ * check and wire: `awaiting_funds` until a receipt matches (or it expires). card: authorised now.
+ */
 @Injectable()
 export class SchedulePaymentService {
   private readonly logger = new Logger(SchedulePaymentService.name);
@@ -19,39 +49,57 @@ export class SchedulePaymentService {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
     @InjectQueue(POSTING_QUEUE) private readonly queue: Queue<PostingJob>,
+    private readonly cards: CardAuthorizationService,
+    @Inject(REMIT_CONFIG) private readonly config: Pick<RemitConfig, 'declaredPaymentExpiryDays'>,
   ) {}
 
   async onSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
     const payment = event.data;
-    if (payment.method.type !== 'ach') {
-      this.logger.warn(
-        `payment ${payment.paymentId}: ${payment.method.type} payments are not scheduled here yet`,
-      );
-      return;
-    }
-    const postingDate = addBusinessDays(payment.businessDate, POSTING_BUSINESS_DAYS.ach);
+    const method = payment.method.type;
+    const plan = postingPlanOf(method);
+    const postingDate = addBusinessDays(payment.businessDate, plan.businessDays);
+    const now = await this.clock.now();
+    const row: Omit<SettlementPaymentEntity, 'createdAt'> = {
+      paymentId: payment.paymentId,
+      customerId: payment.customerId,
+      amountCents: payment.amountCents,
+      methodType: method,
+      last4: payment.method.last4 ?? null,
+      invoices: payment.invoices,
+      businessDate: payment.businessDate,
+      postingDate,
+      status: plan.status,
+      correlationId: event.correlationid,
+      postedAt: null,
+      cardToken: method === 'card' ? (payment.method.cardToken ?? null) : null,
+      authorizationId: null,
+      failureCode: null,
+      failureReason: null,
+      expiresOn:
+        plan.status === 'awaiting_funds'
+          ? addCalendarDays(payment.businessDate, this.config.declaredPaymentExpiryDays)
+          : null,
+      statusChangedAt: now,
+    };
     const inserted = await manager
       .createQueryBuilder()
       .insert()
       .into(SettlementPaymentEntity)
-      .values({
-        paymentId: payment.paymentId,
-        customerId: payment.customerId,
-        amountCents: payment.amountCents,
-        methodType: payment.method.type,
-        last4: payment.method.last4 ?? null,
-        invoices: payment.invoices,
-        businessDate: payment.businessDate,
-        postingDate,
-        status: 'scheduled',
-        correlationId: event.correlationid,
-        postedAt: null,
-      })
+      .values(row)
       .orIgnore()
       .returning(['payment_id'])
       .execute();
     if ((inserted.raw as unknown[]).length === 0) {
-      this.logger.warn(`payment ${payment.paymentId} is already scheduled`);
+      this.logger.warn(`payment ${payment.paymentId} is already known to settlement`);
+      return;
+    }
+    if (plan.status === 'authorizing') {
+      if (row.cardToken === null) {
+        await this.cards.failWithoutToken(manager, { ...row, createdAt: now });
+        return;
+      }
+      this.cards.enqueueAfterCommit(manager, payment.paymentId);
+      this.logger.log(`payment ${payment.paymentId}: card authorisation queued (posts ${postingDate})`);
       return;
     }
     await this.outbox.add(manager, {
@@ -63,36 +111,31 @@ export class SchedulePaymentService {
         paymentId: payment.paymentId,
         customerId: payment.customerId,
         amountCents: payment.amountCents,
-        method: payment.method,
+        method: publicMethodOf(row),
         expectedPostingDate: postingDate,
+        status: plan.status,
       },
     });
+    if (plan.status === 'awaiting_funds') {
+      this.logger.log(
+        `payment ${payment.paymentId}: ${method} declared, awaiting funds (expected ${postingDate}, expires ${row.expiresOn})`,
+      );
+      return;
+    }
     // The job only triggers posting; the row above is the truth. It is added once that row has
     // committed, so a job never fires for a payment that does not exist; if adding it fails (Redis
     // down), the sweep (PostPaymentService.sweep) posts the payment when its date comes.
-    const delay = delayUntilPostingDate(postingDate, await this.clock.now());
+    const options = postingJobOptions(payment.paymentId, postingDate, now);
     afterCommit(
       manager,
-      () =>
-        this.queue.add(
-          'post',
-          { paymentId: payment.paymentId },
-          {
-            jobId: postingJobId(payment.paymentId),
-            delay,
-            attempts: 10,
-            backoff: { type: 'exponential', delay: 1000 },
-            removeOnComplete: 1000,
-            removeOnFail: 5000,
-          },
-        ),
+      () => this.queue.add('post', { paymentId: payment.paymentId }, options),
       (error) =>
         this.logger.warn(
           `payment ${payment.paymentId}: posting job not added (${error instanceof Error ? error.message : String(error)}); the sweep will post it`,
         ),
     );
     this.logger.log(
-      `payment ${payment.paymentId} scheduled to post ${postingDate} (job in ${Math.round(delay / 1000)}s)`,
+      `payment ${payment.paymentId} scheduled to post ${postingDate} (job in ${Math.round(options.delay / 1000)}s)`,
     );
   }
 }

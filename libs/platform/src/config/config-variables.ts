@@ -178,6 +178,20 @@ export const CONFIG_VARIABLES = [
     description: 'where customers mail checks, shown in payment notices',
     secret: false,
   },
+  {
+    name: 'CARD_PROCESSOR',
+    default: 'sandbox',
+    description:
+      'card processor adapter of settlement; `sandbox` answers by test token (`tok_approve`, `tok_decline`, `tok_insufficient_funds`, `tok_timeout`; docs/finance-ops.md) and moves no money',
+    secret: false,
+  },
+  {
+    name: 'DECLARED_PAYMENT_EXPIRY_DAYS',
+    default: '30',
+    description:
+      'a declared check or wire payment not received this many calendar days after its submission business day is `expired`',
+    secret: false,
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigVariableName = (typeof CONFIG_VARIABLES)[number]['name'];

@@ -50,6 +50,8 @@ describe(loadConfig.name, () => {
       migrationsRun: false,
       checkRemitAddress: DEFAULT_CHECK_REMIT_ADDRESS,
       testClockEnabled: true,
+      cardProcessor: 'sandbox',
+      declaredPaymentExpiryDays: 30,
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
     expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);
@@ -159,6 +161,9 @@ describe(loadConfig.name, () => {
     ['PAYMENT_REDRIVE_AFTER_SECONDS', '0'],
     ['PAYMENT_REDRIVE_AFTER_SECONDS', '2m'],
     ['DOCS_ENABLED', 'sometimes'],
+    ['CARD_PROCESSOR', 'stripe'],
+    ['DECLARED_PAYMENT_EXPIRY_DAYS', '0'],
+    ['DECLARED_PAYMENT_EXPIRY_DAYS', '30d'],
   ])('refuses %s=%s', (name, value) => {
     expect(problemsOf({ ...DEVELOPMENT, [name]: value })).toEqual([name]);
   });
@@ -309,6 +314,8 @@ describe('CONFIG_VARIABLES', () => {
         'KAFKA_GROUP_PREFIX',
         'PAYMENT_REDRIVE_AFTER_SECONDS',
         'DOCS_ENABLED',
+        'CARD_PROCESSOR',
+        'DECLARED_PAYMENT_EXPIRY_DAYS',
       ]),
     );
   });

@@ -54,6 +54,10 @@ export interface RemitConfig {
   checkRemitAddress: string;
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
+  /** Settlement's card processor adapter. */
+  cardProcessor: 'sandbox';
+  /** Calendar days after its submission business day that a declared check or wire waits for its receipt. */
+  declaredPaymentExpiryDays: number;
 }
 
 /** Nest injection token of the `RemitConfig`. */
@@ -236,6 +240,14 @@ const envSchema = z
     ),
     DOCS_ENABLED: flag('DOCS_ENABLED'),
     CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
+    CARD_PROCESSOR: oneOf('CARD_PROCESSOR', ['sandbox']),
+    DECLARED_PAYMENT_EXPIRY_DAYS: variable('DECLARED_PAYMENT_EXPIRY_DAYS').pipe(
+      z
+        .string()
+        .regex(/^\d+$/, 'must be a whole number of days')
+        .transform(Number)
+        .pipe(z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days')),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -327,5 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
+    cardProcessor: value.CARD_PROCESSOR,
+    declaredPaymentExpiryDays: value.DECLARED_PAYMENT_EXPIRY_DAYS,
   };
 }
