@@ -2,12 +2,21 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES } from '@remit/messaging';
 import {
+  accountNumberCipherProvider,
   PlatformModule,
   REMIT_CONFIG,
   bullConnectionOptions,
   type RemitConfig,
   serviceMessagingModule,
 } from '@remit/platform';
+import { CancelPaymentService } from './cancel/cancel-payment.service';
+import { ACH_CUTOFF_QUEUE } from './origination/ach-cutoff.queue';
+import { AchCutoffProcessor } from './origination/ach-cutoff.processor';
+import { AchEntriesService } from './origination/ach-entries.service';
+import { AchFilesController } from './origination/ach-files.controller';
+import { AchOriginationService } from './origination/ach-origination.service';
+import { AchReturnsController } from './returns/ach-returns.controller';
+import { AchReturnsService } from './returns/ach-returns.service';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';
@@ -30,8 +39,19 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
     }),
     BullModule.registerQueue({ name: POSTING_QUEUE }),
+    BullModule.registerQueue({ name: ACH_CUTOFF_QUEUE }),
   ],
-  controllers: [SettlementController, PaymentEventsConsumer],
-  providers: [SchedulePaymentService, PostPaymentService, PostingProcessor],
+  controllers: [SettlementController, PaymentEventsConsumer, AchFilesController, AchReturnsController],
+  providers: [
+    SchedulePaymentService,
+    PostPaymentService,
+    PostingProcessor,
+    accountNumberCipherProvider,
+    AchEntriesService,
+    AchOriginationService,
+    AchCutoffProcessor,
+    AchReturnsService,
+    CancelPaymentService,
+  ],
 })
 export class SettlementModule {}

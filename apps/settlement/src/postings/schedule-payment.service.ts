@@ -7,6 +7,7 @@ import type { CloudEvent } from '@remit/contracts';
 import { Outbox } from '@remit/messaging';
 import { afterCommit } from '@remit/persistence';
 import { Clock } from '@remit/platform';
+import { AchEntriesService } from '../origination/ach-entries.service';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 import { delayUntilPostingDate, POSTING_QUEUE, postingJobId, type PostingJob } from './posting-queue';
 
@@ -19,10 +20,12 @@ export class SchedulePaymentService {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
     @InjectQueue(POSTING_QUEUE) private readonly queue: Queue<PostingJob>,
+    private readonly achEntries: AchEntriesService,
   ) {}
 
   async onSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
     const payment = event.data;
+    await this.achEntries.record(event, manager);
     if (payment.method.type !== 'ach') {
       this.logger.warn(
         `payment ${payment.paymentId}: ${payment.method.type} payments are not scheduled here yet`,

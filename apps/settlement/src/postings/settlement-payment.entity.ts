@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { PaymentMethodType } from '@remit/contracts';
 import { centsTransformer } from '@remit/persistence';
 
-export type SettlementStatus = 'scheduled' | 'posted';
+export type SettlementStatus = 'scheduled' | 'posted' | 'returned' | 'canceled';
 
 /** Settlement's record of a payment it has to post: when, and whether it has. */
 @Entity('settlement_payments')

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { businessDateSchema } from '@remit/contracts';
 import { Roles, ZodValidationPipe } from '@remit/platform';
+import { AchOriginationService, type AchFileView } from '../origination/ach-origination.service';
 import { PostPaymentService, type SettlementRunResult } from './post-payment.service';
 
 const runSchema = z.object({
@@ -13,12 +14,24 @@ const runSchema = z.object({
 @ApiBearerAuth()
 @Controller('v1/settlement')
 export class SettlementController {
-  constructor(private readonly postings: PostPaymentService) {}
+  constructor(
+    private readonly postings: PostPaymentService,
+    private readonly origination: AchOriginationService,
+  ) {}
 
   @Post('run')
   @HttpCode(200)
   @Roles('ops')
-  run(@Body(new ZodValidationPipe(runSchema)) body: z.infer<typeof runSchema>): Promise<SettlementRunResult> {
-    return this.postings.run(body.asOf);
+  async run(
+    @Body(new ZodValidationPipe(runSchema)) body: z.infer<typeof runSchema>,
+  ): Promise<SettlementRunResult & { closedDays: string[]; achFiles: AchFileView[] }> {
+    const posted = await this.postings.run(body.asOf);
+    // Every business day before asOf still open gets its ACH file (docs/architecture.md, "Settlement run").
+    const closed = await this.origination.closeOpenDaysBefore(body.asOf);
+    return {
+      ...posted,
+      closedDays: closed.filter((day) => day.newlyClosed).map((day) => day.businessDate),
+      achFiles: closed.flatMap((day) => (day.file ? [day.file] : [])),
+    };
   }
 }

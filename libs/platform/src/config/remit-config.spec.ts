@@ -49,6 +49,16 @@ describe(loadConfig.name, () => {
       logFormat: 'json',
       migrationsRun: false,
       checkRemitAddress: DEFAULT_CHECK_REMIT_ADDRESS,
+      ach: {
+        outboundDir: '.run/ach-outbound',
+        immediateDestination: '091000019',
+        immediateDestinationName: 'REMIT DEV ODFI',
+        immediateOrigin: '1234567890',
+        immediateOriginName: 'REMIT',
+        odfiRoutingNumber: '091000019',
+        companyName: 'REMIT',
+        companyId: '1234567890',
+      },
       testClockEnabled: true,
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
