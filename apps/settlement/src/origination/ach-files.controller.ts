@@ -5,8 +5,6 @@ import { businessDateSchema } from '@remit/contracts';
 import { CurrentPrincipal, Roles, ZodValidationPipe, type Principal } from '@remit/platform';
 import { AchOriginationService, type AchFileView } from './ach-origination.service';
 
-const fileIdSchema = z.string().uuid();
-
 /** Finance ops read the NACHA origination files (docs/architecture.md, "Finance ops"). */
 @ApiTags('settlement')
 @ApiBearerAuth()
@@ -26,7 +24,7 @@ export class AchFilesController {
   @Header('content-type', 'text/plain; charset=utf-8')
   @Header('cache-control', 'no-store')
   read(
-    @Param('fileId', new ZodValidationPipe(fileIdSchema)) fileId: string,
+    @Param('fileId', new ZodValidationPipe(z.string().uuid())) fileId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<string> {
     return this.origination.readFile(fileId, principal);

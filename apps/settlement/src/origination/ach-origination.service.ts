@@ -14,7 +14,6 @@ import {
   previousBusinessDay,
 } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { afterCommit } from '@remit/persistence';
 import {
   AccountNumberCipher,
   AppError,
@@ -197,10 +196,10 @@ export class AchOriginationService {
   ): Promise<AchFileView> {
     const fileId = randomUUID();
     const fileIdModifier = fileIdModifierFor(await manager.count(AchFileEntity, { where: { businessDate } }));
-    const sequences = (await manager.query(
+    const sequences = await manager.query<{ n: string }[]>(
       `SELECT nextval('${this.schema()}.ach_trace_seq')::text AS n FROM generate_series(1, $1)`,
       [entries.length],
-    )) as { n: string }[];
+    );
     const lines: OriginationEntry[] = entries.map((entry, index) => ({
       paymentId: entry.paymentId,
       customerId: entry.customerId,
@@ -209,7 +208,7 @@ export class AchOriginationService {
       accountNumber: this.cipher.decrypt(entry.accountNumberCiphertext, entry.keyId, entry.paymentId),
       amountCents: entry.amountCents,
       accountHolderName: entry.accountHolderName,
-      traceNumber: traceNumberOf(this.config.ach.odfiRoutingNumber, Number(sequences[index]!.n)),
+      traceNumber: traceNumberOf(this.config.ach.odfiRoutingNumber, Number(sequences[index]?.n)),
     }));
     const local = localDateTimeOf(now);
     const text = writeNachaFile(

@@ -15,7 +15,6 @@ const opsReturnSchema = z.object({
   paymentId: z.string().uuid(),
   returnCode: z.string().regex(/^R\d{2}$/, 'a NACHA return code such as R01'),
 });
-const statusSchema = z.enum(['matched', 'unmatched', 'all']).default('all');
 
 /**
  * Finance ops feed ACH returns (docs/architecture.md, "Finance ops"): the bank's NACHA return file as
@@ -43,7 +42,8 @@ export class AchReturnsController {
 
   @Get()
   list(
-    @Query('status', new ZodValidationPipe(statusSchema)) status: 'matched' | 'unmatched' | 'all',
+    @Query('status', new ZodValidationPipe(z.enum(['matched', 'unmatched', 'all']).default('all')))
+    status: 'matched' | 'unmatched' | 'all',
   ): Promise<AchReturnView[]> {
     return this.returns.list(status);
   }
