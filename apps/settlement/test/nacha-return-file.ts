@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readNachaFile, writeNachaFile, type NachaEntryInput } from '@remit/ach';
 
 /** One entry of an origination file to send back, as a return (addenda 99) or a notification of change (98). */
@@ -57,8 +58,9 @@ export function bankReplyFile(
         : `${item.changeCode}${item.originalTraceNumber}${' '.repeat(6)}${rdfi}${item.correctedData.padEnd(29)}${' '.repeat(15)}0210`;
     reply(original, body, item.kind === 'return' ? '99' : '98');
   }
-  for (const [index, stranger] of unknown.entries()) {
-    const trace = `09100001${String(9_000_000 + index).padStart(7, '0')}`;
+  for (const stranger of unknown) {
+    // A trace number no entry of ours has (our sequence is far from 9,000,000).
+    const trace = `09100001${9_000_000 + randomInt(1_000_000)}`;
     reply(
       { ...stranger, traceNumber: trace, receivingName: 'STRANGER' },
       `R03${trace}${' '.repeat(6)}${stranger.routingNumber.slice(0, 8)}${'RETURNED'.padEnd(44)}0210`,

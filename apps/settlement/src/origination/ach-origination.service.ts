@@ -134,15 +134,12 @@ export class AchOriginationService {
         order: { createdAt: 'ASC', paymentId: 'ASC' },
         lock: { mode: 'pessimistic_write' },
       });
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(SettlementDayEntity)
-        .values({ businessDate, closedAt: now })
-        .orIgnore()
-        .returning(['business_date'])
-        .execute();
-      const newlyClosed = (inserted.raw as unknown[]).length > 0;
+      const inserted = await manager.query<unknown[]>(
+        `INSERT INTO ${this.schema()}.settlement_days (business_date, closed_at) VALUES ($1, $2)
+         ON CONFLICT (business_date) DO NOTHING RETURNING business_date`,
+        [businessDate, now],
+      );
+      const newlyClosed = inserted.length > 0;
       const file =
         entries.length > 0 ? await this.writeFile(manager, businessDate, entries, now, outbound) : null;
       if (newlyClosed) {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, IsNull, Not } from 'typeorm';
+import { DataSource, type EntityManager, type EntityTarget, IsNull, Not, type ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   extractNotificationsOfChange,
   extractReturns,
@@ -273,15 +274,7 @@ export class AchReturnsService {
     manager: EntityManager,
     row: Omit<AchReturnEntity, 'returnId'>,
   ): Promise<boolean> {
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(AchReturnEntity)
-      .values({ returnId: randomUUID(), ...row })
-      .orIgnore()
-      .returning(['return_id'])
-      .execute();
-    return (inserted.raw as unknown[]).length > 0;
+    return insertUnlessPresent(manager, AchReturnEntity, { returnId: randomUUID(), ...row });
   }
 
   private recordNotice(
@@ -299,25 +292,17 @@ export class AchReturnsService {
           ? this.cipher.encrypt(corrected.accountNumber, entry.paymentId)
           : undefined;
       const last4 = corrected.accountNumber === undefined ? null : last4Of(corrected.accountNumber);
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(AchNoticeOfChangeEntity)
-        .values({
-          noticeId: randomUUID(),
-          paymentId: entry?.paymentId ?? null,
-          traceNumber,
-          changeCode,
-          correctedRoutingNumber: corrected.routingNumber ?? null,
-          correctedAccountCiphertext: sealed?.ciphertext ?? null,
-          correctedAccountKeyId: sealed?.keyId ?? null,
-          correctedAccountLast4: last4,
-          receivedAt,
-        })
-        .orIgnore()
-        .returning(['notice_id'])
-        .execute();
-      const stored = (inserted.raw as unknown[]).length > 0;
+      const stored = await insertUnlessPresent(manager, AchNoticeOfChangeEntity, {
+        noticeId: randomUUID(),
+        paymentId: entry?.paymentId ?? null,
+        traceNumber,
+        changeCode,
+        correctedRoutingNumber: corrected.routingNumber ?? null,
+        correctedAccountCiphertext: sealed?.ciphertext ?? null,
+        correctedAccountKeyId: sealed?.keyId ?? null,
+        correctedAccountLast4: last4,
+        receivedAt,
+      });
       if (!entry) {
         if (stored)
           this.logger.warn(`notice of change ${changeCode} for unknown trace ${traceNumber}: kept for ops`);
@@ -355,6 +340,26 @@ export class AchReturnsService {
       };
     });
   }
+}
+
+/**
+ * INSERT … ON CONFLICT DO NOTHING that says whether the row went in: the unique constraints are what
+ * makes a return (or a notice) apply once, also when two requests race.
+ */
+async function insertUnlessPresent<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  values: QueryDeepPartialEntity<T>,
+): Promise<boolean> {
+  const [sql, parameters] = manager
+    .createQueryBuilder()
+    .insert()
+    .into(entity)
+    .values(values)
+    .orIgnore()
+    .getQueryAndParameters();
+  const rows = await manager.query<unknown[]>(`${sql} RETURNING 1 AS inserted`, parameters);
+  return rows.length > 0;
 }
 
 function summarise(returns: ReturnItemResult[], notices: NoticeItemResult[]): AchReturnsResult {
