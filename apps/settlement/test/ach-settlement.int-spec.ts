@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -18,6 +18,7 @@ import {
   signToken,
 } from '@remit/platform';
 import { ACH_CUTOFF_QUEUE, ACH_CUTOFF_SCHEDULER } from '../src/origination/ach-cutoff.queue';
+import { AchCutoffProcessor } from '../src/origination/ach-cutoff.processor';
 import { AchOriginationService } from '../src/origination/ach-origination.service';
 import { SettlementModule } from '../src/settlement.module';
 import { bankReplyFile } from './nacha-return-file';
@@ -367,6 +368,21 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     }
   });
 
+  it('closes a business day at its cutoff by the platform clock, and not before', async () => {
+    const date = randomBusinessDate();
+    const payment = await submit(date);
+    const processor = app.get(AchCutoffProcessor);
+    // 10:00 or 11:00 in New York: before the 17:00 cutoff.
+    expect((await http('PUT', '/v1/test/clock', { now: `${date}T15:00:00Z` })).status).toBe(200);
+    expect((await processor.process({} as Job)).closedDays).not.toContain(date);
+    expect(await entryOf(payment.paymentId)).toMatchObject({ status: 'pending' });
+    // 17:30 or 18:30 in New York: past the cutoff.
+    expect((await http('PUT', '/v1/test/clock', { now: `${date}T22:30:00Z` })).status).toBe(200);
+    expect((await processor.process({} as Job)).closedDays).toContain(date);
+    expect(await entryOf(payment.paymentId)).toMatchObject({ status: 'in_file' });
+    expect((await http('DELETE', '/v1/test/clock')).status).toBe(200);
+  });
+
   describe('after a run that closed missed days', () => {
     const day1 = randomBusinessDate();
     const day2 = nextBusinessDay(day1);
@@ -383,9 +399,12 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
       expect(run.status).toBe(200);
       const result = run.json();
       expect(result.closedDays).toEqual(expect.arrayContaining([day1, day2]));
-      expect(result.postedPaymentIds).toEqual(
-        expect.arrayContaining([onDay1[0].paymentId, onDay1[2].paymentId]),
+      // Posted by the run (or by their job or the sweep, which the moved clock may fire first).
+      const statuses = await dataSource.query<{ status: string }[]>(
+        `SELECT status FROM settlement.settlement_payments WHERE payment_id = ANY($1)`,
+        [[onDay1[0].paymentId, onDay1[2].paymentId]],
       );
+      expect(statuses.map((row) => row.status)).toEqual(['posted', 'posted']);
       const days = await dataSource.query<{ d: string }[]>(
         `SELECT business_date::text AS d FROM settlement.settlement_days WHERE business_date = ANY($1)`,
         [[day1, day2]],
