@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, MoreThanOrEqual } from 'typeorm';
+import { DataSource, type EntityManager, LessThan } from 'typeorm';
 import { readNachaFile, writeNachaFile } from '@remit/ach';
 import {
   addCalendarDays,
@@ -93,8 +93,8 @@ export class AchOriginationService {
 
   /**
    * Closes every business day before `date` that is still open, and every earlier day that still has
-   * entries not in a file (late arrivals). Days are those after the last closed day (or, on a system
-   * that never closed one, from the earliest pending entry), at most 60 days back.
+   * entries not in a file (late arrivals). Days are those after the last day closed before `date` (on
+   * a system that never closed one, only the business day before `date`), at most 60 days back.
    */
   async closeOpenDaysBefore(date: string): Promise<ClosedDay[]> {
     const days = new Set<string>();
@@ -106,7 +106,9 @@ export class AchOriginationService {
       .getRawMany<{ business_date: string }>();
     for (const row of pendingDays) days.add(row.business_date);
 
+    // The last day closed before `date` (not the last ever: a test clock may have run ahead and back).
     const [lastClosed] = await this.dataSource.getRepository(SettlementDayEntity).find({
+      where: { businessDate: LessThan(date) },
       order: { businessDate: 'DESC' },
       take: 1,
     });
@@ -174,14 +176,6 @@ export class AchOriginationService {
       `audit: ACH file ${file.fileId} (${file.businessDate} ${file.fileIdModifier}) read by ${reader.sub} (${reader.role})`,
     );
     return text;
-  }
-
-  /** Days closed on or after `since` (for tests and ops tools). */
-  async closedDaysSince(since: string): Promise<string[]> {
-    const days = await this.dataSource
-      .getRepository(SettlementDayEntity)
-      .find({ where: { businessDate: MoreThanOrEqual(since) }, order: { businessDate: 'ASC' } });
-    return days.map((day) => day.businessDate);
   }
 
   private async writeFile(
