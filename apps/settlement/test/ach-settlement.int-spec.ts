@@ -353,6 +353,12 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     expect((await origination.closeDay(date)).file).toBeNull();
   });
 
+  it('closes business days only', async () => {
+    await expect(app.get(AchOriginationService).closeDay('2026-11-28')).rejects.toMatchObject({
+      code: 'SETTLEMENT.NOT_A_BUSINESS_DAY',
+    });
+  });
+
   it('registers the cutoff job scheduler in America/New_York', async () => {
     const queue = new Queue(ACH_CUTOFF_QUEUE, { connection: bullConnectionOptions(config), prefix: 'remit' });
     try {
@@ -506,6 +512,24 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
       });
       expect(bad.status).toBe(422);
       expect(bad.json().error.code).toBe('SETTLEMENT.RETURN_FILE_INVALID');
+      expect(
+        (await http('POST', '/v1/settlement/ach-returns', '  ', { contentType: 'text/plain' })).status,
+      ).toBe(400);
+      expect(
+        (await http('POST', '/v1/settlement/ach-returns', { paymentId: posted.paymentId, returnCode: 'R99' }))
+          .status,
+      ).toBe(400);
+      const matched = (await http('GET', '/v1/settlement/ach-returns?status=matched')).json() as {
+        paymentId: string | null;
+      }[];
+      expect(matched.map((row) => row.paymentId)).toEqual(
+        expect.arrayContaining([posted.paymentId, saved.paymentId]),
+      );
+      expect(matched.every((row) => row.paymentId !== null)).toBe(true);
+      // Returns are for ops only.
+      expect(
+        (await http('GET', '/v1/settlement/ach-returns', undefined, { token: customerToken })).status,
+      ).toBe(403);
     });
 
     it('records a notification of change and publishes the corrected account only as ciphertext', async () => {
@@ -591,6 +615,14 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     );
     expect(payment?.status).toBe('canceled');
     expect(await outboxCount('payment.canceled', canceled.paymentId)).toBe(1);
+
+    // Never sent to the bank, so it cannot come back as a return.
+    const notOriginated = await http('POST', '/v1/settlement/ach-returns', {
+      paymentId: kept.paymentId,
+      returnCode: 'R01',
+    });
+    expect(notOriginated.status).toBe(422);
+    expect(notOriginated.json().error.code).toBe('SETTLEMENT.NOT_ORIGINATED');
 
     const closed = await app.get(AchOriginationService).closeDay(date);
     expect(closed.file).toMatchObject({ entryCount: 1, totalDebitCents: kept.amountCents });
