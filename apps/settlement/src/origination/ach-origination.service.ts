@@ -104,7 +104,11 @@ export class AchOriginationService {
       .select('DISTINCT entry.business_date', 'business_date')
       .where(`entry.status = 'pending' AND entry.business_date < :date`, { date })
       .getRawMany<{ business_date: string }>();
-    for (const row of pendingDays) days.add(row.business_date);
+    for (const { business_date: pendingDay } of pendingDays) {
+      if (isBusinessDay(pendingDay)) days.add(pendingDay);
+      // Intake dates every submission on a business day; anything else is a bug to look at, not to file.
+      else this.logger.error(`ACH entries dated ${pendingDay}, not a business day, are left pending`);
+    }
 
     // The last day closed before `date` (not the last ever: a test clock may have run ahead and back).
     const [lastClosed] = await this.dataSource.getRepository(SettlementDayEntity).find({
