@@ -4,7 +4,13 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { createCloudEvent, topicOfEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
-import { bullConnectionOptions, createTestingApp, loadConfig, signToken } from '@remit/platform';
+import {
+  AccountNumberCipher,
+  bullConnectionOptions,
+  createTestingApp,
+  loadConfig,
+  signToken,
+} from '@remit/platform';
 import { PaymentIntakeModule } from '../apps/payment-intake/src/payment-intake.module';
 import { PaymentEntity } from '../apps/payment-intake/src/payments/payment.entity';
 import { PaymentRedriveService } from '../apps/payment-intake/src/payments/payment-redrive.service';
@@ -54,6 +60,8 @@ describe('recovery: intake re-drive and settlement sweep', () => {
   async function paymentWithLostEvent(): Promise<string> {
     const paymentId = randomUUID();
     const invoices = [{ invoiceId: randomUUID(), amountCents: 2500 }];
+    // As intake sends it: the account number as ciphertext bound to the payment id.
+    const sealed = new AccountNumberCipher(config.paymentDataKey).encrypt('123456789', paymentId);
     const event = createCloudEvent({
       type: 'payment.submitted',
       source: 'remit/payment-intake',
@@ -64,7 +72,15 @@ describe('recovery: intake re-drive and settlement sweep', () => {
         customerId,
         amountCents: 2500,
         currency: 'USD',
-        method: { type: 'ach', last4: '6789' },
+        method: {
+          type: 'ach',
+          last4: '6789',
+          bankAccount: {
+            routingNumber: '021000021',
+            accountNumberCiphertext: sealed.ciphertext,
+            keyId: sealed.keyId,
+          },
+        },
         invoices,
         submittedAt: '2026-11-23T15:00:00.000Z',
         businessDate: '2026-11-23',

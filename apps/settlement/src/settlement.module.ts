@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES } from '@remit/messaging';
 import {
+  accountNumberCipherProvider,
   PlatformModule,
   REMIT_CONFIG,
   bullConnectionOptions,
@@ -17,6 +18,14 @@ import { ReceiptService } from './receipts/receipt.service';
 import { ReceiptsController } from './receipts/receipts.controller';
 import { DailyReportService } from './reports/daily-report.service';
 import { ReportsController } from './reports/reports.controller';
+import { CancelPaymentService } from './cancel/cancel-payment.service';
+import { ACH_CUTOFF_QUEUE } from './origination/ach-cutoff.queue';
+import { AchCutoffProcessor } from './origination/ach-cutoff.processor';
+import { AchEntriesService } from './origination/ach-entries.service';
+import { AchFilesController } from './origination/ach-files.controller';
+import { AchOriginationService } from './origination/ach-origination.service';
+import { AchReturnsController } from './returns/ach-returns.controller';
+import { AchReturnsService } from './returns/ach-returns.service';
 import { PaymentEventsConsumer } from './postings/payment-events.consumer';
 import { PostPaymentService } from './postings/post-payment.service';
 import { POSTING_QUEUE } from './postings/posting-queue';
@@ -38,9 +47,16 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
     }),
-    BullModule.registerQueue({ name: POSTING_QUEUE }, { name: CARD_QUEUE }),
+    BullModule.registerQueue({ name: POSTING_QUEUE }, { name: CARD_QUEUE }, { name: ACH_CUTOFF_QUEUE }),
   ],
-  controllers: [SettlementController, PaymentEventsConsumer, ReceiptsController, ReportsController],
+  controllers: [
+    SettlementController,
+    PaymentEventsConsumer,
+    ReceiptsController,
+    ReportsController,
+    AchFilesController,
+    AchReturnsController,
+  ],
   providers: [
     SchedulePaymentService,
     PostPaymentService,
@@ -51,6 +67,12 @@ import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from './settlement.entitie
     ReceiptService,
     DeclaredPaymentExpiryService,
     DailyReportService,
+    accountNumberCipherProvider,
+    AchEntriesService,
+    AchOriginationService,
+    AchCutoffProcessor,
+    AchReturnsService,
+    CancelPaymentService,
   ],
 })
 export class SettlementModule {}

@@ -11,6 +11,7 @@ import { CardAuthorizationService } from '../cards/card-authorization.service';
 import { publicMethodOf } from './post-payment.service';
 import { SettlementPaymentEntity, type SettlementStatus } from './settlement-payment.entity';
 import { POSTING_QUEUE, postingJobOptions, type PostingJob } from './posting-queue';
+import { AchEntriesService } from '../origination/ach-entries.service';
 
 /** What settlement does with a submitted payment, by method (docs/architecture.md, "Business-day rules"). */
 export interface PostingPlan {
@@ -51,10 +52,12 @@ export class SchedulePaymentService {
     @InjectQueue(POSTING_QUEUE) private readonly queue: Queue<PostingJob>,
     private readonly cards: CardAuthorizationService,
     @Inject(REMIT_CONFIG) private readonly config: Pick<RemitConfig, 'declaredPaymentExpiryDays'>,
+    private readonly achEntries: AchEntriesService,
   ) {}
 
   async onSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
     const payment = event.data;
+    await this.achEntries.record(event, manager);
     const method = payment.method.type;
     const plan = postingPlanOf(method);
     const postingDate = addBusinessDays(payment.businessDate, plan.businessDays);

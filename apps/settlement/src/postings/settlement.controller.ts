@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { businessDateSchema } from '@remit/contracts';
 import { Roles, ZodValidationPipe } from '@remit/platform';
 import { DeclaredPaymentExpiryService } from '../receipts/declared-payment-expiry.service';
+import { AchOriginationService, type AchFileView } from '../origination/ach-origination.service';
 import { PostPaymentService, type SettlementRunResult } from './post-payment.service';
 
 const runSchema = z.object({
@@ -17,6 +18,7 @@ export class SettlementController {
   constructor(
     private readonly postings: PostPaymentService,
     private readonly expiry: DeclaredPaymentExpiryService,
+    private readonly origination: AchOriginationService,
   ) {}
 
   @Post('run')
@@ -24,9 +26,18 @@ export class SettlementController {
   @Roles('ops')
   async run(
     @Body(new ZodValidationPipe(runSchema)) body: z.infer<typeof runSchema>,
-  ): Promise<SettlementRunResult & { expiredPaymentIds: string[] }> {
-    const result = await this.postings.run(body.asOf);
-    // Declared check and wire payments whose window ended by asOf (after run's asOf check).
-    return { ...result, expiredPaymentIds: await this.expiry.expireDue(body.asOf) };
+  ): Promise<
+    SettlementRunResult & { closedDays: string[]; achFiles: AchFileView[]; expiredPaymentIds: string[] }
+  > {
+    const posted = await this.postings.run(body.asOf);
+    // Every business day before asOf still open gets its ACH file (docs/architecture.md, "Settlement run").
+    const closed = await this.origination.closeOpenDaysBefore(body.asOf);
+    return {
+      ...posted,
+      closedDays: closed.filter((day) => day.newlyClosed).map((day) => day.businessDate),
+      achFiles: closed.flatMap((day) => (day.file ? [day.file] : [])),
+      // Declared check and wire payments whose window ended by asOf.
+      expiredPaymentIds: await this.expiry.expireDue(body.asOf),
+    };
   }
 }

@@ -192,6 +192,57 @@ export const CONFIG_VARIABLES = [
       'a declared check or wire payment not received this many calendar days after its submission business day is `expired`',
     secret: false,
   },
+  {
+    name: 'ACH_OUTBOUND_DIR',
+    default: '.run/ach-outbound',
+    description:
+      'folder (created with mode 0700) where settlement writes each NACHA origination file in clear, mode 0600, for the transfer to the bank; the database keeps them encrypted',
+    secret: false,
+  },
+  {
+    name: 'ACH_IMMEDIATE_DESTINATION',
+    default: '091000019',
+    description:
+      'routing number of the bank (or ACH operator) receiving the NACHA files; the default is a development placeholder',
+    secret: false,
+  },
+  {
+    name: 'ACH_IMMEDIATE_DESTINATION_NAME',
+    default: 'REMIT DEV ODFI',
+    description: 'name of that bank in the file header (at most 23 characters)',
+    secret: false,
+  },
+  {
+    name: 'ACH_IMMEDIATE_ORIGIN',
+    default: '1234567890',
+    description: 'immediate origin of the NACHA files: 9 or 10 digits, as the bank assigns it',
+    secret: false,
+  },
+  {
+    name: 'ACH_IMMEDIATE_ORIGIN_NAME',
+    default: 'REMIT',
+    description: 'name of the originator in the file header (at most 23 characters)',
+    secret: false,
+  },
+  {
+    name: 'ACH_ODFI_ROUTING_NUMBER',
+    default: '091000019',
+    description: 'routing number of the originating bank (ODFI); its first 8 digits start every trace number',
+    secret: false,
+  },
+  {
+    name: 'ACH_COMPANY_NAME',
+    default: 'REMIT',
+    description:
+      'company name of the CCD batches, as the customer sees it on the bank statement (at most 16 characters)',
+    secret: false,
+  },
+  {
+    name: 'ACH_COMPANY_ID',
+    default: '1234567890',
+    description: 'company identification of the CCD batches (at most 10 characters, usually 1 + the EIN)',
+    secret: false,
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigVariableName = (typeof CONFIG_VARIABLES)[number]['name'];

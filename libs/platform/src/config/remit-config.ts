@@ -52,12 +52,25 @@ export interface RemitConfig {
   logFormat: 'json' | 'pretty';
   migrationsRun: boolean;
   checkRemitAddress: string;
+  /** ACH origination (settlement): where NACHA files go and who they come from. */
+  ach: AchOriginationConfig;
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
   /** Settlement's card processor adapter. */
   cardProcessor: 'sandbox';
   /** Calendar days after its submission business day that a declared check or wire waits for its receipt. */
   declaredPaymentExpiryDays: number;
+}
+
+export interface AchOriginationConfig {
+  outboundDir: string;
+  immediateDestination: string;
+  immediateDestinationName: string;
+  immediateOrigin: string;
+  immediateOriginName: string;
+  odfiRoutingNumber: string;
+  companyName: string;
+  companyId: string;
 }
 
 /** Nest injection token of the `RemitConfig`. */
@@ -248,6 +261,28 @@ const envSchema = z
         .transform(Number)
         .pipe(z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days')),
     ),
+    ACH_OUTBOUND_DIR: variable('ACH_OUTBOUND_DIR').pipe(z.string().min(1)),
+    ACH_IMMEDIATE_DESTINATION: variable('ACH_IMMEDIATE_DESTINATION').pipe(
+      z.string().regex(/^\d{9}$/, 'must be a 9-digit routing number'),
+    ),
+    ACH_IMMEDIATE_DESTINATION_NAME: variable('ACH_IMMEDIATE_DESTINATION_NAME').pipe(
+      z.string().regex(/^[\x20-\x7E]{1,23}$/, 'must be 1-23 printable ASCII characters'),
+    ),
+    ACH_IMMEDIATE_ORIGIN: variable('ACH_IMMEDIATE_ORIGIN').pipe(
+      z.string().regex(/^\d{9,10}$/, 'must be 9 or 10 digits'),
+    ),
+    ACH_IMMEDIATE_ORIGIN_NAME: variable('ACH_IMMEDIATE_ORIGIN_NAME').pipe(
+      z.string().regex(/^[\x20-\x7E]{1,23}$/, 'must be 1-23 printable ASCII characters'),
+    ),
+    ACH_ODFI_ROUTING_NUMBER: variable('ACH_ODFI_ROUTING_NUMBER').pipe(
+      z.string().regex(/^\d{9}$/, 'must be a 9-digit routing number'),
+    ),
+    ACH_COMPANY_NAME: variable('ACH_COMPANY_NAME').pipe(
+      z.string().regex(/^[\x20-\x7E]{1,16}$/, 'must be 1-16 printable ASCII characters'),
+    ),
+    ACH_COMPANY_ID: variable('ACH_COMPANY_ID').pipe(
+      z.string().regex(/^[\x20-\x7E]{1,10}$/, 'must be 1-10 printable ASCII characters'),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -337,6 +372,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: value.LOG_FORMAT,
     migrationsRun: value.DB_MIGRATIONS_RUN ?? false,
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
+    ach: {
+      outboundDir: value.ACH_OUTBOUND_DIR,
+      immediateDestination: value.ACH_IMMEDIATE_DESTINATION,
+      immediateDestinationName: value.ACH_IMMEDIATE_DESTINATION_NAME,
+      immediateOrigin: value.ACH_IMMEDIATE_ORIGIN,
+      immediateOriginName: value.ACH_IMMEDIATE_ORIGIN_NAME,
+      odfiRoutingNumber: value.ACH_ODFI_ROUTING_NUMBER,
+      companyName: value.ACH_COMPANY_NAME,
+      companyId: value.ACH_COMPANY_ID,
+    },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
     cardProcessor: value.CARD_PROCESSOR,

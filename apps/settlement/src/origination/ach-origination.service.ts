@@ -1,0 +1,272 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, LessThan } from 'typeorm';
+import { readNachaFile, writeNachaFile } from '@remit/ach';
+import {
+  addCalendarDays,
+  businessDateOf,
+  isBusinessDay,
+  localDateTimeOf,
+  nextBusinessDay,
+  previousBusinessDay,
+} from '@remit/calendar';
+import { Outbox } from '@remit/messaging';
+import {
+  AccountNumberCipher,
+  AppError,
+  Clock,
+  REMIT_CONFIG,
+  type Principal,
+  type RemitConfig,
+} from '@remit/platform';
+import { DailyReportService } from '../reports/daily-report.service';
+import { AchEntryEntity } from './ach-entry.entity';
+import { AchFileEntity } from './ach-file.entity';
+import {
+  fileIdModifierFor,
+  originationFileInput,
+  outboundFileName,
+  traceNumberOf,
+  type OriginationEntry,
+} from './nacha-origination';
+import { SettlementDayEntity } from './settlement-day.entity';
+
+/** What `GET /v1/settlement/ach-files` lists (never the content). */
+export interface AchFileView {
+  fileId: string;
+  businessDate: string;
+  fileIdModifier: string;
+  entryCount: number;
+  totalDebitCents: number;
+  entryHash: string;
+  createdAt: string;
+}
+
+export interface ClosedDay {
+  businessDate: string;
+  /** False when the day had been closed before (a later file then holds only entries not yet in one). */
+  newlyClosed: boolean;
+  file: AchFileView | null;
+}
+
+/** A run never reaches further back than this for days to close when none was ever closed. */
+const MAX_DAYS_TO_CLOSE = 60;
+
+export function toAchFileView(file: AchFileEntity): AchFileView {
+  return {
+    fileId: file.fileId,
+    businessDate: file.businessDate,
+    fileIdModifier: file.fileIdModifier,
+    entryCount: file.entryCount,
+    totalDebitCents: file.totalDebitCents,
+    entryHash: file.entryHash,
+    createdAt: file.createdAt.toISOString(),
+  };
+}
+
+/**
+ * ACH origination (docs/architecture.md, "ACH origination and returns"): at a business day's cutoff,
+ * the day's pending debits go into one NACHA file, stored encrypted and written in clear to the
+ * outbound folder for the transfer to the bank. Closing is serialised across replicas by an advisory
+ * lock, so two closes never put one entry in two files.
+ */
+@Injectable()
+export class AchOriginationService {
+  private readonly logger = new Logger(AchOriginationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+    private readonly cipher: AccountNumberCipher,
+    @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
+    private readonly reports: DailyReportService,
+  ) {}
+
+  /** The cutoff job: closes every business day whose cutoff has passed by the platform clock. */
+  async closeAtCutoff(): Promise<ClosedDay[]> {
+    const now = await this.clock.now();
+    // The first business day still open for submissions: every business day before it is past its cutoff.
+    return this.closeOpenDaysBefore(businessDateOf(now, { cutoff: this.config.achCutoff }));
+  }
+
+  /**
+   * Closes every business day before `date` that is still open, and every earlier day that still has
+   * entries not in a file (late arrivals). Days are those after the last day closed before `date` (on
+   * a system that never closed one, only the business day before `date`), at most 60 days back.
+   */
+  async closeOpenDaysBefore(date: string): Promise<ClosedDay[]> {
+    const days = new Set<string>();
+    const pendingDays = await this.dataSource
+      .getRepository(AchEntryEntity)
+      .createQueryBuilder('entry')
+      .select('DISTINCT entry.business_date', 'business_date')
+      .where(`entry.status = 'pending' AND entry.business_date < :date`, { date })
+      .getRawMany<{ business_date: string }>();
+    for (const { business_date: pendingDay } of pendingDays) {
+      if (isBusinessDay(pendingDay)) days.add(pendingDay);
+      // Intake dates every submission on a business day; anything else is a bug to look at, not to file.
+      else this.logger.error(`ACH entries dated ${pendingDay}, not a business day, are left pending`);
+    }
+
+    // The last day closed before `date` (not the last ever: a test clock may have run ahead and back).
+    const [lastClosed] = await this.dataSource.getRepository(SettlementDayEntity).find({
+      where: { businessDate: LessThan(date) },
+      order: { businessDate: 'DESC' },
+      take: 1,
+    });
+    const floor = addCalendarDays(date, -MAX_DAYS_TO_CLOSE);
+    let day = lastClosed ? nextBusinessDay(lastClosed.businessDate) : previousBusinessDay(date);
+    if (day < floor) day = isBusinessDay(floor) ? floor : nextBusinessDay(floor);
+    for (; day < date; day = nextBusinessDay(day)) days.add(day);
+
+    const closed: ClosedDay[] = [];
+    for (const businessDate of [...days].sort()) closed.push(await this.closeDay(businessDate));
+    return closed;
+  }
+
+  /** Closes one business day: writes a file of its pending entries (if any) and records the day closed. */
+  async closeDay(businessDate: string): Promise<ClosedDay> {
+    if (!isBusinessDay(businessDate)) {
+      throw AppError.unprocessable('SETTLEMENT.NOT_A_BUSINESS_DAY', `${businessDate} is not a business day`);
+    }
+    const outbound: { name: string; text: string }[] = [];
+    const result = await this.dataSource.transaction(async (manager): Promise<ClosedDay> => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('remit.settlement.ach-origination'))`);
+      const now = await this.clock.now();
+      const entries = await manager.find(AchEntryEntity, {
+        where: { status: 'pending', businessDate },
+        order: { createdAt: 'ASC', paymentId: 'ASC' },
+        lock: { mode: 'pessimistic_write' },
+      });
+      const inserted = await manager.query<unknown[]>(
+        `INSERT INTO ${this.schema()}.settlement_days (business_date, closed_at) VALUES ($1, $2)
+         ON CONFLICT (business_date) DO NOTHING RETURNING business_date`,
+        [businessDate, now],
+      );
+      const newlyClosed = inserted.length > 0;
+      const file =
+        entries.length > 0 ? await this.writeFile(manager, businessDate, entries, now, outbound) : null;
+      // The day's report (`settlement-day.closed`), once per day, in the transaction that closes it.
+      if (newlyClosed) await this.reports.publishClosed(manager, businessDate);
+      return { businessDate, newlyClosed, file };
+    });
+    // Only once committed: a file in the outbound folder always has its entries marked in_file.
+    for (const { name, text } of outbound) await this.writeOutbound(name, text);
+    if (result.newlyClosed || result.file) {
+      this.logger.log(
+        `settlement day ${businessDate} closed${result.file ? `: ACH file ${result.file.fileId} (${result.file.fileIdModifier}), ${result.file.entryCount} debit(s), ${result.file.totalDebitCents} cents` : ' (no ACH debits)'}`,
+      );
+    }
+    return result;
+  }
+
+  async listFiles(date?: string): Promise<AchFileView[]> {
+    const files = await this.dataSource.getRepository(AchFileEntity).find({
+      where: date === undefined ? {} : { businessDate: date },
+      order: { businessDate: 'ASC', fileIdModifier: 'ASC' },
+    });
+    return files.map(toAchFileView);
+  }
+
+  /** The NACHA text of a file, for ops; every read is an audit line (who, which file — never the content). */
+  async readFile(fileId: string, reader: Principal): Promise<string> {
+    const file = await this.dataSource.getRepository(AchFileEntity).findOne({ where: { fileId } });
+    if (!file) throw AppError.notFound('SETTLEMENT.ACH_FILE_NOT_FOUND', `no ACH file ${fileId}`);
+    const text = this.cipher.decrypt(file.contentCiphertext, file.keyId, file.fileId);
+    this.logger.log(
+      `audit: ACH file ${file.fileId} (${file.businessDate} ${file.fileIdModifier}) read by ${reader.sub} (${reader.role})`,
+    );
+    return text;
+  }
+
+  private async writeFile(
+    manager: EntityManager,
+    businessDate: string,
+    entries: AchEntryEntity[],
+    now: Date,
+    outbound: { name: string; text: string }[],
+  ): Promise<AchFileView> {
+    const fileId = randomUUID();
+    const fileIdModifier = fileIdModifierFor(await manager.count(AchFileEntity, { where: { businessDate } }));
+    const sequences = await manager.query<{ n: string }[]>(
+      `SELECT nextval('${this.schema()}.ach_trace_seq')::text AS n FROM generate_series(1, $1)`,
+      [entries.length],
+    );
+    const lines: OriginationEntry[] = entries.map((entry, index) => ({
+      paymentId: entry.paymentId,
+      customerId: entry.customerId,
+      routingNumber: entry.routingNumber,
+      // The only place the account number is decrypted (docs/architecture.md, "Money and data").
+      accountNumber: this.cipher.decrypt(entry.accountNumberCiphertext, entry.keyId, entry.paymentId),
+      amountCents: entry.amountCents,
+      accountHolderName: entry.accountHolderName,
+      traceNumber: traceNumberOf(this.config.ach.odfiRoutingNumber, Number(sequences[index]?.n)),
+    }));
+    const local = localDateTimeOf(now);
+    const text = writeNachaFile(
+      originationFileInput(this.config.ach, {
+        businessDate,
+        fileIdModifier,
+        creationDate: local.date,
+        creationTime: `${String(local.hour).padStart(2, '0')}${String(local.minute).padStart(2, '0')}`,
+        entries: lines,
+      }),
+    );
+    // Read back with the libs/ach reader: the stored totals are those of the file as the bank reads it.
+    const control = readNachaFile(text).fileControl;
+    const sealed = this.cipher.encrypt(text, fileId);
+    const fileName = outboundFileName(businessDate, fileIdModifier, fileId);
+    const file = manager.create(AchFileEntity, {
+      fileId,
+      businessDate,
+      fileIdModifier,
+      entryCount: entries.length,
+      totalDebitCents: control.totalDebitCents,
+      entryHash: String(control.entryHash),
+      contentCiphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+      fileName,
+      createdAt: now,
+    });
+    await manager.insert(AchFileEntity, file);
+    for (const line of lines) {
+      await manager.update(
+        AchEntryEntity,
+        { paymentId: line.paymentId },
+        { status: 'in_file', fileId, traceNumber: line.traceNumber },
+      );
+    }
+    const view = toAchFileView(file);
+    await this.outbox.add(manager, {
+      type: 'ach-file.created',
+      // Reports are not about one customer; one key keeps them in order on settlement.reports.v1.
+      customerId: 'settlement',
+      subject: fileId,
+      data: view,
+    });
+    outbound.push({ name: fileName, text });
+    return view;
+  }
+
+  /** The clear file for the bank transfer: mode 0600 in a 0700 folder, never overwritten. */
+  private async writeOutbound(name: string, text: string): Promise<void> {
+    const directory = path.resolve(this.config.ach.outboundDir);
+    try {
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      await writeFile(path.join(directory, name), `${text}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // The file stays readable through GET /v1/settlement/ach-files/{fileId}; ops copy it from there.
+      this.logger.error(
+        `ACH file ${name} not written to the outbound folder (${error instanceof Error && 'code' in error ? String(error.code) : 'error'}); read it through the API`,
+      );
+    }
+  }
+
+  private schema(): string {
+    return (this.dataSource.options as { schema?: string }).schema ?? 'settlement';
+  }
+}
