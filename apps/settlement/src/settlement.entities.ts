@@ -4,6 +4,7 @@ import { SettlementMessagingV21764200000000 } from './migrations/1764200000000-s
 import { SettlementMethodsReceiptsReports1764310000000 } from './migrations/1764310000000-settlement-methods-receipts-reports';
 
 import { SettlementAch1764300000000 } from './migrations/1764300000000-settlement-ach';
+import { SettlementAchEntryFailed1764360000000 } from './migrations/1764360000000-settlement-ach-entry-failed';
 import { AchEntryEntity } from './origination/ach-entry.entity';
 import { AchFileEntity } from './origination/ach-file.entity';
 import { SettlementDayEntity } from './origination/settlement-day.entity';
@@ -24,4 +25,5 @@ export const SETTLEMENT_MIGRATIONS = [
   SettlementMessagingV21764200000000,
   SettlementAch1764300000000,
   SettlementMethodsReceiptsReports1764310000000,
+  SettlementAchEntryFailed1764360000000,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { AccountNumberCipher, loadConfig } from '@remit/platform';
 import { createCloudEvent, type AnyCloudEvent, type CloudEvent, type EventData } from '@remit/contracts';
 import { SchedulePaymentService } from '../src/postings/schedule-payment.service';
 
@@ -15,7 +16,8 @@ export function methodOf(type: SubmittedMethod['type'], cardToken = 'tok_approve
       return {
         type,
         last4: '6789',
-        bankAccount: { routingNumber: '021000021', accountNumberCiphertext: 'c2VhbGVk', keyId: 'dev-1' },
+        // Sealed for its payment id by submittedEvent(), as intake does.
+        bankAccount: { routingNumber: '021000021', accountNumberCiphertext: 'unsealed', keyId: 'dev-1' },
         ...(type === 'saved' ? { paymentMethodId: `pm-${randomUUID().slice(0, 8)}` } : {}),
       };
     case 'card':
@@ -46,12 +48,24 @@ export function submittedEvent(input: SubmittedInput): CloudEvent<'payment.submi
       customerId: input.customerId,
       amountCents: input.amountCents,
       currency: 'USD',
-      method: input.method,
+      method: input.method.bankAccount
+        ? { ...input.method, bankAccount: sealedBankAccount(paymentId) }
+        : input.method,
       invoices: [{ invoiceId: randomUUID() }],
       submittedAt: input.submittedAt,
       businessDate: input.businessDate,
     },
   });
+}
+
+/** The test account 000123456789, sealed with the test data key for `paymentId` (its AAD). */
+function sealedBankAccount(paymentId: string): NonNullable<SubmittedMethod['bankAccount']> {
+  const config = loadConfig();
+  const sealed = new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys).encrypt(
+    '000123456789',
+    paymentId,
+  );
+  return { routingNumber: '021000021', accountNumberCiphertext: sealed.ciphertext, keyId: sealed.keyId };
 }
 
 /** Hands a `payment.submitted` to settlement as its Kafka consumer does: in one transaction. */

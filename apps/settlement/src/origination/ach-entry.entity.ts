@@ -2,7 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 import type { PaymentMethodType } from '@remit/contracts';
 import { centsTransformer } from '@remit/persistence';
 
-export type AchEntryStatus = 'pending' | 'in_file' | 'returned' | 'canceled';
+/** `failed`: its bank account could not be read when the day's file was written; never sent. */
+export type AchEntryStatus = 'pending' | 'in_file' | 'returned' | 'canceled' | 'failed';
 
 /**
  * One ACH debit to originate: the account only as ciphertext bound to the payment id

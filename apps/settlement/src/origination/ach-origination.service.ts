@@ -22,6 +22,8 @@ import {
   type Principal,
   type RemitConfig,
 } from '@remit/platform';
+import { publicMethodOf } from '../postings/post-payment.service';
+import { SettlementPaymentEntity } from '../postings/settlement-payment.entity';
 import { DailyReportService } from '../reports/daily-report.service';
 import { AchEntryEntity } from './ach-entry.entity';
 import { AchFileEntity } from './ach-file.entity';
@@ -33,6 +35,11 @@ import {
   type OriginationEntry,
 } from './nacha-origination';
 import { SettlementDayEntity } from './settlement-day.entity';
+
+interface ReadableEntry {
+  entry: AchEntryEntity;
+  accountNumber: string;
+}
 
 /** What `GET /v1/settlement/ach-files` lists (never the content). */
 export interface AchFileView {
@@ -50,6 +57,8 @@ export interface ClosedDay {
   /** False when the day had been closed before (a later file then holds only entries not yet in one). */
   newlyClosed: boolean;
   file: AchFileView | null;
+  /** The day could not be closed (its file could not be written): why. Other days still close. */
+  error?: { code: string; message: string };
 }
 
 /** A run never reaches further back than this for days to close when none was ever closed. */
@@ -124,7 +133,19 @@ export class AchOriginationService {
     for (; day < date; day = nextBusinessDay(day)) days.add(day);
 
     const closed: ClosedDay[] = [];
-    for (const businessDate of [...days].sort()) closed.push(await this.closeDay(businessDate));
+    for (const businessDate of [...days].sort()) {
+      try {
+        closed.push(await this.closeDay(businessDate));
+      } catch (error) {
+        // One day that cannot be closed must not hold back the others; it stays open, is retried by the
+        // next run or cutoff, and is reported (the run's `failedDays`, this log line).
+        const code =
+          error instanceof Error && 'code' in error ? String(error.code) : 'SETTLEMENT.CLOSE_FAILED';
+        const message = error instanceof Error ? error.message : String(error);
+        this.logger.error(`settlement day ${businessDate} not closed (${code}): ${message}`);
+        closed.push({ businessDate, newlyClosed: false, file: null, error: { code, message } });
+      }
+    }
     return closed;
   }
 
@@ -148,8 +169,9 @@ export class AchOriginationService {
         [businessDate, now],
       );
       const newlyClosed = inserted.length > 0;
+      const readable = await this.decryptOrFail(manager, entries, now);
       const file =
-        entries.length > 0 ? await this.writeFile(manager, businessDate, entries, now, outbound) : null;
+        readable.length > 0 ? await this.writeFile(manager, businessDate, readable, now, outbound) : null;
       // The day's report (`settlement-day.closed`), once per day, in the transaction that closes it.
       if (newlyClosed) await this.reports.publishClosed(manager, businessDate);
       return { businessDate, newlyClosed, file };
@@ -186,7 +208,7 @@ export class AchOriginationService {
   private async writeFile(
     manager: EntityManager,
     businessDate: string,
-    entries: AchEntryEntity[],
+    entries: ReadableEntry[],
     now: Date,
     outbound: { name: string; text: string }[],
   ): Promise<AchFileView> {
@@ -196,12 +218,11 @@ export class AchOriginationService {
       `SELECT nextval('${this.schema()}.ach_trace_seq')::text AS n FROM generate_series(1, $1)`,
       [entries.length],
     );
-    const lines: OriginationEntry[] = entries.map((entry, index) => ({
+    const lines: OriginationEntry[] = entries.map(({ entry, accountNumber }, index) => ({
       paymentId: entry.paymentId,
       customerId: entry.customerId,
       routingNumber: entry.routingNumber,
-      // The only place the account number is decrypted (docs/architecture.md, "Money and data").
-      accountNumber: this.cipher.decrypt(entry.accountNumberCiphertext, entry.keyId, entry.paymentId),
+      accountNumber,
       amountCents: entry.amountCents,
       accountHolderName: entry.accountHolderName,
       traceNumber: traceNumberOf(this.config.ach.odfiRoutingNumber, Number(sequences[index]?.n)),
@@ -250,6 +271,67 @@ export class AchOriginationService {
     });
     outbound.push({ name: fileName, text });
     return view;
+  }
+
+  /**
+   * The day's entries with their account numbers, decrypted here and only here (docs/architecture.md,
+   * "Money and data"). An entry whose ciphertext does not open (a key no longer configured, a corrupt
+   * row) is left out of the file rather than holding back everyone else's: the entry becomes `failed`,
+   * its payment `failed` with `payment.failed` (code ACH.BANK_DATA_UNREADABLE), so it never posts.
+   */
+  private async decryptOrFail(
+    manager: EntityManager,
+    entries: AchEntryEntity[],
+    now: Date,
+  ): Promise<ReadableEntry[]> {
+    const readable: ReadableEntry[] = [];
+    for (const entry of entries) {
+      let accountNumber: string;
+      try {
+        accountNumber = this.cipher.decrypt(entry.accountNumberCiphertext, entry.keyId, entry.paymentId);
+      } catch (error) {
+        await this.failUnreadable(manager, entry, now, error instanceof Error ? error.message : 'error');
+        continue;
+      }
+      readable.push({ entry, accountNumber });
+    }
+    return readable;
+  }
+
+  private async failUnreadable(
+    manager: EntityManager,
+    entry: AchEntryEntity,
+    now: Date,
+    why: string,
+  ): Promise<void> {
+    const code = 'ACH.BANK_DATA_UNREADABLE';
+    const reason = 'the bank account could not be read for the ACH file; the debit was not sent';
+    await manager.update(AchEntryEntity, { paymentId: entry.paymentId }, { status: 'failed' });
+    const failed = await manager.update(
+      SettlementPaymentEntity,
+      { paymentId: entry.paymentId, status: 'scheduled' },
+      { status: 'failed', failureCode: code, failureReason: reason, statusChangedAt: now },
+    );
+    this.logger.error(
+      `ACH entry of payment ${entry.paymentId} (key ${entry.keyId}) left out of the ${entry.businessDate} file: ${why}`,
+    );
+    if (!failed.affected) return;
+    const payment = await manager.findOneByOrFail(SettlementPaymentEntity, { paymentId: entry.paymentId });
+    await this.outbox.add(manager, {
+      type: 'payment.failed',
+      customerId: payment.customerId,
+      subject: payment.paymentId,
+      correlationId: payment.correlationId,
+      data: {
+        paymentId: payment.paymentId,
+        customerId: payment.customerId,
+        amountCents: payment.amountCents,
+        method: publicMethodOf(payment),
+        code,
+        reason,
+        failedAt: now.toISOString(),
+      },
+    });
   }
 
   /** The clear file for the bank transfer: mode 0600 in a 0700 folder, never overwritten. */

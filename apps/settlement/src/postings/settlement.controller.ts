@@ -24,10 +24,13 @@ export class SettlementController {
   @Post('run')
   @HttpCode(200)
   @Roles('ops')
-  async run(
-    @Body(new ZodValidationPipe(runSchema)) body: z.infer<typeof runSchema>,
-  ): Promise<
-    SettlementRunResult & { closedDays: string[]; achFiles: AchFileView[]; expiredPaymentIds: string[] }
+  async run(@Body(new ZodValidationPipe(runSchema)) body: z.infer<typeof runSchema>): Promise<
+    SettlementRunResult & {
+      closedDays: string[];
+      failedDays: { businessDate: string; code: string; message: string }[];
+      achFiles: AchFileView[];
+      expiredPaymentIds: string[];
+    }
   > {
     const posted = await this.postings.run(body.asOf);
     // Every business day before asOf still open gets its ACH file (docs/architecture.md, "Settlement run").
@@ -35,6 +38,9 @@ export class SettlementController {
     return {
       ...posted,
       closedDays: closed.filter((day) => day.newlyClosed).map((day) => day.businessDate),
+      failedDays: closed.flatMap((day) =>
+        day.error ? [{ businessDate: day.businessDate, ...day.error }] : [],
+      ),
       achFiles: closed.flatMap((day) => (day.file ? [day.file] : [])),
       // Declared check and wire payments whose window ended by asOf.
       expiredPaymentIds: await this.expiry.expireDue(body.asOf),
