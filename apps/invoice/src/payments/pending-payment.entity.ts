@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 
-export type PendingPaymentStatus = 'pending' | 'posted';
+export type PendingPaymentStatus = 'pending' | 'posted' | 'returned' | 'canceled' | 'failed' | 'expired';
 
 /**
  * Money a customer has submitted that has not posted yet. It is shown as pendingPaymentsCents and

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { businessDateOf } from '@remit/calendar';
+import { Outbox } from '@remit/messaging';
+import { defaultFeePolicy, returnFeeFor } from '@remit/fees';
+import { Clock } from '@remit/platform';
+import { AccountEntity } from '../customers/account.entity';
+import { CreditService } from '../credit/credit.service';
+import { InvoiceEntity } from '../invoices/invoice.entity';
+import { InvoicesService } from '../invoices/invoices.service';
+import { PaymentApplicationEntity } from '../payments/payment-application.entity';
+import { PaymentReversalEntity } from '../payments/payment-reversal.entity';
+import { FeeEntity } from './fee.entity';
+
+export type ReturnFeeOutcome =
+  | { charged: true; feeId: string }
+  | { charged: false; reason: 'already-charged' | 'not-returned'; feeId?: string };
+
+/**
+ * The Return Fee (docs/architecture.md: "Any returned payment is charged a Return Fee of $25.00"), as a fee invoice due
+ * at once: once per returned payment. The fee, its invoice, its journal and its events commit together;
+ * a unique index on fees (payment_id) where kind = 'return' refuses a second one whatever the queue does.
+ */
+@Injectable()
+export class ReturnFeeService {
+  private readonly logger = new Logger(ReturnFeeService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly invoices: InvoicesService,
+    private readonly credit: CreditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async charge(paymentId: string): Promise<ReturnFeeOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const reversal = await manager.findOneBy(PaymentReversalEntity, { paymentId });
+      if (!reversal) return { charged: false, reason: 'not-returned' };
+      const customer = await this.invoices.lockCustomer(manager, reversal.customerId);
+      if (!customer) return { charged: false, reason: 'not-returned' };
+      const existing = await manager.findBy(FeeEntity, {
+        customerId: customer.customerId,
+        kind: 'return',
+        paymentId,
+      });
+      const fee = returnFeeFor(
+        { paymentId, amountCents: reversal.reversedCents },
+        existing.map((charged) => ({ kind: charged.kind, paymentId: charged.paymentId ?? undefined })),
+        defaultFeePolicy,
+      );
+      if (!fee) return { charged: false, reason: 'already-charged', feeId: existing[0]?.feeId };
+
+      const today = businessDateOf(await this.clock.now());
+      const invoice = await this.invoices.issue(manager, {
+        invoiceNumber: `RF-${paymentId}`,
+        customerId: customer.customerId,
+        accountNumber: await this.accountFor(manager, customer.customerId, paymentId),
+        invoiceDate: today,
+        dueDate: today,
+        lines: [],
+        feeLines: [
+          { description: `${fee.description} (${reversal.returnCode})`, amountCents: fee.amountCents },
+        ],
+      });
+      const feeId = randomUUID();
+      await manager.insert(FeeEntity, {
+        feeId,
+        customerId: customer.customerId,
+        kind: 'return',
+        invoiceId: invoice.invoiceId,
+        paymentId,
+        returnCode: reversal.returnCode,
+        amountCents: fee.amountCents,
+        status: 'charged',
+        waivedReason: null,
+        waivedBy: null,
+        waivedAt: null,
+      });
+      await this.outbox.add(manager, {
+        type: 'fee.charged',
+        customerId: customer.customerId,
+        subject: feeId,
+        data: {
+          feeId,
+          customerId: customer.customerId,
+          kind: 'return',
+          amountCents: fee.amountCents,
+          invoiceId: invoice.invoiceId,
+          invoiceNumber: invoice.invoiceNumber,
+          paymentId,
+          returnCode: reversal.returnCode,
+        },
+      });
+      await this.credit.applyAvailable(manager, customer);
+      this.logger.log(`return fee ${feeId} charged to ${customer.customerId} for payment ${paymentId}`);
+      return { charged: true, feeId };
+    });
+  }
+
+  /** The fee invoice goes to the site of the first invoice the payment paid, else the customer's first site. */
+  private async accountFor(manager: EntityManager, customerId: string, paymentId: string): Promise<string> {
+    const paid = await manager
+      .getRepository(PaymentApplicationEntity)
+      .createQueryBuilder('application')
+      .innerJoin(InvoiceEntity, 'invoice', 'invoice.invoice_id = application.invoice_id')
+      .select('invoice.account_number', 'accountNumber')
+      .where('application.payment_id = :paymentId', { paymentId })
+      .orderBy('invoice.account_number', 'ASC')
+      .getRawOne<{ accountNumber: string }>();
+    if (paid) return paid.accountNumber;
+    const first = await manager.findOne(AccountEntity, {
+      where: { customerId },
+      order: { accountNumber: 'ASC' },
+    });
+    return first!.accountNumber;
+  }
+}
