@@ -1,3 +1,6 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
+   test support for the int-specs: HTTP response bodies are JSON asserted field by field, as in the specs. */
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Partitioners, type Producer } from 'kafkajs';
@@ -11,7 +14,7 @@ export const POLL = { timeoutMs: 30_000, intervalMs: 100 };
 
 export interface Response {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 /** The invoice service on the real PostgreSQL, Redis and Kafka, with what its tests need to drive it. */
@@ -170,17 +173,14 @@ export class InvoiceHarness {
   }
 
   async customer(customerId: string): Promise<any> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     return (await this.call('GET', `/v1/customers/${customerId}`)).body;
   }
 
   async invoices(customerId: string): Promise<any[]> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     return (await this.call('GET', `/v1/customers/${customerId}/invoices?status=all`)).body;
   }
 
   async invoice(customerId: string, invoiceId: string): Promise<any> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     return (await this.invoices(customerId)).find(
       (invoice: { invoiceId: string }) => invoice.invoiceId === invoiceId,
     );
@@ -209,7 +209,6 @@ export class InvoiceHarness {
   }
 
   async outboxPayloads(customerId: string, type: string): Promise<any[]> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     const rows: { payload: { data: unknown } }[] = await this.dataSource.query(
       `SELECT payload FROM invoice.outbox_events WHERE message_key = $1 AND event_type = $2 ORDER BY seq`,
       [customerId, type],

@@ -268,4 +268,21 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
     expect(await harness.outboxPayloads(customerId, 'fee.charged')).toHaveLength(1);
     expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 5000 + 2500 });
   });
+
+  it('charges, from the sweep, the fee of a return whose job was lost', async () => {
+    const { customerId } = await harness.createCustomer();
+    const paymentId = randomUUID();
+    // A reversal committed an hour ago whose job never reached Redis.
+    await harness.dataSource.query(
+      `INSERT INTO invoice.payment_reversals (payment_id, customer_id, return_code, reversed_cents, reversed_at)
+       VALUES ($1, $2, 'R09', 0, '2026-11-27T14:00:00Z')`,
+      [paymentId, customerId],
+    );
+    const service = harness.app.get(ReturnFeeService);
+    // The scheduled sweep may get there first; either way it is the sweep that charges, and once.
+    await service.sweep();
+    expect((await service.sweep()).charged).not.toContain(paymentId);
+    expect(await returnFees(paymentId)).toHaveLength(1);
+    expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 2500 });
+  });
 });

@@ -16,3 +16,7 @@ export const RETURN_FEE_JOB_OPTIONS = {
   removeOnComplete: 1000,
   removeOnFail: 5000,
 } as const;
+
+/** The job scheduler (and job name) of the sweep that charges what a lost job left uncharged. */
+export const RETURN_FEE_SWEEP_SCHEDULER = 'return-fee-sweep';
+export const RETURN_FEE_SWEEP_EVERY_MS = 60_000;

@@ -14,6 +14,13 @@ import { PaymentApplicationEntity } from '../payments/payment-application.entity
 import { PaymentReversalEntity } from '../payments/payment-reversal.entity';
 import { FeeEntity } from './fee.entity';
 
+export interface ReturnFeeSweepResult {
+  charged: string[];
+}
+
+/** Reversals older than this without a fee are the sweep's: younger ones still have their job coming. */
+const SWEEP_GRACE_MS = 60_000;
+
 export type ReturnFeeOutcome =
   | { charged: true; feeId: string }
   | { charged: false; reason: 'already-charged' | 'not-returned'; feeId?: string };
@@ -98,6 +105,27 @@ export class ReturnFeeService {
       this.logger.log(`return fee ${feeId} charged to ${customer.customerId} for payment ${paymentId}`);
       return { charged: true, feeId };
     });
+  }
+
+  /**
+   * Charges the fee of every returned payment that has none yet (its job was never added — Redis was
+   * down at the commit — or was lost). Charging is idempotent, so racing a job is harmless.
+   */
+  async sweep(): Promise<ReturnFeeSweepResult> {
+    const rows = await this.dataSource.query<{ payment_id: string }[]>(
+      `SELECT reversal.payment_id FROM invoice.payment_reversals reversal
+        WHERE reversal.reversed_at < $1
+          AND NOT EXISTS (SELECT 1 FROM invoice.fees fee WHERE fee.kind = 'return' AND fee.payment_id = reversal.payment_id)
+        ORDER BY reversal.reversed_at LIMIT 100`,
+      [new Date((await this.clock.now()).getTime() - SWEEP_GRACE_MS)],
+    );
+    const charged: string[] = [];
+    for (const { payment_id: paymentId } of rows) {
+      const outcome = await this.charge(paymentId);
+      if (outcome.charged) charged.push(paymentId);
+    }
+    if (charged.length > 0) this.logger.warn(`sweep charged ${charged.length} return fee(s) a job had left`);
+    return { charged };
   }
 
   /** The fee invoice goes to the site of the first invoice the payment paid, else the customer's first site. */
