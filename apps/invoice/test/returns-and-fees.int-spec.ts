@@ -285,4 +285,57 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
     expect(await returnFees(paymentId)).toHaveLength(1);
     expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 2500 });
   });
+
+  it('charges no second fee when a re-presentment of a returned payment is returned again', async () => {
+    const { customerId, accounts } = await harness.createCustomer();
+    const invoice = await harness.issueInvoice(accounts[0], 3000);
+    const original = await postAndWait(customerId, 3000, [{ invoiceId: invoice.invoiceId }]);
+    await harness.publish('payment.returned', customerId, harness.returnedData(customerId, original, 3000));
+    await waitFor(async () => ((await returnFees(original)).length > 0 ? true : undefined), {
+      ...POLL,
+      what: 'the first return fee',
+    });
+
+    const representment = randomUUID();
+    await harness.publish('payment.submitted', customerId, {
+      paymentId: representment,
+      customerId,
+      amountCents: 3000,
+      currency: 'USD',
+      method: { type: 'ach', last4: '6789' },
+      invoices: [{ invoiceId: invoice.invoiceId }],
+      submittedAt: '2026-11-27T15:00:00.000Z',
+      businessDate: '2026-11-27',
+      origin: 'representment',
+      originalPaymentId: original,
+    });
+    await harness.publish(
+      'payment.posted',
+      customerId,
+      harness.postedData(customerId, representment, 3000, [{ invoiceId: invoice.invoiceId }]),
+    );
+    await harness.journal(`payment:${representment}`);
+    expect(await harness.invoice(customerId, invoice.invoiceId)).toMatchObject({ amountDueCents: 0 });
+    await harness.publish(
+      'payment.returned',
+      customerId,
+      harness.returnedData(customerId, representment, 3000),
+    );
+    await harness.journal(`reversal:${representment}`);
+    const job = await waitFor(
+      async () => {
+        const found = await queue.getJob(returnFeeJobId(representment));
+        return found?.finishedOn ? found : undefined;
+      },
+      { ...POLL, what: "the re-presentment's fee job" },
+    );
+    expect(job.returnvalue).toMatchObject({ charged: false, reason: 'already-charged' });
+    expect(await returnFees(representment)).toHaveLength(0);
+    expect(await returnFees(original)).toHaveLength(1);
+    expect(await harness.invoice(customerId, invoice.invoiceId)).toMatchObject({
+      amountDueCents: 3000,
+      status: 'open',
+    });
+    expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 3000 + 2500 });
+  });
 });

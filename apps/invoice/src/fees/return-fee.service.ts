@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { businessDateOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
 import { defaultFeePolicy, returnFeeFor } from '@remit/fees';
@@ -12,6 +12,7 @@ import { InvoiceEntity } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { PaymentApplicationEntity } from '../payments/payment-application.entity';
 import { PaymentReversalEntity } from '../payments/payment-reversal.entity';
+import { PendingPaymentEntity } from '../payments/pending-payment.entity';
 import { FeeEntity } from './fee.entity';
 
 export interface ReturnFeeSweepResult {
@@ -48,14 +49,17 @@ export class ReturnFeeService {
       if (!reversal) return { charged: false, reason: 'not-returned' };
       const customer = await this.invoices.lockCustomer(manager, reversal.customerId);
       if (!customer) return { charged: false, reason: 'not-returned' };
+      // A re-presented payment returned again is the same returned payment (libs/fees, returnFeeFor).
+      const payment = await manager.findOneBy(PendingPaymentEntity, { paymentId });
+      const feePaymentId = payment?.originalPaymentId ?? paymentId;
       const existing = await manager.findBy(FeeEntity, {
         customerId: customer.customerId,
         kind: 'return',
-        paymentId,
+        paymentId: In([...new Set([paymentId, feePaymentId])]),
       });
       const fee = returnFeeFor(
-        { paymentId, amountCents: reversal.reversedCents },
-        existing.map((charged) => ({ kind: charged.kind, paymentId: charged.paymentId ?? undefined })),
+        { paymentId: feePaymentId, amountCents: reversal.reversedCents },
+        existing.map((charged) => ({ kind: charged.kind, paymentId: feePaymentId })),
         defaultFeePolicy,
       );
       if (!fee) return { charged: false, reason: 'already-charged', feeId: existing[0]?.feeId };

@@ -107,9 +107,12 @@ export class InvoiceLedgerFeesCredit1764330000000 implements MigrationInterface 
     await queryRunner.query(`
       ALTER TABLE invoice.pending_payments ADD CONSTRAINT pending_payments_status_check
         CHECK (status IN ('pending', 'posted', 'returned', 'canceled', 'failed', 'expired'))`);
+    // A re-presentment names the returned payment it presents again: one return fee for both.
+    await queryRunner.query(`ALTER TABLE invoice.pending_payments ADD COLUMN original_payment_id uuid`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE invoice.pending_payments DROP COLUMN original_payment_id`);
     await queryRunner.query(
       `ALTER TABLE invoice.pending_payments DROP CONSTRAINT IF EXISTS pending_payments_status_check`,
     );

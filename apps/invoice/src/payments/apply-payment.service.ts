@@ -8,6 +8,7 @@ import { InvoicesService } from '../invoices/invoices.service';
 import { JournalEntity } from '../ledger/journal.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { PaymentApplicationEntity } from './payment-application.entity';
+import { PaymentReversalEntity } from './payment-reversal.entity';
 import { PendingPaymentEntity, type PendingPaymentStatus } from './pending-payment.entity';
 
 /**
@@ -27,15 +28,14 @@ export class ApplyPaymentService {
   ) {}
 
   async recordSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
-    const { paymentId, customerId, amountCents, submittedAt } = event.data;
+    const { paymentId, customerId, amountCents, submittedAt, originalPaymentId } = event.data;
     // A posted (or canceled) event may overtake its submitted event (they travel on different topics).
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PendingPaymentEntity)
-      .values({ paymentId, customerId, amountCents, status: 'pending', submittedAt: new Date(submittedAt) })
-      .orIgnore()
-      .execute();
+    await manager.query(
+      `INSERT INTO invoice.pending_payments (payment_id, customer_id, amount_cents, status, submitted_at, original_payment_id)
+       VALUES ($1, $2, $3, 'pending', $4, $5)
+       ON CONFLICT (payment_id) DO UPDATE SET original_payment_id = EXCLUDED.original_payment_id`,
+      [paymentId, customerId, amountCents, new Date(submittedAt), originalPaymentId ?? null],
+    );
     this.logger.log(`payment ${paymentId} pending for ${customerId}: ${amountCents} cents`);
   }
 
@@ -69,6 +69,11 @@ export class ApplyPaymentService {
     const journalId = `payment:${paymentId}`;
     if (await manager.existsBy(JournalEntity, { journalId })) {
       this.logger.warn(`payment ${paymentId} was already applied; ignoring the repeated posting`);
+      return;
+    }
+    if (await manager.existsBy(PaymentReversalEntity, { paymentId })) {
+      // A posting replayed (from a dead-letter topic, say) after its return: the money is gone.
+      this.logger.warn(`payment ${paymentId} was returned before its posting arrived; not applying it`);
       return;
     }
 

@@ -23,4 +23,8 @@ export class PendingPaymentEntity {
 
   @Column({ name: 'submitted_at', type: 'timestamptz' })
   submittedAt!: Date;
+
+  /** A re-presentment: the returned payment it presents again (one return fee for both, libs/fees). */
+  @Column({ name: 'original_payment_id', type: 'uuid', nullable: true })
+  originalPaymentId!: string | null;
 }
