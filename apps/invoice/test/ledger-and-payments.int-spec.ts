@@ -101,28 +101,44 @@ describe('invoice: ledger, allocation, credit, paper fee and receipts (real Post
     });
     expect(await harness.invoice(customerId, notChosen.invoiceId)).toMatchObject({ amountDueCents: 500 });
 
-    // A later invoice: the credit pays the open invoices, oldest due first.
+    // Ops ask for the credit to be used: it pays the invoice the customer did not choose.
+    const forbidden = await harness.call('POST', `/v1/customers/${customerId}/credit/apply`, {
+      token: harness.customerToken(customerId),
+    });
+    expect(forbidden.status).toBe(403);
+    const applied = await harness.call('POST', `/v1/customers/${customerId}/credit/apply`);
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({
+      appliedCents: 500,
+      remainingCreditCents: 3500,
+      applications: [
+        { invoiceId: notChosen.invoiceId, invoiceNumber: notChosen.invoiceNumber, amountCents: 500 },
+      ],
+    });
+    expect(await harness.invoice(customerId, notChosen.invoiceId)).toMatchObject({
+      amountDueCents: 0,
+      status: 'paid',
+    });
+
+    // A later invoice: the credit pays it at once.
     const next = await harness.issueInvoice(accounts[0], 3000, '2026-12-15');
     expect(await harness.invoice(customerId, next.invoiceId)).toMatchObject({
       amountDueCents: 0,
       status: 'paid',
     });
-    expect(await harness.invoice(customerId, notChosen.invoiceId)).toMatchObject({ amountDueCents: 0 });
     expect(await harness.customer(customerId)).toMatchObject({
       currentBalanceCents: 0,
       creditBalanceCents: 500,
     });
-    const [creditApplied] = await harness.outboxPayloads(customerId, 'credit.applied');
-    expect(creditApplied).toMatchObject({ appliedCents: 3500, remainingCreditCents: 500 });
+    expect(await harness.outboxPayloads(customerId, 'credit.applied')).toEqual([
+      expect.objectContaining({ appliedCents: 500, remainingCreditCents: 3500 }),
+      expect.objectContaining({ appliedCents: 3000, remainingCreditCents: 500 }),
+    ]);
 
     // Ops apply what is left when nothing is open: nothing changes.
     const nothing = await harness.call('POST', `/v1/customers/${customerId}/credit/apply`);
     expect(nothing.status).toBe(200);
     expect(nothing.body).toMatchObject({ appliedCents: 0, remainingCreditCents: 500 });
-    const forbidden = await harness.call('POST', `/v1/customers/${customerId}/credit/apply`, {
-      token: harness.customerToken(customerId),
-    });
-    expect(forbidden.status).toBe(403);
 
     // The activity: newest first, with a running balance that ends at balance − credit.
     const page = await harness.call('GET', `/v1/customers/${customerId}/activity?limit=2`, {

@@ -88,6 +88,13 @@ export class InvoiceLedgerFeesCredit1764330000000 implements MigrationInterface 
         created_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (source_kind, source_id)
       )`);
+    // Credit left by payments posted before lots existed (it was never spent: nothing spent credit then).
+    await queryRunner.query(`
+      INSERT INTO invoice.credit_lots (customer_id, source_kind, source_id, amount_cents, remaining_cents, created_at)
+      SELECT customer_id, 'payment', split_part(journal_id, ':', 2)::uuid, credit_cents, credit_cents, created_at
+        FROM invoice.ledger_entries
+       WHERE account = 'customer_credit' AND credit_cents > 0 AND journal_id LIKE 'payment:%'
+       ORDER BY seq`);
     await queryRunner.query(
       `CREATE INDEX credit_lots_open_idx ON invoice.credit_lots (customer_id, lot_id) WHERE remaining_cents > 0`,
     );
