@@ -12,6 +12,7 @@ import { CreditService } from './credit/credit.service';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { FeesController } from './fees/fees.controller';
+import { FeesService } from './fees/fees.service';
 import { RETURN_FEE_QUEUE } from './fees/return-fee-queue';
 import { ReturnFeeProcessor } from './fees/return-fee.processor';
 import { ReturnFeeService } from './fees/return-fee.service';
@@ -59,6 +60,7 @@ import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from './invoice.
     ReturnFeeService,
     ReturnFeeProcessor,
     WaiveFeeService,
+    FeesService,
   ],
 })
 export class InvoiceModule {}

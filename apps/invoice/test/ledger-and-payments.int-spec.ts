@@ -235,6 +235,12 @@ describe('invoice: ledger, allocation, credit, paper fee and receipts (real Post
     expect(waived.status).toBe(200);
     expect(waived.body).toMatchObject({ status: 'waived', waivedReason: 'first month' });
     expect(await harness.invoice(customerId, paper.invoiceId)).toMatchObject({ amountDueCents: 5000 });
+    // The invoice's charges, the fee and its waiver: one journal each.
+    const journals = await harness.dataSource.query(
+      `SELECT journal_id FROM invoice.journals WHERE journal_id = ANY($1) ORDER BY journal_id`,
+      [[`invoice:${paper.invoiceId}`, `fee:${feeId}`, `waiver:${feeId}`]],
+    );
+    expect(journals).toHaveLength(3);
   });
 
   it('credits an unmatched receipt, then pays open invoices oldest due first', async () => {

@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { businessDateOf } from '@remit/calendar';
-import { Outbox } from '@remit/messaging';
 import { defaultFeePolicy, returnFeeFor } from '@remit/fees';
 import { Clock } from '@remit/platform';
 import { AccountEntity } from '../customers/account.entity';
@@ -14,6 +13,7 @@ import { PaymentApplicationEntity } from '../payments/payment-application.entity
 import { PaymentReversalEntity } from '../payments/payment-reversal.entity';
 import { PendingPaymentEntity } from '../payments/pending-payment.entity';
 import { FeeEntity } from './fee.entity';
+import { FeesService } from './fees.service';
 
 export interface ReturnFeeSweepResult {
   charged: string[];
@@ -37,7 +37,7 @@ export class ReturnFeeService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
+    private readonly fees: FeesService,
     private readonly invoices: InvoicesService,
     private readonly credit: CreditService,
     private readonly clock: Clock,
@@ -65,6 +65,7 @@ export class ReturnFeeService {
       if (!fee) return { charged: false, reason: 'already-charged', feeId: existing[0]?.feeId };
 
       const today = businessDateOf(await this.clock.now());
+      const feeId = randomUUID();
       const invoice = await this.invoices.issue(manager, {
         invoiceNumber: `RF-${paymentId}`,
         customerId: customer.customerId,
@@ -73,38 +74,14 @@ export class ReturnFeeService {
         dueDate: today,
         lines: [],
         feeLines: [
-          { description: `${fee.description} (${reversal.returnCode})`, amountCents: fee.amountCents },
+          { feeId, description: `${fee.description} (${reversal.returnCode})`, amountCents: fee.amountCents },
         ],
       });
-      const feeId = randomUUID();
-      await manager.insert(FeeEntity, {
-        feeId,
-        customerId: customer.customerId,
-        kind: 'return',
-        invoiceId: invoice.invoiceId,
-        paymentId,
-        returnCode: reversal.returnCode,
-        amountCents: fee.amountCents,
-        status: 'charged',
-        waivedReason: null,
-        waivedBy: null,
-        waivedAt: null,
-      });
-      await this.outbox.add(manager, {
-        type: 'fee.charged',
-        customerId: customer.customerId,
-        subject: feeId,
-        data: {
-          feeId,
-          customerId: customer.customerId,
-          kind: 'return',
-          amountCents: fee.amountCents,
-          invoiceId: invoice.invoiceId,
-          invoiceNumber: invoice.invoiceNumber,
-          paymentId,
-          returnCode: reversal.returnCode,
-        },
-      });
+      await this.fees.record(
+        manager,
+        { feeId, kind: 'return', amountCents: fee.amountCents, paymentId, returnCode: reversal.returnCode },
+        invoice,
+      );
       await this.credit.applyAvailable(manager, customer);
       this.logger.log(`return fee ${feeId} charged to ${customer.customerId} for payment ${paymentId}`);
       return { charged: true, feeId };

@@ -5,7 +5,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Outbox } from '@remit/messaging';
 import { AppError } from '@remit/platform';
 import { CustomerEntity } from '../customers/customer.entity';
-import type { JournalLine } from '../ledger/journal';
 import { LedgerService } from '../ledger/ledger.service';
 import { InvoiceEntity } from './invoice.entity';
 import { InvoiceLineEntity } from './invoice-line.entity';
@@ -34,8 +33,8 @@ export interface NewInvoice {
   dueDate: string;
   /** Charges, credited to `revenue`. */
   lines: { description: string; amountCents: number }[];
-  /** Fees billed on the invoice, credited to `fee_revenue`; printed after the charges. */
-  feeLines?: { description: string; amountCents: number }[];
+  /** Fees billed on the invoice, printed after the charges; each is its own journal (`fee:<feeId>`). */
+  feeLines?: { feeId: string; description: string; amountCents: number }[];
 }
 
 /**
@@ -89,8 +88,7 @@ export class InvoicesService {
     }
     const feeLines = request.feeLines ?? [];
     const chargesCents = request.lines.reduce((sum, line) => sum + line.amountCents, 0);
-    const feesCents = feeLines.reduce((sum, line) => sum + line.amountCents, 0);
-    const totalCents = chargesCents + feesCents;
+    const totalCents = chargesCents + feeLines.reduce((sum, line) => sum + line.amountCents, 0);
     const invoice = manager.create(InvoiceEntity, {
       invoiceId: request.invoiceId ?? randomUUID(),
       invoiceNumber: request.invoiceNumber,
@@ -113,22 +111,35 @@ export class InvoicesService {
         amountCents: line.amountCents,
       })),
     );
-    const credits: JournalLine[] = [];
     if (chargesCents !== 0) {
-      // A credit line (a negative charge) may net a line against others; the journal keeps one side each.
-      credits.push(
-        chargesCents > 0
-          ? { account: 'revenue', creditCents: chargesCents }
-          : { account: 'revenue', debitCents: -chargesCents },
-      );
+      await this.ledger.record(manager, {
+        journalId: `invoice:${invoice.invoiceId}`,
+        customerId: request.customerId,
+        memo: `Invoice ${invoice.invoiceNumber}`,
+        // A credit line (a negative charge) may net the charges below zero; each side stays positive.
+        lines:
+          chargesCents > 0
+            ? [
+                { account: 'accounts_receivable', debitCents: chargesCents },
+                { account: 'revenue', creditCents: chargesCents },
+              ]
+            : [
+                { account: 'revenue', debitCents: -chargesCents },
+                { account: 'accounts_receivable', creditCents: -chargesCents },
+              ],
+      });
     }
-    if (feesCents > 0) credits.push({ account: 'fee_revenue', creditCents: feesCents });
-    await this.ledger.record(manager, {
-      journalId: `invoice:${invoice.invoiceId}`,
-      customerId: request.customerId,
-      memo: `Invoice ${invoice.invoiceNumber}`,
-      lines: [{ account: 'accounts_receivable', debitCents: totalCents }, ...credits],
-    });
+    for (const fee of feeLines) {
+      await this.ledger.record(manager, {
+        journalId: `fee:${fee.feeId}`,
+        customerId: request.customerId,
+        memo: `${fee.description} on invoice ${invoice.invoiceNumber}`,
+        lines: [
+          { account: 'accounts_receivable', debitCents: fee.amountCents },
+          { account: 'fee_revenue', creditCents: fee.amountCents },
+        ],
+      });
+    }
     await this.publishSnapshot(manager, invoice, 'invoice.issued');
     return invoice;
   }

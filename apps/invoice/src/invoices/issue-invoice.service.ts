@@ -3,11 +3,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { defaultFeePolicy, paperInvoiceFeeFor } from '@remit/fees';
-import { Outbox } from '@remit/messaging';
 import { AppError } from '@remit/platform';
 import { AccountEntity } from '../customers/account.entity';
 import { CreditService } from '../credit/credit.service';
-import { FeeEntity } from '../fees/fee.entity';
+import { FeesService } from '../fees/fees.service';
 import type { CreateInvoiceRequest, InvoiceView } from './invoice.schema';
 import { InvoicesService, toInvoiceView } from './invoices.service';
 
@@ -22,7 +21,7 @@ export class IssueInvoiceService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
+    private readonly fees: FeesService,
     private readonly invoices: InvoicesService,
     private readonly credit: CreditService,
   ) {}
@@ -42,6 +41,7 @@ export class IssueInvoiceService {
         { invoiceId, billingDelivery: customer.billingDelivery },
         defaultFeePolicy,
       );
+      const paperFeeId = randomUUID();
       const invoice = await this.invoices.issue(manager, {
         invoiceId,
         invoiceNumber: request.invoiceNumber,
@@ -50,36 +50,16 @@ export class IssueInvoiceService {
         invoiceDate: request.invoiceDate,
         dueDate: request.dueDate,
         lines: request.lines,
-        feeLines: paperFee ? [{ description: paperFee.description, amountCents: paperFee.amountCents }] : [],
+        feeLines: paperFee
+          ? [{ feeId: paperFeeId, description: paperFee.description, amountCents: paperFee.amountCents }]
+          : [],
       });
       if (paperFee) {
-        const feeId = randomUUID();
-        await manager.insert(FeeEntity, {
-          feeId,
-          customerId: customer.customerId,
-          kind: 'paper',
-          invoiceId,
-          paymentId: null,
-          returnCode: null,
-          amountCents: paperFee.amountCents,
-          status: 'charged',
-          waivedReason: null,
-          waivedBy: null,
-          waivedAt: null,
-        });
-        await this.outbox.add(manager, {
-          type: 'fee.charged',
-          customerId: customer.customerId,
-          subject: feeId,
-          data: {
-            feeId,
-            customerId: customer.customerId,
-            kind: 'paper',
-            amountCents: paperFee.amountCents,
-            invoiceId,
-            invoiceNumber: invoice.invoiceNumber,
-          },
-        });
+        await this.fees.record(
+          manager,
+          { feeId: paperFeeId, kind: 'paper', amountCents: paperFee.amountCents },
+          invoice,
+        );
       }
       await this.credit.applyAvailable(manager, customer);
       return toInvoiceView(invoice);
