@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
+import { Client } from 'pg';
 import { waitFor } from '@remit/messaging';
 import { bullConnectionOptions } from '@remit/platform';
 import { RETURN_FEE_QUEUE, returnFeeJobId, type ReturnFeeJob } from '../src/fees/return-fee-queue';
@@ -221,7 +222,7 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
     expect(journals.count).toBe(1);
   });
 
-  it('charges one fee when the worker dies mid-job and a new instance finishes it', async () => {
+  it('charges one fee when the job fails after its insert and a new instance finishes it', async () => {
     const { customerId, accounts } = await harness.createCustomer();
     const invoice = await harness.issueInvoice(accounts[0], 5000);
     const paymentId = await postAndWait(customerId, 5000, [{ invoiceId: invoice.invoiceId }]);
@@ -267,6 +268,67 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
     expect(await returnFees(paymentId)).toHaveLength(1);
     expect(await harness.outboxPayloads(customerId, 'fee.charged')).toHaveLength(1);
     expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 5000 + 2500 });
+  });
+
+  it('charges one fee when the app is closed while the job is inside its transaction', async () => {
+    const { customerId, accounts } = await harness.createCustomer();
+    const invoice = await harness.issueInvoice(accounts[0], 4200);
+    const paymentId = await postAndWait(customerId, 4200, [{ invoiceId: invoice.invoiceId }]);
+    const suffix = paymentId.replace(/-/g, '');
+    const lockKey = Math.floor(Math.random() * 2 ** 30) + 1;
+    // The test's own session holds an advisory lock; the job, once its fee row is written, waits for it:
+    // the job is then running, its transaction open, when the app is closed under it.
+    const holder = new Client({ connectionString: harness.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [lockKey]);
+      await holder.query(
+        `CREATE FUNCTION invoice.test_fee_hold_${suffix}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_advisory_xact_lock(${lockKey}); RETURN NULL; END $$`,
+      );
+      await holder.query(
+        `CREATE TRIGGER test_fee_hold_${suffix} AFTER INSERT ON invoice.fees FOR EACH ROW
+         WHEN (NEW.payment_id = '${paymentId}') EXECUTE FUNCTION invoice.test_fee_hold_${suffix}()`,
+      );
+      await harness.publish(
+        'payment.returned',
+        customerId,
+        harness.returnedData(customerId, paymentId, 4200),
+      );
+      const waiting = `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = $1`;
+      await waitFor(async () => ((await holder.query(waiting, [lockKey])).rowCount! > 0 ? true : undefined), {
+        ...POLL,
+        what: 'the job to be inside its transaction',
+      });
+      // The app goes down while the job runs: its database session dies with it.
+      const closing = harness.stop();
+      await holder.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) AS job`, [lockKey]);
+      await closing;
+      expect(
+        (
+          await holder.query(`SELECT 1 FROM invoice.fees WHERE kind = 'return' AND payment_id = $1`, [
+            paymentId,
+          ])
+        ).rowCount,
+      ).toBe(0);
+    } finally {
+      await holder.query(`DROP TRIGGER IF EXISTS test_fee_hold_${suffix} ON invoice.fees`);
+      await holder.query(`DROP FUNCTION IF EXISTS invoice.test_fee_hold_${suffix}()`);
+      await holder.query('SELECT pg_advisory_unlock($1)', [lockKey]);
+      await holder.end();
+    }
+
+    await harness.start();
+    await waitFor(
+      async () => ((await queue.getJob(returnFeeJobId(paymentId)))?.finishedOn ? true : undefined),
+      {
+        ...POLL,
+        what: 'the new instance to finish the job',
+      },
+    );
+    expect(await returnFees(paymentId)).toHaveLength(1);
+    expect(await harness.outboxPayloads(customerId, 'fee.charged')).toHaveLength(1);
+    expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 4200 + 2500 });
   });
 
   it('charges, from the sweep, the fee of a return whose job was lost', async () => {
