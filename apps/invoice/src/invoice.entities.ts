@@ -8,6 +8,11 @@ import { InvoiceVersions1764100000000 } from './migrations/1764100000000-invoice
 import { PaymentApplicationEntity } from './payments/payment-application.entity';
 import { PendingPaymentEntity } from './payments/pending-payment.entity';
 import { InvoiceMessagingV21764200000000 } from './migrations/1764200000000-invoice-messaging-v2';
+import { InvoiceLedgerFeesCredit1764330000000 } from './migrations/1764330000000-invoice-ledger-fees-credit';
+import { JournalEntity } from './ledger/journal.entity';
+import { FeeEntity } from './fees/fee.entity';
+import { CreditLotEntity } from './credit/credit-lot.entity';
+import { PaymentReversalEntity } from './payments/payment-reversal.entity';
 
 export const INVOICE_SCHEMA = 'invoice';
 export const INVOICE_ENTITIES = [
@@ -18,9 +23,14 @@ export const INVOICE_ENTITIES = [
   PendingPaymentEntity,
   PaymentApplicationEntity,
   LedgerEntryEntity,
+  JournalEntity,
+  FeeEntity,
+  CreditLotEntity,
+  PaymentReversalEntity,
 ];
 export const INVOICE_MIGRATIONS = [
   InvoiceInitial1764000000000,
   InvoiceVersions1764100000000,
   InvoiceMessagingV21764200000000,
+  InvoiceLedgerFeesCredit1764330000000,
 ];

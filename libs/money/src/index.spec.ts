@@ -8,6 +8,7 @@ describe('@remit/money', () => {
         'DomainError',
         'Money',
         'allocatePayment',
+        'allocateRequested',
         'assertCents',
         'assertNonNegativeCents',
         'compareInvoicesOldestFirst',
@@ -15,6 +16,7 @@ describe('@remit/money', () => {
         'isDomainError',
         'moneyError',
         'parseUsd',
+        'spendCreditLots',
         'sumCents',
       ].sort(),
     );

@@ -26,6 +26,16 @@ export const createCustomerSchema = z.object({
 });
 export type CreateCustomerRequest = z.infer<typeof createCustomerSchema>;
 
+/** `PATCH /v1/customers/{id}`: a delivery switch affects later invoices only. */
+export const updateCustomerSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    email: z.string().trim().email().optional(),
+    billingDelivery: z.enum(['email', 'paper']).optional(),
+  })
+  .refine((update) => Object.values(update).some((value) => value !== undefined), 'nothing to update');
+export type UpdateCustomerRequest = z.infer<typeof updateCustomerSchema>;
+
 export interface CustomerView {
   customerId: string;
   name: string;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   assertCustomerAccess,
@@ -7,14 +7,24 @@ import {
   ZodValidationPipe,
   type Principal,
 } from '@remit/platform';
+import { CreditService, type CreditApplicationResult } from '../credit/credit.service';
 import { CustomersService } from './customers.service';
-import { createCustomerSchema, type CreateCustomerRequest, type CustomerView } from './customer.schema';
+import {
+  createCustomerSchema,
+  updateCustomerSchema,
+  type CreateCustomerRequest,
+  type CustomerView,
+  type UpdateCustomerRequest,
+} from './customer.schema';
 
 @ApiTags('customers')
 @ApiBearerAuth()
 @Controller('v1/customers')
 export class CustomersController {
-  constructor(private readonly customers: CustomersService) {}
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly credit: CreditService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -32,5 +42,22 @@ export class CustomersController {
   ): Promise<CustomerView> {
     assertCustomerAccess(principal, customerId);
     return this.customers.view(customerId);
+  }
+
+  @Patch(':customerId')
+  @Roles('ops')
+  update(
+    @Param('customerId') customerId: string,
+    @Body(new ZodValidationPipe(updateCustomerSchema)) body: UpdateCustomerRequest,
+  ): Promise<CustomerView> {
+    return this.customers.update(customerId, body);
+  }
+
+  /** Applies the customer's credit to its open invoices, oldest due first. */
+  @Post(':customerId/credit/apply')
+  @HttpCode(200)
+  @Roles('ops')
+  applyCredit(@Param('customerId') customerId: string): Promise<CreditApplicationResult> {
+    return this.credit.applyForCustomer(customerId);
   }
 }

@@ -1,18 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Outbox } from '@remit/messaging';
 import { AppError } from '@remit/platform';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PendingPaymentEntity } from '../payments/pending-payment.entity';
 import { CustomerEntity } from './customer.entity';
 import { AccountEntity } from './account.entity';
-import type { CreateCustomerRequest, CustomerView } from './customer.schema';
+import type { CreateCustomerRequest, CustomerView, UpdateCustomerRequest } from './customer.schema';
 
 @Injectable()
 export class CustomersService {
   private readonly logger = new Logger(CustomersService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
 
   async create(request: CreateCustomerRequest): Promise<CustomerView> {
     await this.dataSource.transaction(async (manager) => {
@@ -43,9 +47,55 @@ export class CustomersService {
         AccountEntity,
         request.accounts.map((account) => ({ ...account, customerId: request.customerId })),
       );
+      await this.publish(manager, request.customerId, 'customer.created');
     });
     this.logger.log(`customer ${request.customerId} created with ${request.accounts.length} account(s)`);
     return this.view(request.customerId);
+  }
+
+  async update(customerId: string, request: UpdateCustomerRequest): Promise<CustomerView> {
+    await this.dataSource.transaction(async (manager) => {
+      const customer = await manager.findOne(CustomerEntity, {
+        where: { customerId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!customer) throw AppError.notFound('CUSTOMER.NOT_FOUND', `customer ${customerId} not found`);
+      const changes = Object.fromEntries(
+        Object.entries(request).filter(
+          ([key, value]) => value !== undefined && customer[key as keyof typeof request] !== value,
+        ),
+      );
+      if (Object.keys(changes).length === 0) return;
+      await manager.update(CustomerEntity, { customerId }, changes);
+      await this.publish(manager, customerId, 'customer.updated');
+    });
+    return this.view(customerId);
+  }
+
+  /** Notification keeps its recipients from these events (name, email, sites). */
+  private async publish(
+    manager: EntityManager,
+    customerId: string,
+    type: 'customer.created' | 'customer.updated',
+  ): Promise<void> {
+    const customer = (await manager.findOne(CustomerEntity, {
+      where: { customerId },
+      relations: { accounts: true },
+    }))!;
+    await this.outbox.add(manager, {
+      type,
+      customerId,
+      subject: customerId,
+      data: {
+        customerId,
+        name: customer.name,
+        email: customer.email,
+        billingDelivery: customer.billingDelivery,
+        accounts: customer.accounts
+          .map(({ accountNumber, siteName, city }) => ({ accountNumber, siteName, city }))
+          .sort((a, b) => a.accountNumber.localeCompare(b.accountNumber)),
+      },
+    });
   }
 
   async view(customerId: string): Promise<CustomerView> {

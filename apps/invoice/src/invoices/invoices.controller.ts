@@ -14,18 +14,22 @@ import {
   type InvoiceView,
 } from './invoice.schema';
 import { InvoicesService } from './invoices.service';
+import { IssueInvoiceService } from './issue-invoice.service';
 
 @ApiTags('invoices')
 @ApiBearerAuth()
 @Controller('v1')
 export class InvoicesController {
-  constructor(private readonly invoices: InvoicesService) {}
+  constructor(
+    private readonly invoices: InvoicesService,
+    private readonly issuing: IssueInvoiceService,
+  ) {}
 
   @Post('invoices')
   @HttpCode(201)
   @Roles('ops')
   create(@Body(new ZodValidationPipe(createInvoiceSchema)) body: CreateInvoiceRequest): Promise<InvoiceView> {
-    return this.invoices.create(body);
+    return this.issuing.create(body);
   }
 
   @Get('customers/:customerId/invoices')

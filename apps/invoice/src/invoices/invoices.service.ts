@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Outbox } from '@remit/messaging';
 import { AppError } from '@remit/platform';
-import { AccountEntity } from '../customers/account.entity';
 import { CustomerEntity } from '../customers/customer.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { InvoiceEntity } from './invoice.entity';
 import { InvoiceLineEntity } from './invoice-line.entity';
-import type { CreateInvoiceRequest, InvoiceView } from './invoice.schema';
+import type { InvoiceView } from './invoice.schema';
 
 export function toInvoiceView(invoice: InvoiceEntity): InvoiceView {
   return {
@@ -25,67 +24,142 @@ export function toInvoiceView(invoice: InvoiceEntity): InvoiceView {
   };
 }
 
+export interface NewInvoice {
+  invoiceId?: string;
+  invoiceNumber: string;
+  customerId: string;
+  accountNumber: string;
+  invoiceDate: string;
+  dueDate: string;
+  /** Charges, credited to `revenue`. */
+  lines: { description: string; amountCents: number }[];
+  /** Fees billed on the invoice, printed after the charges; each is its own journal (`fee:<feeId>`). */
+  feeLines?: { feeId: string; description: string; amountCents: number }[];
+}
+
+/**
+ * The invoice book: invoices, their balances and snapshots. Every change of an invoice goes through
+ * here, under the invoice's row lock, so its version grows by one per change and each change is announced.
+ * Lock order everywhere (no deadlocks): the customer row first, then its invoices by invoice id.
+ */
 @Injectable()
 export class InvoicesService {
-  private readonly logger = new Logger(InvoicesService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly ledger: LedgerService,
   ) {}
 
-  async create(request: CreateInvoiceRequest): Promise<InvoiceView> {
-    const view = await this.dataSource.transaction(async (manager) => {
-      const account = await manager.findOneBy(AccountEntity, { accountNumber: request.accountNumber });
-      if (!account) {
-        throw AppError.unprocessable('ACCOUNT.NOT_FOUND', `account ${request.accountNumber} does not exist`, [
-          { field: 'accountNumber', code: 'not_found', message: 'no customer has this account number' },
-        ]);
-      }
-      const duplicate = await manager.findOneBy(InvoiceEntity, { invoiceNumber: request.invoiceNumber });
-      if (duplicate) {
-        throw AppError.conflict('INVOICE.ALREADY_EXISTS', `invoice ${request.invoiceNumber} already exists`);
-      }
-      const totalCents = request.lines.reduce((sum, line) => sum + line.amountCents, 0);
-      const invoice = manager.create(InvoiceEntity, {
-        invoiceId: randomUUID(),
-        invoiceNumber: request.invoiceNumber,
-        customerId: account.customerId,
-        accountNumber: account.accountNumber,
-        invoiceDate: request.invoiceDate,
-        dueDate: request.dueDate,
-        invoiceAmountCents: totalCents,
-        amountDueCents: totalCents,
-        status: 'open',
-        version: 1,
-      });
-      await manager.insert(InvoiceEntity, invoice);
-      await manager.insert(
-        InvoiceLineEntity,
-        request.lines.map((line, index) => ({
-          invoiceId: invoice.invoiceId,
-          position: index + 1,
-          description: line.description,
-          amountCents: line.amountCents,
-        })),
-      );
+  async lockCustomer(manager: EntityManager, customerId: string): Promise<CustomerEntity | null> {
+    return manager.findOne(CustomerEntity, { where: { customerId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async lockOpenInvoices(manager: EntityManager, customerId: string): Promise<InvoiceEntity[]> {
+    return manager.find(InvoiceEntity, {
+      where: { customerId, status: 'open' },
+      lock: { mode: 'pessimistic_write' },
+      order: { invoiceId: 'ASC' },
+    });
+  }
+
+  async lockInvoices(
+    manager: EntityManager,
+    customerId: string,
+    invoiceIds: string[],
+  ): Promise<InvoiceEntity[]> {
+    if (invoiceIds.length === 0) return [];
+    return manager
+      .getRepository(InvoiceEntity)
+      .createQueryBuilder('invoice')
+      .where('invoice.invoice_id IN (:...invoiceIds) AND invoice.customer_id = :customerId', {
+        invoiceIds,
+        customerId,
+      })
+      .orderBy('invoice.invoice_id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
+  /** Issues an invoice in the caller's transaction: its lines, its journal and `invoice.issued`. */
+  async issue(manager: EntityManager, request: NewInvoice): Promise<InvoiceEntity> {
+    const duplicate = await manager.findOneBy(InvoiceEntity, { invoiceNumber: request.invoiceNumber });
+    if (duplicate) {
+      throw AppError.conflict('INVOICE.ALREADY_EXISTS', `invoice ${request.invoiceNumber} already exists`);
+    }
+    const feeLines = request.feeLines ?? [];
+    const chargesCents = request.lines.reduce((sum, line) => sum + line.amountCents, 0);
+    const totalCents = chargesCents + feeLines.reduce((sum, line) => sum + line.amountCents, 0);
+    const invoice = manager.create(InvoiceEntity, {
+      invoiceId: request.invoiceId ?? randomUUID(),
+      invoiceNumber: request.invoiceNumber,
+      customerId: request.customerId,
+      accountNumber: request.accountNumber,
+      invoiceDate: request.invoiceDate,
+      dueDate: request.dueDate,
+      invoiceAmountCents: totalCents,
+      amountDueCents: totalCents,
+      status: 'open',
+      version: 1,
+    });
+    await manager.insert(InvoiceEntity, invoice);
+    await manager.insert(
+      InvoiceLineEntity,
+      [...request.lines, ...feeLines].map((line, index) => ({
+        invoiceId: invoice.invoiceId,
+        position: index + 1,
+        description: line.description,
+        amountCents: line.amountCents,
+      })),
+    );
+    if (chargesCents !== 0) {
       await this.ledger.record(manager, {
         journalId: `invoice:${invoice.invoiceId}`,
-        customerId: account.customerId,
+        customerId: request.customerId,
         memo: `Invoice ${invoice.invoiceNumber}`,
+        // A credit line (a negative charge) may net the charges below zero; each side stays positive.
+        lines:
+          chargesCents > 0
+            ? [
+                { account: 'accounts_receivable', debitCents: chargesCents },
+                { account: 'revenue', creditCents: chargesCents },
+              ]
+            : [
+                { account: 'revenue', debitCents: -chargesCents },
+                { account: 'accounts_receivable', creditCents: -chargesCents },
+              ],
+      });
+    }
+    for (const fee of feeLines) {
+      await this.ledger.record(manager, {
+        journalId: `fee:${fee.feeId}`,
+        customerId: request.customerId,
+        memo: `${fee.description} on invoice ${invoice.invoiceNumber}`,
         lines: [
-          { account: 'accounts_receivable', debitCents: totalCents },
-          { account: 'revenue', creditCents: totalCents },
+          { account: 'accounts_receivable', debitCents: fee.amountCents },
+          { account: 'fee_revenue', creditCents: fee.amountCents },
         ],
       });
-      await this.publishSnapshot(manager, invoice, 'invoice.issued');
-      return toInvoiceView(invoice);
-    });
-    this.logger.log(
-      `invoice ${view.invoiceNumber} issued to ${view.customerId} for ${view.invoiceAmountCents} cents`,
+    }
+    await this.publishSnapshot(manager, invoice, 'invoice.issued');
+    return invoice;
+  }
+
+  /**
+   * Sets what a locked invoice owes: its status follows (paid at zero, open above), its version grows,
+   * and `invoice.balance-changed` (plus `invoice.paid` when it becomes paid) goes out in the same transaction.
+   */
+  async setAmountDue(manager: EntityManager, invoice: InvoiceEntity, amountDueCents: number): Promise<void> {
+    const wasPaid = invoice.status === 'paid';
+    invoice.amountDueCents = amountDueCents;
+    invoice.status = amountDueCents === 0 ? 'paid' : 'open';
+    invoice.version += 1;
+    await manager.update(
+      InvoiceEntity,
+      { invoiceId: invoice.invoiceId },
+      { amountDueCents: invoice.amountDueCents, status: invoice.status, version: invoice.version },
     );
-    return view;
+    await this.publishSnapshot(manager, invoice, 'invoice.balance-changed');
+    if (!wasPaid && invoice.status === 'paid') await this.publishSnapshot(manager, invoice, 'invoice.paid');
   }
 
   async list(customerId: string, status: 'open' | 'paid' | 'all'): Promise<InvoiceView[]> {
@@ -102,7 +176,7 @@ export class InvoicesService {
   async publishSnapshot(
     manager: EntityManager,
     invoice: InvoiceEntity,
-    type: 'invoice.issued' | 'invoice.balance-changed',
+    type: 'invoice.issued' | 'invoice.balance-changed' | 'invoice.paid',
   ): Promise<void> {
     const { invoiceId, invoiceNumber, customerId, accountNumber, invoiceDate, dueDate } = invoice;
     await this.outbox.add(manager, {

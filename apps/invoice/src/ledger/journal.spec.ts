@@ -1,4 +1,4 @@
-import { assertBalanced } from './journal';
+import { assertBalanced, customerBalanceDelta } from './journal';
 
 describe(assertBalanced.name, () => {
   const base = { journalId: 'j-1', customerId: 'c-1', memo: 'test' };
@@ -49,5 +49,20 @@ describe(assertBalanced.name, () => {
     ],
   ])('refuses %s', (_name, lines, error) => {
     expect(() => assertBalanced({ ...base, lines })).toThrow(error);
+  });
+});
+
+describe(customerBalanceDelta.name, () => {
+  it.each([
+    ['an invoice (receivable debit) raises what the customer owes', { debitCents: 500, creditCents: 0 }, 500],
+    ['a payment (receivable credit) lowers it', { debitCents: 0, creditCents: 500 }, -500],
+    ['credit received (customer credit credited) lowers it', { debitCents: 0, creditCents: 200 }, -200],
+    [
+      'credit used or taken back (customer credit debited) raises it',
+      { debitCents: 200, creditCents: 0 },
+      200,
+    ],
+  ])('%s', (_name, line, delta) => {
+    expect(customerBalanceDelta(line)).toBe(delta);
   });
 });

@@ -36,3 +36,11 @@ export function assertBalanced(journal: Journal): { debitCents: number; creditCe
   }
   return { debitCents, creditCents };
 }
+
+/**
+ * What a line of a customer-facing account (receivable or customer credit) adds to what the customer
+ * owes: a receivable debit raises it, a credit to customer credit lowers it; both are debit − credit.
+ */
+export function customerBalanceDelta(line: { debitCents: number; creditCents: number }): number {
+  return line.debitCents - line.creditCents;
+}

@@ -2,13 +2,18 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 import { centsTransformer } from '@remit/persistence';
 
 /** Chart of accounts of the double-entry ledger. */
-export type LedgerAccount = 'accounts_receivable' | 'revenue' | 'cash_clearing' | 'customer_credit';
+export type LedgerAccount =
+  'accounts_receivable' | 'revenue' | 'fee_revenue' | 'cash_clearing' | 'customer_credit';
 
 /** One line of a journal entry: exactly one of debit or credit is non-zero. */
 @Entity('ledger_entries')
 export class LedgerEntryEntity {
   @PrimaryGeneratedColumn('uuid', { name: 'entry_id' })
   entryId!: string;
+
+  /** Insertion order, for the activity's running balance and its cursor. */
+  @Column({ type: 'bigint', insert: false, update: false, transformer: centsTransformer })
+  seq!: number;
 
   @Column({ name: 'journal_id', type: 'text' })
   journalId!: string;

@@ -1,7 +1,24 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { assertCustomerAccess, CurrentPrincipal, Roles, type Principal } from '@remit/platform';
-import { LedgerService } from './ledger.service';
+import { z } from 'zod';
+import {
+  assertCustomerAccess,
+  CurrentPrincipal,
+  Roles,
+  ZodValidationPipe,
+  type Principal,
+} from '@remit/platform';
+import { LedgerService, type ActivityPage, type LedgerVerification } from './ledger.service';
+
+const activityQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'a cursor from a previous page')
+    .transform(Number)
+    .optional(),
+});
+type ActivityQuery = z.infer<typeof activityQuerySchema>;
 
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -11,21 +28,18 @@ export class LedgerController {
 
   @Get('ledger/verify')
   @Roles('ops')
-  verify(): Promise<{ balanced: boolean; debitsCents: number; creditsCents: number }> {
+  verify(): Promise<LedgerVerification> {
     return this.ledger.verify();
   }
 
+  /** Ledger lines newest first with the running balance; `?limit=` and `?cursor=` (the previous page's `nextCursor`). */
   @Get('customers/:customerId/activity')
-  async activity(@Param('customerId') customerId: string, @CurrentPrincipal() principal: Principal) {
+  activity(
+    @Param('customerId') customerId: string,
+    @Query(new ZodValidationPipe(activityQuerySchema)) query: ActivityQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ActivityPage> {
     assertCustomerAccess(principal, customerId);
-    const entries = await this.ledger.activity(customerId);
-    return entries.map(({ journalId, account, debitCents, creditCents, memo, createdAt }) => ({
-      journalId,
-      account,
-      debitCents,
-      creditCents,
-      memo,
-      createdAt: createdAt.toISOString(),
-    }));
+    return this.ledger.activity(customerId, query.limit, query.cursor);
   }
 }

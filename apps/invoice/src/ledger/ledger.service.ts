@@ -1,16 +1,58 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { assertBalanced, type Journal } from './journal';
+import { assertBalanced, customerBalanceDelta, type Journal } from './journal';
+import { JournalEntity } from './journal.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
+
+export interface LedgerVerification {
+  balanced: boolean;
+  debitsCents: number;
+  creditsCents: number;
+  /** Journals whose own debits differ from their credits (the database refuses them; always 0). */
+  unbalancedJournals: number;
+}
+
+export interface ActivityLine {
+  entryId: string;
+  journalId: string;
+  kind: string;
+  account: string;
+  debitCents: number;
+  creditCents: number;
+  /** What the line adds to what the customer owes (receivable up, credit down); negative lowers it. */
+  amountCents: number;
+  /** What the customer owes after this line: receivable minus credit, up to and including it. */
+  balanceCents: number;
+  memo: string;
+  createdAt: string;
+}
+
+export interface ActivityPage {
+  items: ActivityLine[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The customer-facing accounts: what the customer owes and what we owe the customer. */
+const CUSTOMER_ACCOUNTS = ['accounts_receivable', 'customer_credit'];
 
 @Injectable()
 export class LedgerService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Writes a balanced journal inside the caller's transaction. */
+  /**
+   * Writes a balanced journal inside the caller's transaction: checked here first, and again by the
+   * database at commit (a deferred constraint trigger), so no code path can leave it unbalanced.
+   */
   async record(manager: EntityManager, journal: Journal): Promise<void> {
     assertBalanced(journal);
+    await manager.insert(JournalEntity, {
+      journalId: journal.journalId,
+      customerId: journal.customerId,
+      kind: journal.journalId.split(':')[0],
+      memo: journal.memo,
+    });
     await manager.insert(
       LedgerEntryEntity,
       journal.lines.map((line) => ({
@@ -24,22 +66,75 @@ export class LedgerService {
     );
   }
 
-  async verify(): Promise<{ balanced: boolean; debitsCents: number; creditsCents: number }> {
-    const row = await this.dataSource
-      .getRepository(LedgerEntryEntity)
-      .createQueryBuilder('entry')
-      .select('COALESCE(SUM(entry.debit_cents), 0)::text', 'debits')
-      .addSelect('COALESCE(SUM(entry.credit_cents), 0)::text', 'credits')
-      .getRawOne<{ debits: string; credits: string }>();
-    const debitsCents = Number(row?.debits ?? 0);
-    const creditsCents = Number(row?.credits ?? 0);
-    return { balanced: debitsCents === creditsCents, debitsCents, creditsCents };
+  async verify(): Promise<LedgerVerification> {
+    const [totals] = await this.dataSource.query<{ debits: string; credits: string }[]>(
+      `SELECT COALESCE(SUM(debit_cents), 0)::text AS debits, COALESCE(SUM(credit_cents), 0)::text AS credits
+         FROM invoice.ledger_entries`,
+    );
+    const [unbalanced] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM (
+         SELECT journal_id FROM invoice.ledger_entries GROUP BY journal_id
+         HAVING SUM(debit_cents) <> SUM(credit_cents)) AS unbalanced`,
+    );
+    const debitsCents = Number(totals.debits);
+    const creditsCents = Number(totals.credits);
+    return {
+      balanced: debitsCents === creditsCents && unbalanced.count === 0,
+      debitsCents,
+      creditsCents,
+      unbalancedJournals: unbalanced.count,
+    };
   }
 
-  async activity(customerId: string): Promise<LedgerEntryEntity[]> {
-    return this.dataSource.getRepository(LedgerEntryEntity).find({
-      where: { customerId },
-      order: { createdAt: 'ASC', entryId: 'ASC' },
-    });
+  /** The customer's ledger lines, newest first, each with the running balance after it. */
+  async activity(customerId: string, limit: number, cursor?: number): Promise<ActivityPage> {
+    const rows = await this.dataSource.query<
+      {
+        entry_id: string;
+        journal_id: string;
+        kind: string;
+        account: string;
+        debit_cents: string;
+        credit_cents: string;
+        balance_cents: string;
+        memo: string;
+        created_at: Date;
+        seq: string;
+      }[]
+    >(
+      `SELECT * FROM (
+         SELECT entry.entry_id, entry.journal_id, journal.kind, entry.account,
+                entry.debit_cents::text AS debit_cents, entry.credit_cents::text AS credit_cents,
+                (SUM(entry.debit_cents - entry.credit_cents) OVER (ORDER BY entry.seq))::text AS balance_cents,
+                entry.memo, entry.created_at, entry.seq::text AS seq
+           FROM invoice.ledger_entries entry
+           JOIN invoice.journals journal ON journal.journal_id = entry.journal_id
+          WHERE entry.customer_id = $1 AND entry.account = ANY($2)
+       ) AS lines
+       WHERE $3::bigint IS NULL OR seq::bigint < $3::bigint
+       ORDER BY seq::bigint DESC
+       LIMIT $4`,
+      [customerId, CUSTOMER_ACCOUNTS, cursor ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((row) => {
+        const debitCents = Number(row.debit_cents);
+        const creditCents = Number(row.credit_cents);
+        return {
+          entryId: row.entry_id,
+          journalId: row.journal_id,
+          kind: row.kind,
+          account: row.account,
+          debitCents,
+          creditCents,
+          amountCents: customerBalanceDelta({ debitCents, creditCents }),
+          balanceCents: Number(row.balance_cents),
+          memo: row.memo,
+          createdAt: row.created_at.toISOString(),
+        };
+      }),
+      nextCursor: rows.length > limit ? page[page.length - 1].seq : null,
+    };
   }
 }

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
 import { EventRefused, Outbox } from '@remit/messaging';
-import { allocatePayment } from '@remit/money';
-import { CustomerEntity } from '../customers/customer.entity';
-import { InvoiceEntity } from '../invoices/invoice.entity';
+import { allocateRequested } from '@remit/money';
+import { CreditService } from '../credit/credit.service';
 import { InvoicesService } from '../invoices/invoices.service';
+import { JournalEntity } from '../ledger/journal.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { PaymentApplicationEntity } from './payment-application.entity';
-import { PendingPaymentEntity } from './pending-payment.entity';
+import { PaymentReversalEntity } from './payment-reversal.entity';
+import { PendingPaymentEntity, type PendingPaymentStatus } from './pending-payment.entity';
 
 /**
  * Invoice's side of the payment flow (docs/architecture.md, flow 1): submitted money is pending; posted money is
@@ -23,92 +24,94 @@ export class ApplyPaymentService {
     private readonly outbox: Outbox,
     private readonly ledger: LedgerService,
     private readonly invoices: InvoicesService,
+    private readonly credit: CreditService,
   ) {}
 
   async recordSubmitted(event: CloudEvent<'payment.submitted'>, manager: EntityManager): Promise<void> {
-    const { paymentId, customerId, amountCents, submittedAt } = event.data;
-    // A posted event may overtake its submitted event (they travel on different topics).
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PendingPaymentEntity)
-      .values({ paymentId, customerId, amountCents, status: 'pending', submittedAt: new Date(submittedAt) })
-      .orIgnore()
-      .execute();
+    const { paymentId, customerId, amountCents, submittedAt, originalPaymentId } = event.data;
+    // A posted (or canceled) event may overtake its submitted event (they travel on different topics).
+    await manager.query(
+      `INSERT INTO invoice.pending_payments (payment_id, customer_id, amount_cents, status, submitted_at, original_payment_id)
+       VALUES ($1, $2, $3, 'pending', $4, $5)
+       ON CONFLICT (payment_id) DO UPDATE SET original_payment_id = EXCLUDED.original_payment_id`,
+      [paymentId, customerId, amountCents, new Date(submittedAt), originalPaymentId ?? null],
+    );
     this.logger.log(`payment ${paymentId} pending for ${customerId}: ${amountCents} cents`);
+  }
+
+  /** A canceled, failed or expired payment is no longer pending money (and never becomes pending again). */
+  async recordEnded(
+    event: CloudEvent<'payment.canceled'> | CloudEvent<'payment.failed'> | CloudEvent<'payment.expired'>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const { paymentId, customerId, amountCents } = event.data;
+    const status: PendingPaymentStatus =
+      event.type === 'payment.canceled' ? 'canceled' : event.type === 'payment.failed' ? 'failed' : 'expired';
+    await manager.query(
+      `INSERT INTO invoice.pending_payments (payment_id, customer_id, amount_cents, status, submitted_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (payment_id) DO UPDATE SET status = EXCLUDED.status
+       WHERE invoice.pending_payments.status = 'pending'`,
+      [paymentId, customerId, amountCents, status, new Date(event.time)],
+    );
+    this.logger.log(`payment ${paymentId} of ${customerId} is no longer pending (${status})`);
   }
 
   async applyPosted(event: CloudEvent<'payment.posted'>, manager: EntityManager): Promise<void> {
     const { paymentId, customerId, amountCents } = event.data;
-    const customer = await manager.findOne(CustomerEntity, {
-      where: { customerId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const customer = await this.invoices.lockCustomer(manager, customerId);
     if (!customer) {
       throw new EventRefused(
         'CUSTOMER.UNKNOWN',
         `payment ${paymentId} posted for unknown customer ${customerId}`,
       );
     }
-
-    const alreadyApplied = await manager.countBy(PaymentApplicationEntity, { paymentId });
-    if (alreadyApplied > 0) {
+    const journalId = `payment:${paymentId}`;
+    if (await manager.existsBy(JournalEntity, { journalId })) {
       this.logger.warn(`payment ${paymentId} was already applied; ignoring the repeated posting`);
       return;
     }
+    if (await manager.existsBy(PaymentReversalEntity, { paymentId })) {
+      // A posting replayed (from a dead-letter topic, say) after its return: the money is gone.
+      this.logger.warn(`payment ${paymentId} was returned before its posting arrived; not applying it`);
+      return;
+    }
 
-    const invoiceIds = event.data.invoices.map((invoice) => invoice.invoiceId);
-    const invoices = await manager.find(InvoiceEntity, {
-      where: { invoiceId: In(invoiceIds), customerId },
-      lock: { mode: 'pessimistic_write' },
-      order: { invoiceId: 'ASC' },
-    });
+    // Row locks in a stable order (customer, then invoices by id): concurrent postings on one invoice
+    // queue up, and each sees what the one before it left (CHECK amount_due_cents >= 0 backs it up).
+    const invoices = await this.invoices.lockInvoices(
+      manager,
+      customerId,
+      event.data.invoices.map((invoice) => invoice.invoiceId).filter(isUuid),
+    );
     const byId = new Map(invoices.map((invoice) => [invoice.invoiceId, invoice]));
-    // An amount asked for an invoice that has since been paid down is capped at what it still owes:
-    // the rest becomes credit, so no invoice is over-applied and no cent is lost.
-    const explicit = event.data.invoices
-      .filter((requested) => byId.has(requested.invoiceId))
-      .map((requested) => {
-        const invoice = byId.get(requested.invoiceId)!;
-        const wanted = requested.amountCents ?? invoice.amountDueCents;
-        return { invoiceId: invoice.invoiceId, amountCents: Math.min(wanted, invoice.amountDueCents) };
-      })
-      .filter((application) => application.amountCents > 0);
-    const allocation = allocatePayment({
+    const allocation = allocateRequested(
       amountCents,
-      invoices: invoices.map((invoice) => ({
-        invoiceId: invoice.invoiceId,
-        dueDate: invoice.dueDate,
-        invoiceDate: invoice.invoiceDate,
-        amountDueCents: invoice.amountDueCents,
+      invoices.map(({ invoiceId, dueDate, invoiceDate, amountDueCents }) => ({
+        invoiceId,
+        dueDate,
+        invoiceDate,
+        amountDueCents,
       })),
-      explicit,
-    });
+      event.data.invoices,
+    );
 
     for (const application of allocation.applications) {
       const invoice = byId.get(application.invoiceId)!;
-      invoice.amountDueCents -= application.amountCents;
-      invoice.status = invoice.amountDueCents === 0 ? 'paid' : 'open';
-      invoice.version += 1; // the row is locked (pessimistic_write above)
-      await manager.update(
-        InvoiceEntity,
-        { invoiceId: invoice.invoiceId },
-        { amountDueCents: invoice.amountDueCents, status: invoice.status, version: invoice.version },
-      );
+      await this.invoices.setAmountDue(manager, invoice, invoice.amountDueCents - application.amountCents);
       await manager.insert(PaymentApplicationEntity, {
         paymentId,
         invoiceId: invoice.invoiceId,
         customerId,
         amountCents: application.amountCents,
       });
-      await this.invoices.publishSnapshot(manager, invoice, 'invoice.balance-changed');
     }
     if (allocation.creditCents > 0) {
-      await manager.increment(CustomerEntity, { customerId }, 'creditBalanceCents', allocation.creditCents);
+      await this.credit.addLot(manager, customer, 'payment', paymentId, allocation.creditCents);
     }
     const appliedCents = amountCents - allocation.creditCents;
     await this.ledger.record(manager, {
-      journalId: `payment:${paymentId}`,
+      journalId,
       customerId,
       memo: `Payment ${paymentId} posted ${event.data.postingDate}`,
       lines: [
@@ -155,4 +158,11 @@ export class ApplyPaymentService {
       `payment ${paymentId} applied for ${customerId}: ${appliedCents} cents to ${allocation.applications.length} invoice(s), ${allocation.creditCents} cents credit`,
     );
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Invoice ids are uuids; anything else names no invoice (and must not reach a uuid column). */
+function isUuid(value: string): boolean {
+  return UUID.test(value);
 }

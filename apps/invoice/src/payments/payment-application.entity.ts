@@ -1,7 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 
-/** Posted money applied to one invoice. A payment's applications plus its credit equal its amount. */
+/**
+ * Posted money applied to one invoice, directly or through the credit it left (then `payment_id` is the
+ * credit's source: a payment, a receipt or a waived fee). A payment's applications plus its unspent
+ * credit equal its amount.
+ */
 @Entity('payment_applications')
 export class PaymentApplicationEntity {
   @PrimaryGeneratedColumn('uuid', { name: 'application_id' })
@@ -21,4 +25,8 @@ export class PaymentApplicationEntity {
 
   @CreateDateColumn({ name: 'applied_at', type: 'timestamptz' })
   appliedAt!: Date;
+
+  /** Set when the payment was returned and this application undone. */
+  @Column({ name: 'reversed_at', type: 'timestamptz', nullable: true })
+  reversedAt!: Date | null;
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { centsTransformer } from '@remit/persistence';
 
-export type PendingPaymentStatus = 'pending' | 'posted';
+export type PendingPaymentStatus = 'pending' | 'posted' | 'returned' | 'canceled' | 'failed' | 'expired';
 
 /**
  * Money a customer has submitted that has not posted yet. It is shown as pendingPaymentsCents and
@@ -23,4 +23,8 @@ export class PendingPaymentEntity {
 
   @Column({ name: 'submitted_at', type: 'timestamptz' })
   submittedAt!: Date;
+
+  /** A re-presentment: the returned payment it presents again (one return fee for both, libs/fees). */
+  @Column({ name: 'original_payment_id', type: 'uuid', nullable: true })
+  originalPaymentId!: string | null;
 }
