@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal } from '@remit/platform';
+import { CancelPaymentService } from './cancel-payment.service';
 import { PaymentsQuery } from './payments.query';
 import { SubmitPaymentService } from './submit-payment.service';
 import type { PaymentView } from './payment.view';
@@ -13,6 +14,7 @@ export class PaymentsController {
   constructor(
     private readonly submitPayment: SubmitPaymentService,
     private readonly payments: PaymentsQuery,
+    private readonly cancelPayment: CancelPaymentService,
   ) {}
 
   @Post('payments')
@@ -32,6 +34,16 @@ export class PaymentsController {
   @Get('payments/:paymentId')
   get(@Param('paymentId') paymentId: string, @CurrentPrincipal() principal: Principal): Promise<PaymentView> {
     return this.payments.get(principal, paymentId);
+  }
+
+  /** 200 with the canceled payment (again, if it was already canceled); 409 once it can no longer be. */
+  @Post('payments/:paymentId/cancel')
+  @HttpCode(200)
+  cancel(
+    @Param('paymentId') paymentId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PaymentView> {
+    return this.cancelPayment.cancel(principal, paymentId);
   }
 
   @Get('customers/:customerId/payments')

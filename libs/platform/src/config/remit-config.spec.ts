@@ -49,6 +49,12 @@ describe(loadConfig.name, () => {
       logFormat: 'json',
       migrationsRun: false,
       checkRemitAddress: DEFAULT_CHECK_REMIT_ADDRESS,
+      wireInstructions: {
+        beneficiaryName: 'Fusion',
+        bankName: 'Example Bank, N.A.',
+        routingNumber: '021000021',
+        accountNumber: '000000000000',
+      },
       testClockEnabled: true,
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);

@@ -16,6 +16,13 @@ export interface DataKey {
   key: Buffer;
 }
 
+export interface WireInstructions {
+  beneficiaryName: string;
+  bankName: string;
+  routingNumber: string;
+  accountNumber: string;
+}
+
 /** The validated configuration of a service; read it through the `REMIT_CONFIG` provider. */
 export interface RemitConfig {
   nodeEnv: NodeEnv;
@@ -52,6 +59,8 @@ export interface RemitConfig {
   logFormat: 'json' | 'pretty';
   migrationsRun: boolean;
   checkRemitAddress: string;
+  /** Where customers wire money to (published to them; the platform's own account, not a customer's). */
+  wireInstructions: WireInstructions;
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
 }
@@ -236,6 +245,14 @@ const envSchema = z
     ),
     DOCS_ENABLED: flag('DOCS_ENABLED'),
     CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
+    WIRE_BENEFICIARY_NAME: variable('WIRE_BENEFICIARY_NAME').pipe(z.string().min(1)),
+    WIRE_BANK_NAME: variable('WIRE_BANK_NAME').pipe(z.string().min(1)),
+    WIRE_ROUTING_NUMBER: variable('WIRE_ROUTING_NUMBER').pipe(
+      z.string().regex(/^\d{9}$/, 'must be 9 digits'),
+    ),
+    WIRE_ACCOUNT_NUMBER: variable('WIRE_ACCOUNT_NUMBER').pipe(
+      z.string().regex(/^\d{4,17}$/, 'must be 4 to 17 digits'),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -325,6 +342,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: value.LOG_FORMAT,
     migrationsRun: value.DB_MIGRATIONS_RUN ?? false,
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
+    wireInstructions: {
+      beneficiaryName: value.WIRE_BENEFICIARY_NAME,
+      bankName: value.WIRE_BANK_NAME,
+      routingNumber: value.WIRE_ROUTING_NUMBER,
+      accountNumber: value.WIRE_ACCOUNT_NUMBER,
+    },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
   };
