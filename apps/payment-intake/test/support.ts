@@ -60,7 +60,8 @@ export function httpClient(url: string, token: string) {
     });
     const text = await response.text();
     texts.push(text);
-    const result: HttpResult = { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    const result: HttpResult = { status: response.status, body: parsed, text };
     return result;
   }
   return {
