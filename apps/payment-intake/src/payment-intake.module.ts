@@ -26,6 +26,8 @@ import { AccountFingerprint } from './payment-methods/account-fingerprint';
 import { PaymentMethodsController } from './payment-methods/payment-methods.controller';
 import { PaymentMethodsService } from './payment-methods/payment-methods.service';
 import { AutopayService } from './autopay/autopay.service';
+import { PaymentCommandsConsumer } from './commands/payment-commands.consumer';
+import { PaymentCommandsService } from './commands/payment-commands.service';
 import { PaymentsQuery } from './payments/payments.query';
 import { SubmitPaymentService } from './payments/submit-payment.service';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
@@ -63,6 +65,8 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     CancelPaymentService,
     PaymentMethodsService,
     AutopayService,
+    PaymentCommandsService,
+    PaymentCommandsConsumer,
     PaymentRedriveService,
     IntakeMaintenanceProcessor,
     PaymentsQuery,

@@ -1,3 +1,4 @@
 export * from './topics';
 export * from './events';
 export * from './cloud-event';
+export * from './commands';
