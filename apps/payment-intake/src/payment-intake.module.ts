@@ -25,6 +25,7 @@ import { CancelPaymentService } from './payments/cancel-payment.service';
 import { AccountFingerprint } from './payment-methods/account-fingerprint';
 import { PaymentMethodsController } from './payment-methods/payment-methods.controller';
 import { PaymentMethodsService } from './payment-methods/payment-methods.service';
+import { AutopayController } from './autopay/autopay.controller';
 import { AutopayService } from './autopay/autopay.service';
 import { PaymentCommandsConsumer } from './commands/payment-commands.consumer';
 import { PaymentCommandsService } from './commands/payment-commands.service';
@@ -47,7 +48,13 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     }),
     BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
   ],
-  controllers: [PaymentsController, PaymentMethodsController, PaymentEventsConsumer, InvoiceViewConsumer],
+  controllers: [
+    PaymentsController,
+    PaymentMethodsController,
+    AutopayController,
+    PaymentEventsConsumer,
+    InvoiceViewConsumer,
+  ],
   providers: [
     accountNumberCipherProvider,
     {

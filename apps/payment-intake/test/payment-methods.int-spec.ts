@@ -268,6 +268,36 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
     expect(refused.body.error.message).toMatch(/R03/);
   });
 
+  it('GET|PUT|DELETE autopay: shows the suspended enrolment, refuses a disabled method, re-enrols with an active one', async () => {
+    const path = `/v1/customers/${customerId}/autopay`;
+    const suspended = await http.get(path);
+    expect(suspended.status).toBe(200);
+    expect(suspended.body).toMatchObject({ customerId, daysBeforeDue: 0, status: 'suspended' });
+    expect(suspended.body.suspendedReason).toMatch(/R03/);
+    const refused = await http.put(path, { paymentMethodId: suspended.body.paymentMethodId });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'PAYMENT.METHOD_DISABLED' });
+    expect(refused.body.error.details[0].field).toBe('paymentMethodId');
+
+    const fresh = await http.post(`/v1/customers/${customerId}/payment-methods`, {
+      routingNumber: ROUTING,
+      accountNumber: '8080808080',
+      accountNumberConfirmation: '8080808080',
+    });
+    const enrolled = await http.put(path, { paymentMethodId: fresh.body.paymentMethodId });
+    expect(enrolled.status).toBe(200);
+    expect(enrolled.body).toEqual({
+      customerId,
+      paymentMethodId: fresh.body.paymentMethodId,
+      daysBeforeDue: 0,
+      status: 'active',
+    });
+    expect((await http.delete(path)).status).toBe(204);
+    const gone = await http.get(path);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.code).toBe('AUTOPAY.NOT_ENROLLED');
+  });
+
   it('a notification of change corrects the saved account, sealed again for the method', async () => {
     const created = await payWith(ach('3300112233', { remember: true }));
     const paymentMethodId = created.body.method.paymentMethodId;
@@ -355,7 +385,7 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
   });
 
   it('no response, event or log line carries a full account number', async () => {
-    const secrets = [ACCOUNT, OTHER_ACCOUNT, '7012345678', '3300112233', '3300112299'];
+    const secrets = [ACCOUNT, OTHER_ACCOUNT, '7012345678', '3300112233', '3300112299', '8080808080'];
     for (const text of http.texts) for (const secret of secrets) expect(text).not.toContain(secret);
     const [{ count }] = await dataSource.query(
       `SELECT count(*)::int AS count FROM intake.outbox_events WHERE ${secrets.map((_s, i) => `payload::text LIKE $${i + 1}`).join(' OR ')}`,
