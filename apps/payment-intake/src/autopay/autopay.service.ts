@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { z } from 'zod';
 import { qualifiedTableName } from '@remit/messaging';
 import { AppError, assertCustomerAccess, parseWith, type Principal } from '@remit/platform';
 import { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { AutopayEnrolmentEntity, type AutopayStatus } from './autopay-enrolment.entity';
-
-export const autopayRequestSchema = z.object({ paymentMethodId: z.string().uuid('a payment method id') });
+import { autopayRequestSchema } from './autopay-request.schema';
 
 export interface AutopayView {
   customerId: string;

@@ -25,6 +25,8 @@ export const COMMANDS_GROUP = 'payment-intake.commands';
 export class PaymentCommandsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PaymentCommandsConsumer.name);
   private consumer?: Consumer;
+  private starting?: Promise<void>;
+  private stopping = false;
   private joined!: () => void;
   /** Resolves once the consumer has joined its group (tests wait for it). */
   readonly ready = new Promise<void>((resolve) => (this.joined = resolve));
@@ -36,12 +38,22 @@ export class PaymentCommandsConsumer implements OnApplicationBootstrap, BeforeAp
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.start().catch((error: unknown) =>
-      this.logger.error(`the payments command consumer did not start: ${(error as Error).message}`),
-    );
+    this.starting = this.start().catch((error: unknown) => {
+      if (!this.stopping) {
+        this.logger.error(`the payments command consumer did not start: ${(error as Error).message}`);
+      }
+    });
   }
 
+  /** Lets a start under way settle first (briefly), so that kafkajs does not restart what it was joining. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([this.starting, this.ready]),
+      new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
+    ]);
+    clearTimeout(timer);
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
@@ -52,6 +64,8 @@ export class PaymentCommandsConsumer implements OnApplicationBootstrap, BeforeAp
       groupId: prefixedName(this.config.kafkaGroupPrefix, COMMANDS_GROUP),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 1_000,
+      // After a crash kafkajs restarts the consumer, unless the service is shutting down.
+      retry: { restartOnFailure: () => Promise.resolve(!this.stopping) },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined());

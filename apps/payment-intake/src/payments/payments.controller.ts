@@ -1,5 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  ApiBadRequestResponse,
+} from '@nestjs/swagger';
+import { Examples, Schemas } from '../openapi/openapi-schemas';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal } from '@remit/platform';
 import { CancelPaymentService } from './cancel-payment.service';
@@ -18,7 +29,32 @@ export class PaymentsController {
   ) {}
 
   @Post('payments')
-  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'same key and body: the same response again; other body: 422; still in flight: 409',
+  })
+  @ApiBody({ schema: Schemas.submitPayment, examples: Examples.submitPayment })
+  @ApiCreatedResponse({
+    description: 'the payment, with the notice of its method',
+    schema: Schemas.paymentView,
+    example: Examples.paymentView,
+  })
+  @ApiBadRequestResponse({
+    description: 'a malformed request; each detail names its field',
+    schema: Schemas.error,
+    example: Examples.validationError,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'refused by a business rule (invoice, amount, routing number, saved method, reused key)',
+    schema: Schemas.error,
+    example: Examples.methodDisabled,
+  })
+  @ApiConflictResponse({
+    description: 'a request with this key is still in flight',
+    schema: Schemas.error,
+    example: Examples.inFlight,
+  })
   async submit(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -32,6 +68,7 @@ export class PaymentsController {
   }
 
   @Get('payments/:paymentId')
+  @ApiOkResponse({ description: 'the payment with its status history', schema: Schemas.paymentView })
   get(@Param('paymentId') paymentId: string, @CurrentPrincipal() principal: Principal): Promise<PaymentView> {
     return this.payments.get(principal, paymentId);
   }
@@ -39,6 +76,12 @@ export class PaymentsController {
   /** 200 with the canceled payment (again, if it was already canceled); 409 once it can no longer be. */
   @Post('payments/:paymentId/cancel')
   @HttpCode(200)
+  @ApiOkResponse({ description: 'the canceled payment', schema: Schemas.paymentView })
+  @ApiConflictResponse({
+    description: 'past its cutoff, or no longer submitted, scheduled or awaiting funds',
+    schema: Schemas.error,
+    example: Examples.notCancelable,
+  })
   cancel(
     @Param('paymentId') paymentId: string,
     @CurrentPrincipal() principal: Principal,
@@ -47,6 +90,7 @@ export class PaymentsController {
   }
 
   @Get('customers/:customerId/payments')
+  @ApiOkResponse({ description: "the customer's payments, newest first", schema: Schemas.paymentViews })
   list(
     @Param('customerId') customerId: string,
     @CurrentPrincipal() principal: Principal,
