@@ -122,6 +122,40 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
     expect(refused.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
   });
 
+  it.each([
+    ['customerId', (body: Record<string, unknown>) => ({ ...body, customerId: undefined })],
+    ['invoices', (body: Record<string, unknown>) => ({ ...body, invoices: [] })],
+    [
+      'invoices.0.invoiceId',
+      (body: Record<string, unknown>) => ({ ...body, invoices: [{ invoiceId: 'INV-1' }] }),
+    ],
+    [
+      'invoices.0.amountCents',
+      (body: Record<string, unknown>) => ({
+        ...body,
+        invoices: [{ invoiceId: randomUUID(), amountCents: 10.5 }],
+      }),
+    ],
+    ['method', (body: Record<string, unknown>) => ({ ...body, method: undefined })],
+  ])('a validation error of the body names its field: %s', async (field, mutate) => {
+    const refused = await http.pay(
+      randomUUID(),
+      mutate({ customerId, invoices: [{ invoiceId: randomUUID() }], method: { type: 'check' } }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
+  });
+
+  it('names the Idempotency-Key header when it is missing', async () => {
+    const refused = await http.pay('', {
+      customerId,
+      invoices: [{ invoiceId: randomUUID() }],
+      method: { type: 'check' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details[0].field).toBe('Idempotency-Key');
+  });
+
   it('names the routing number whose check digit fails', async () => {
     const refused = await payWith({ ...ach(), routingNumber: '021000022' });
     expect(refused.status).toBe(422);
