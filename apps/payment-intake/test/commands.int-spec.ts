@@ -6,6 +6,7 @@ import { Topics } from '@remit/contracts';
 import { createKafka, parseBrokers, waitFor } from '@remit/messaging';
 import { createTestingApp } from '@remit/platform';
 import { PaymentCommandsConsumer } from '../src/commands/payment-commands.consumer';
+import { PaymentCommandsService } from '../src/commands/payment-commands.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { ROUTING, seedInvoice, testCustomer, testPublisher } from './support';
 
@@ -173,6 +174,21 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
     const [refused] = await resultsFor(forbidden);
     expect(refused.value.data.status).toBe(403);
     expect(await paymentsFor(invoiceId)).toBe(0);
+  });
+
+  it('leaves unanswered a message that is not JSON or has no command id (nothing to key a result on)', async () => {
+    const commands = app.get(PaymentCommandsService);
+    expect(await commands.handle({ value: Buffer.from('not json'), authorization: undefined })).toEqual({
+      kind: 'unanswerable',
+      reason: 'not JSON',
+    });
+    const withoutId = { ...command('SubmitPayment', 'x', {}), id: undefined };
+    expect(
+      await commands.handle({
+        value: Buffer.from(JSON.stringify(withoutId)),
+        authorization: `Bearer ${token}`,
+      }),
+    ).toEqual({ kind: 'unanswerable', reason: 'no command id' });
   });
 
   it('CancelPayment → the payment canceled; an unknown command type → rejected', async () => {
