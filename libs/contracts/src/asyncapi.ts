@@ -73,7 +73,10 @@ export function asyncApiDocument(): Record<string, unknown> {
   for (const topic of ALL_TOPICS) {
     channels[channelName(topic)] = {
       address: topic,
-      description: `Published by ${TOPIC_OWNERS[topic]}; keyed by customer id. Unprocessable messages go to ${dlqTopicOf(topic)}.`,
+      description:
+        topic === Topics.paymentsCommands
+          ? `Published by ${TOPIC_OWNERS[topic]}; keyed by customer id. Every command gets a result on ${Topics.paymentsCommandResults}, a refusal included; a message that is not JSON or has no id cannot be answered and is logged and skipped (not dead-lettered, so its bearer token is copied nowhere).`
+          : `Published by ${TOPIC_OWNERS[topic]}; keyed by customer id. Unprocessable messages go to ${dlqTopicOf(topic)}.`,
       messages: {},
     };
   }
