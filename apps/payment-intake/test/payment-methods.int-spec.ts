@@ -221,6 +221,33 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
     expect((await http.delete(`${base}/${created.body.paymentMethodId}`)).status).toBe(404);
   });
 
+  it('saved methods: errors name their field (confirmation, routing check digit, a card number)', async () => {
+    const base = `/v1/customers/${customerId}/payment-methods`;
+    const mismatch = await http.post(base, {
+      routingNumber: ROUTING,
+      accountNumber: '1212121212',
+      accountNumberConfirmation: '1212121213',
+    });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.error.details[0].field).toBe('accountNumberConfirmation');
+    const routing = await http.post(base, {
+      routingNumber: '021000022',
+      accountNumber: '1212121212',
+      accountNumberConfirmation: '1212121212',
+    });
+    expect(routing.status).toBe(422);
+    expect(routing.body.error.details[0].field).toBe('routingNumber');
+    const card = await http.post(base, {
+      routingNumber: ROUTING,
+      accountNumber: '1212121212',
+      accountNumberConfirmation: '1212121212',
+      cardNumber: '4111111111111111',
+    });
+    expect(card.status).toBe(422);
+    expect(card.body.error).toMatchObject({ code: 'PAYMENT.CARD_NUMBER_REJECTED' });
+    expect(card.body.error.details[0].field).toBe('cardNumber');
+  });
+
   it("refuses another customer's saved method", async () => {
     const stranger = testCustomer('stranger');
     const [method] = await dataSource.query(
@@ -419,7 +446,15 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
   });
 
   it('no response, event or log line carries a full account number', async () => {
-    const secrets = [ACCOUNT, OTHER_ACCOUNT, '7012345678', '3300112233', '3300112299', '8080808080'];
+    const secrets = [
+      ACCOUNT,
+      OTHER_ACCOUNT,
+      '7012345678',
+      '3300112233',
+      '3300112299',
+      '8080808080',
+      '1212121212',
+    ];
     for (const text of http.texts) for (const secret of secrets) expect(text).not.toContain(secret);
     const [{ count }] = await dataSource.query(
       `SELECT count(*)::int AS count FROM intake.outbox_events WHERE ${secrets.map((_s, i) => `payload::text LIKE $${i + 1}`).join(' OR ')}`,
