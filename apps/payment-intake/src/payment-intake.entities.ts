@@ -5,6 +5,9 @@ import { IntakeHardening1764100000000 } from './migrations/1764100000000-intake-
 import { PaymentStatusChangeEntity } from './payments/payment-status-change.entity';
 import { PaymentEntity } from './payments/payment.entity';
 import { IntakeMessagingV21764200000000 } from './migrations/1764200000000-intake-messaging-v2';
+import { IntakePaymentMethods1764320000000 } from './migrations/1764320000000-intake-payment-methods';
+import { PaymentMethodEntity } from './payment-methods/payment-method.entity';
+import { AutopayEnrolmentEntity } from './autopay/autopay-enrolment.entity';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -12,9 +15,12 @@ export const INTAKE_ENTITIES = [
   PaymentStatusChangeEntity,
   InvoiceViewEntity,
   IdempotencyKeyEntity,
+  PaymentMethodEntity,
+  AutopayEnrolmentEntity,
 ];
 export const INTAKE_MIGRATIONS = [
   IntakeInitial1764000000000,
   IntakeHardening1764100000000,
   IntakeMessagingV21764200000000,
+  IntakePaymentMethods1764320000000,
 ];

@@ -21,6 +21,14 @@ import { PaymentEventsConsumer } from './payments/payment-events.consumer';
 import { PaymentRedriveService } from './payments/payment-redrive.service';
 import { PaymentStatusService } from './payments/payment-status.service';
 import { PaymentsController } from './payments/payments.controller';
+import { CancelPaymentService } from './payments/cancel-payment.service';
+import { AccountFingerprint } from './payment-methods/account-fingerprint';
+import { PaymentMethodsController } from './payment-methods/payment-methods.controller';
+import { PaymentMethodsService } from './payment-methods/payment-methods.service';
+import { AutopayController } from './autopay/autopay.controller';
+import { AutopayService } from './autopay/autopay.service';
+import { PaymentCommandsConsumer } from './commands/payment-commands.consumer';
+import { PaymentCommandsService } from './commands/payment-commands.service';
 import { PaymentsQuery } from './payments/payments.query';
 import { SubmitPaymentService } from './payments/submit-payment.service';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
@@ -40,7 +48,13 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     }),
     BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
   ],
-  controllers: [PaymentsController, PaymentEventsConsumer, InvoiceViewConsumer],
+  controllers: [
+    PaymentsController,
+    PaymentMethodsController,
+    AutopayController,
+    PaymentEventsConsumer,
+    InvoiceViewConsumer,
+  ],
   providers: [
     accountNumberCipherProvider,
     {
@@ -48,8 +62,18 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       inject: [REMIT_CONFIG],
       useFactory: (config: RemitConfig) => new RequestFingerprint(config.idempotencyHmacKey),
     },
+    {
+      provide: AccountFingerprint,
+      inject: [REMIT_CONFIG],
+      useFactory: (config: RemitConfig) => new AccountFingerprint(config.idempotencyHmacKey),
+    },
     IdempotencyService,
     SubmitPaymentService,
+    CancelPaymentService,
+    PaymentMethodsService,
+    AutopayService,
+    PaymentCommandsService,
+    PaymentCommandsConsumer,
     PaymentRedriveService,
     IntakeMaintenanceProcessor,
     PaymentsQuery,

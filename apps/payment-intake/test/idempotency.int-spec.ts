@@ -80,6 +80,23 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
     expect(await paymentsFor(invoiceId)).toBe(1);
   });
 
+  it('makes one payment of 100 concurrent requests with one key; the rest replay it or answer 409', async () => {
+    const invoiceId = await seedInvoice(5000);
+    const key = `hundred-${randomUUID()}`;
+    const responses = await Promise.all(Array.from({ length: 100 }, () => pay(key, body(invoiceId))));
+    for (const response of responses) expect([201, 409]).toContain(response.status);
+    const created = responses.filter((response) => response.status === 201);
+    expect(created.length).toBeGreaterThan(0);
+    expect(new Set(created.map((response) => response.body.paymentId)).size).toBe(1);
+    expect(await paymentsFor(invoiceId)).toBe(1);
+    const replay = await pay(key, body(invoiceId));
+    expect(replay.status).toBe(201);
+    expect(replay.body.paymentId).toBe(created[0].body.paymentId);
+    const reused = await pay(key, body(invoiceId, 100));
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY.KEY_REUSED');
+  });
+
   it('answers 409 while the same key is still in flight, and takes over a key abandoned for over a minute', async () => {
     const invoiceId = await seedInvoice(5000);
     const key = `in-flight-${randomUUID()}`;

@@ -116,6 +116,31 @@ const customerSchema = z.object({
   accounts: z.array(z.object({ accountNumber: z.string(), siteName: z.string(), city: z.string() })),
 });
 
+/** The public view of a payment (`POST /v1/payments`' 201 body), as command results carry it. */
+export const paymentViewSchema = z.object({
+  paymentId: z.string().uuid(),
+  status: z.enum(paymentStatuses),
+  customerId: z.string().min(1),
+  amountCents: positiveCents,
+  currency: z.literal('USD'),
+  method: publicMethodSchema.extend({ paymentMethodId: z.string().min(1).optional() }),
+  invoices: z.array(applicationSchema),
+  submittedAt: isoInstant,
+  businessDate: businessDate,
+  expectedPostingDate: businessDate,
+  notice: z.string(),
+  statusHistory: z
+    .array(z.object({ status: z.enum(paymentStatuses), at: isoInstant, reason: z.string().optional() }))
+    .optional(),
+});
+
+/** The HTTP error envelope's `error` (docs/architecture.md, "Public contract"). */
+export const errorBodySchema = z.object({
+  code: z.string().min(1),
+  message: z.string(),
+  details: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })),
+});
+
 /** Payload schemas per event type: one place, so a wrong payload does not compile or validate. */
 export const eventDataSchemas = {
   // intake.payments.v1 — payment-intake
@@ -161,6 +186,22 @@ export const eventDataSchemas = {
     reason: z.string(),
     paymentId: z.string().uuid().optional(),
     paymentMethodId: z.string().min(1).optional(),
+  }),
+
+  // payments.command-results.v1 — payment-intake: one result per command of payments.commands.v1
+  /** The command ran: the payment as HTTP would have answered (`status` 201 or 200), again for a duplicate. */
+  'payment-command.accepted': z.object({
+    commandId: z.string().min(1),
+    commandType: z.string().min(1),
+    status: z.number().int(),
+    payment: paymentViewSchema,
+  }),
+  /** The command was refused: the same status and error body as HTTP; nothing was stored. */
+  'payment-command.rejected': z.object({
+    commandId: z.string().min(1),
+    commandType: z.string().min(1),
+    status: z.number().int(),
+    error: errorBodySchema,
   }),
 
   // settlement.payments.v1 — settlement: every status change of a payment, and unmatched receipts
@@ -313,6 +354,8 @@ export const topicOfEvent: Record<EventType, TopicName> = {
   'payment-method.disabled': Topics.intakePayments,
   'autopay.upcoming': Topics.intakePayments,
   'autopay.failed': Topics.intakePayments,
+  'payment-command.accepted': Topics.paymentsCommandResults,
+  'payment-command.rejected': Topics.paymentsCommandResults,
   'payment.scheduled': Topics.settlementPayments,
   'payment.posted': Topics.settlementPayments,
   'payment.returned': Topics.settlementPayments,

@@ -11,6 +11,15 @@ describe(canTransition.name, () => {
     ['returned', 'posted', false],
     ['canceled', 'posted', false],
     ['scheduled', 'submitted', false],
+    ['submitted', 'awaiting_funds', true],
+    ['awaiting_funds', 'expired', true],
+    ['awaiting_funds', 'scheduled', false],
+    ['scheduled', 'returned', true],
+    ['scheduled', 'failed', true],
+    ['posted', 'canceled', false],
+    ['returned', 'returned', false],
+    ['expired', 'posted', false],
+    ['failed', 'scheduled', false],
   ] as const)('%s → %s is %s', (from, to, expected) => {
     expect(canTransition(from, to)).toBe(expected);
   });

@@ -5,11 +5,14 @@ import { EventRefused } from '@remit/messaging';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 
-/** Which status may follow which (docs/architecture.md: submitted → scheduled → posted → returned, and the rest). */
+/**
+ * Which status may follow which (docs/architecture.md: submitted → scheduled → posted → returned, and
+ * the rest). Only forward: an event delivered late or twice never moves a payment back.
+ */
 const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  submitted: ['scheduled', 'posted', 'failed', 'canceled'],
-  awaiting_funds: ['posted', 'expired', 'canceled'],
-  scheduled: ['posted', 'failed', 'canceled'],
+  submitted: ['scheduled', 'awaiting_funds', 'posted', 'returned', 'failed', 'canceled', 'expired'],
+  awaiting_funds: ['posted', 'returned', 'failed', 'expired', 'canceled'],
+  scheduled: ['posted', 'returned', 'failed', 'canceled'],
   posted: ['returned'],
   returned: [],
   failed: [],
@@ -27,17 +30,49 @@ export class PaymentStatusService {
   private readonly logger = new Logger(PaymentStatusService.name);
 
   async onScheduled(event: CloudEvent<'payment.scheduled'>, manager: EntityManager): Promise<void> {
+    const status = event.data.status ?? 'scheduled';
     await this.transition(
       manager,
       event.data.paymentId,
-      'scheduled',
+      status,
       event,
-      `posting on ${event.data.expectedPostingDate}`,
+      status === 'awaiting_funds'
+        ? `expected by ${event.data.expectedPostingDate}`
+        : `posting on ${event.data.expectedPostingDate}`,
     );
   }
 
   async onPosted(event: CloudEvent<'payment.posted'>, manager: EntityManager): Promise<void> {
     await this.transition(manager, event.data.paymentId, 'posted', event, `posted ${event.data.postingDate}`);
+  }
+
+  async onReturned(event: CloudEvent<'payment.returned'>, manager: EntityManager): Promise<void> {
+    await this.transition(
+      manager,
+      event.data.paymentId,
+      'returned',
+      event,
+      `${event.data.returnCode}: ${event.data.returnDescription}`,
+    );
+  }
+
+  async onFailed(event: CloudEvent<'payment.failed'>, manager: EntityManager): Promise<void> {
+    await this.transition(
+      manager,
+      event.data.paymentId,
+      'failed',
+      event,
+      `${event.data.code}: ${event.data.reason}`,
+    );
+  }
+
+  async onExpired(event: CloudEvent<'payment.expired'>, manager: EntityManager): Promise<void> {
+    await this.transition(manager, event.data.paymentId, 'expired', event, 'no receipt within the window');
+  }
+
+  /** settlement confirms a cancel intake already recorded; a cancel of its own (ops) is recorded here. */
+  async onCanceled(event: CloudEvent<'payment.canceled'>, manager: EntityManager): Promise<void> {
+    await this.transition(manager, event.data.paymentId, 'canceled', event, 'canceled by settlement');
   }
 
   private async transition(
@@ -56,6 +91,10 @@ export class PaymentStatusService {
         'PAYMENT.UNKNOWN',
         `event ${event.id} (${event.type}) names unknown payment ${paymentId}`,
       );
+    }
+    if (payment.status === to) {
+      this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
+      return;
     }
     if (!canTransition(payment.status, to)) {
       this.logger.warn(

@@ -59,6 +59,10 @@ export class PaymentEntity {
   @Column({ name: 'account_holder_name', type: 'text', nullable: true })
   accountHolderName!: string | null;
 
+  /** The saved method it was paid with (saved, or ach with remember/autopay). */
+  @Column({ name: 'payment_method_id', type: 'uuid', nullable: true })
+  paymentMethodId!: string | null;
+
   /** The invoices chosen in the portal, each with the amount paid on it (resolved at submission). */
   @Column({ type: 'jsonb' })
   invoices!: { invoiceId: string; amountCents: number }[];

@@ -8,7 +8,7 @@ export interface PaymentView {
   customerId: string;
   amountCents: number;
   currency: 'USD';
-  method: { type: PaymentMethodType; last4?: string };
+  method: { type: PaymentMethodType; last4?: string; paymentMethodId?: string };
   invoices: { invoiceId: string; amountCents: number }[];
   submittedAt: string;
   businessDate: string;
@@ -25,7 +25,11 @@ export function toPaymentView(payment: PaymentEntity, history?: PaymentStatusCha
     customerId: payment.customerId,
     amountCents: payment.amountCents,
     currency: payment.currency,
-    method: payment.last4 ? { type: payment.methodType, last4: payment.last4 } : { type: payment.methodType },
+    method: {
+      type: payment.methodType,
+      ...(payment.last4 ? { last4: payment.last4 } : {}),
+      ...(payment.paymentMethodId ? { paymentMethodId: payment.paymentMethodId } : {}),
+    },
     invoices: payment.invoices,
     submittedAt: payment.submittedAt.toISOString(),
     businessDate: payment.businessDate,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
-import { validateRoutingNumber } from '@remit/ach';
 import { businessDateOf, postingDate } from '@remit/calendar';
+import type { EventData, PaymentMethodType } from '@remit/contracts';
 import { Outbox } from '@remit/messaging';
 import {
   AccountNumberCipher,
@@ -14,19 +14,24 @@ import {
   type Principal,
   type RemitConfig,
 } from '@remit/platform';
+import { AutopayService } from '../autopay/autopay.service';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
+import { PaymentMethodsService, assertRoutingNumber } from '../payment-methods/payment-methods.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RequestFingerprint } from '../idempotency/request-fingerprint';
 import { findCardNumber } from './card-number-guard';
 import { PaymentEntity } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
+import { paymentNotice } from './payment-notice';
 import { submitPaymentSchema, type SubmitPaymentRequest } from './payment-request.schema';
 import { toPaymentView, type PaymentView } from './payment.view';
 
-const ACH_NOTICE = 'Please allow up to 2 business days for payments to be reflected in your account.';
 const IN_PROGRESS_STATUSES = ['submitted', 'scheduled', 'awaiting_funds'] as const;
 
-/** The SubmitPayment use case, shared by the HTTP API and (later) the payments.commands.v1 topic. */
+type Method = SubmitPaymentRequest['method'];
+type SubmittedMethod = EventData<'payment.submitted'>['method'];
+
+/** The SubmitPayment use case, shared by the HTTP API and the payments.commands.v1 topic. */
 @Injectable()
 export class SubmitPaymentService {
   private readonly logger = new Logger(SubmitPaymentService.name);
@@ -37,6 +42,8 @@ export class SubmitPaymentService {
     private readonly clock: Clock,
     private readonly cipher: AccountNumberCipher,
     private readonly fingerprint: RequestFingerprint,
+    private readonly paymentMethods: PaymentMethodsService,
+    private readonly autopay: AutopayService,
     @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
   ) {}
 
@@ -64,74 +71,51 @@ export class SubmitPaymentService {
     }
     const request = parseWith(submitPaymentSchema, rawBody);
     assertCustomerAccess(principal, request.customerId);
-    const method = request.method;
-    if (method.type !== 'ach') {
-      throw AppError.unprocessable(
-        'PAYMENT.METHOD_NOT_SUPPORTED',
-        `payment method "${method.type}" is not supported yet`,
-        [
-          {
-            field: 'method.type',
-            code: 'not_supported',
-            message: 'only one-time ACH is accepted at present',
-          },
-        ],
-      );
-    }
-    const routing = validateRoutingNumber(method.routingNumber);
-    if (!routing.valid) {
-      throw AppError.unprocessable('PAYMENT.ROUTING_NUMBER_INVALID', 'the bank routing number is not valid', [
-        { field: 'method.routingNumber', code: routing.rule, message: routing.message },
-      ]);
-    }
+    if (request.method.type === 'ach')
+      assertRoutingNumber(request.method.routingNumber, 'method.routingNumber');
     const requestHash = this.fingerprint.of(request);
     // Read before any database work: no request holds a connection while it waits for Redis.
     const now = await this.clock.now();
-    const result = await this.idempotency.run(
-      `${principal.sub}`,
-      idempotencyKey,
-      requestHash,
-      async (manager) => ({
-        status: 201,
-        body: await this.createAchPayment(manager, request, method, now),
-      }),
-    );
-    return result;
+    return this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, async (manager) => ({
+      status: 201,
+      body: await this.createPayment(manager, request, now),
+    }));
   }
 
-  private async createAchPayment(
+  private async createPayment(
     manager: EntityManager,
     request: SubmitPaymentRequest,
-    method: Extract<SubmitPaymentRequest['method'], { type: 'ach' }>,
     now: Date,
   ): Promise<PaymentView> {
     const invoices = await this.resolveInvoiceAmounts(manager, request);
     const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
     const options = { cutoff: this.config.achCutoff };
     const paymentId = randomUUID();
-    const sealed = this.cipher.encrypt(method.accountNumber, paymentId);
+    const method = await this.resolveMethod(manager, request.customerId, request.method, paymentId, now);
     const payment = manager.create(PaymentEntity, {
       paymentId,
       customerId: request.customerId,
       amountCents,
       currency: 'USD',
-      status: 'submitted',
-      methodType: 'ach',
-      last4: method.accountNumber.slice(-4),
-      routingNumber: method.routingNumber,
-      accountNumberCiphertext: sealed.ciphertext,
-      encryptionKeyId: sealed.keyId,
+      // A check or a wire is only declared: it posts when the lockbox or the bank reports the money.
+      status: method.type === 'check' || method.type === 'wire' ? 'awaiting_funds' : 'submitted',
+      methodType: method.type,
+      last4: method.last4 ?? null,
+      routingNumber: method.bankAccount?.routingNumber ?? null,
+      accountNumberCiphertext: method.bankAccount?.accountNumberCiphertext ?? null,
+      encryptionKeyId: method.bankAccount?.keyId ?? null,
       accountHolderName: method.accountHolderName ?? null,
+      paymentMethodId: method.paymentMethodId ?? null,
       invoices,
       submittedAt: now,
       businessDate: businessDateOf(now, options),
-      expectedPostingDate: postingDate(now, 'ach', options),
-      notice: ACH_NOTICE,
+      expectedPostingDate: postingDate(now, postingRuleOf(method.type), options),
+      notice: paymentNotice(method.type, this.config, paymentId),
     });
     await manager.insert(PaymentEntity, payment);
     await manager.insert(PaymentStatusChangeEntity, {
       paymentId: payment.paymentId,
-      status: 'submitted',
+      status: payment.status,
       at: now,
       reason: null,
       sourceEventId: null,
@@ -145,16 +129,7 @@ export class SubmitPaymentService {
         customerId: payment.customerId,
         amountCents,
         currency: 'USD',
-        method: {
-          type: 'ach',
-          last4: payment.last4!,
-          bankAccount: {
-            routingNumber: method.routingNumber,
-            accountNumberCiphertext: sealed.ciphertext,
-            keyId: sealed.keyId,
-          },
-          ...(method.accountHolderName ? { accountHolderName: method.accountHolderName } : {}),
-        },
+        method,
         invoices,
         submittedAt: now.toISOString(),
         businessDate: payment.businessDate,
@@ -162,9 +137,76 @@ export class SubmitPaymentService {
     });
     await manager.update(PaymentEntity, { paymentId }, { submittedEventId: submitted.id });
     this.logger.log(
-      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ACH ending ${payment.last4}, expected to post ${payment.expectedPostingDate}`,
+      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
     );
     return toPaymentView(payment);
+  }
+
+  /**
+   * The method as `payment.submitted` carries it: a bank account sealed for this payment (ach, saved),
+   * the processor token (card), or nothing more (check, wire). ACH with `remember` or `autopay` saves
+   * the account (or finds it saved); `autopay` also enrols it.
+   */
+  private async resolveMethod(
+    manager: EntityManager,
+    customerId: string,
+    method: Method,
+    paymentId: string,
+    now: Date,
+  ): Promise<SubmittedMethod> {
+    switch (method.type) {
+      case 'ach': {
+        const sealed = this.cipher.encrypt(method.accountNumber, paymentId);
+        let paymentMethodId: string | undefined;
+        if (method.remember || method.autopay) {
+          const saved = await this.paymentMethods.save(
+            manager,
+            customerId,
+            method,
+            now,
+            'method.accountNumber',
+          );
+          paymentMethodId = saved.method.paymentMethodId;
+          if (method.autopay) await this.autopay.enrol(manager, customerId, paymentMethodId);
+        }
+        return {
+          type: 'ach',
+          last4: method.accountNumber.slice(-4),
+          bankAccount: {
+            routingNumber: method.routingNumber,
+            accountNumberCiphertext: sealed.ciphertext,
+            keyId: sealed.keyId,
+          },
+          ...(paymentMethodId ? { paymentMethodId } : {}),
+          ...(method.accountHolderName ? { accountHolderName: method.accountHolderName } : {}),
+        };
+      }
+      case 'saved': {
+        const saved = await this.paymentMethods.usable(
+          manager,
+          customerId,
+          method.paymentMethodId,
+          'method.paymentMethodId',
+        );
+        const sealed = this.paymentMethods.sealForPayment(saved, paymentId);
+        return {
+          type: 'saved',
+          last4: saved.last4,
+          paymentMethodId: saved.paymentMethodId,
+          bankAccount: {
+            routingNumber: saved.routingNumber,
+            accountNumberCiphertext: sealed.ciphertext,
+            keyId: sealed.keyId,
+          },
+          ...(saved.accountHolderName ? { accountHolderName: saved.accountHolderName } : {}),
+        };
+      }
+      case 'card':
+        return { type: 'card', cardToken: method.cardToken };
+      case 'check':
+      case 'wire':
+        return { type: method.type };
+    }
   }
 
   /**
@@ -241,4 +283,9 @@ export class SubmitPaymentService {
     );
     return new Map(rows.map((row) => [row.invoiceId, Number(row.amountCents)]));
   }
+}
+
+/** The posting rule of a method (libs/calendar): a saved bank account is an ACH debit. */
+function postingRuleOf(method: PaymentMethodType): 'ach' | 'card' | 'check' | 'wire' {
+  return method === 'saved' ? 'ach' : method;
 }

@@ -243,6 +243,31 @@ export const CONFIG_VARIABLES = [
     description: 'company identification of the CCD batches (at most 10 characters, usually 1 + the EIN)',
     secret: false,
   },
+  {
+    name: 'WIRE_BENEFICIARY_NAME',
+    default: 'Fusion',
+    description: 'wire instructions shown to customers who pay by wire: the beneficiary',
+    secret: false,
+  },
+  {
+    name: 'WIRE_BANK_NAME',
+    default: 'Example Bank, N.A.',
+    description: 'wire instructions: the receiving bank',
+    secret: false,
+  },
+  {
+    name: 'WIRE_ROUTING_NUMBER',
+    default: '021000021',
+    description: "wire instructions: the receiving bank's 9-digit ABA routing number",
+    secret: false,
+  },
+  {
+    name: 'WIRE_ACCOUNT_NUMBER',
+    default: '000000000000',
+    description:
+      "wire instructions: the beneficiary's account number (the platform's own, published to customers)",
+    secret: false,
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigVariableName = (typeof CONFIG_VARIABLES)[number]['name'];

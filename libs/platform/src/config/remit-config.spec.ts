@@ -59,6 +59,12 @@ describe(loadConfig.name, () => {
         companyName: 'REMIT',
         companyId: '1234567890',
       },
+      wireInstructions: {
+        beneficiaryName: 'Fusion',
+        bankName: 'Example Bank, N.A.',
+        routingNumber: '021000021',
+        accountNumber: '000000000000',
+      },
       testClockEnabled: true,
       cardProcessor: 'sandbox',
       declaredPaymentExpiryDays: 30,

@@ -16,6 +16,13 @@ export interface DataKey {
   key: Buffer;
 }
 
+export interface WireInstructions {
+  beneficiaryName: string;
+  bankName: string;
+  routingNumber: string;
+  accountNumber: string;
+}
+
 /** The validated configuration of a service; read it through the `REMIT_CONFIG` provider. */
 export interface RemitConfig {
   nodeEnv: NodeEnv;
@@ -54,6 +61,8 @@ export interface RemitConfig {
   checkRemitAddress: string;
   /** ACH origination (settlement): where NACHA files go and who they come from. */
   ach: AchOriginationConfig;
+  /** Where customers wire money to (published to them; the platform's own account, not a customer's). */
+  wireInstructions: WireInstructions;
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
   /** Settlement's card processor adapter. */
@@ -283,6 +292,14 @@ const envSchema = z
     ACH_COMPANY_ID: variable('ACH_COMPANY_ID').pipe(
       z.string().regex(/^[\x20-\x7E]{1,10}$/, 'must be 1-10 printable ASCII characters'),
     ),
+    WIRE_BENEFICIARY_NAME: variable('WIRE_BENEFICIARY_NAME').pipe(z.string().min(1)),
+    WIRE_BANK_NAME: variable('WIRE_BANK_NAME').pipe(z.string().min(1)),
+    WIRE_ROUTING_NUMBER: variable('WIRE_ROUTING_NUMBER').pipe(
+      z.string().regex(/^\d{9}$/, 'must be 9 digits'),
+    ),
+    WIRE_ACCOUNT_NUMBER: variable('WIRE_ACCOUNT_NUMBER').pipe(
+      z.string().regex(/^\d{4,17}$/, 'must be 4 to 17 digits'),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -381,6 +398,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       odfiRoutingNumber: value.ACH_ODFI_ROUTING_NUMBER,
       companyName: value.ACH_COMPANY_NAME,
       companyId: value.ACH_COMPANY_ID,
+    },
+    wireInstructions: {
+      beneficiaryName: value.WIRE_BENEFICIARY_NAME,
+      bankName: value.WIRE_BANK_NAME,
+      routingNumber: value.WIRE_ROUTING_NUMBER,
+      accountNumber: value.WIRE_ACCOUNT_NUMBER,
     },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
