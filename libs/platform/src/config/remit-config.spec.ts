@@ -56,6 +56,7 @@ describe(loadConfig.name, () => {
         accountNumber: '000000000000',
       },
       testClockEnabled: true,
+      autopay: { representAfterBusinessDays: 2, reminderBusinessDays: 3 },
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
     expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);

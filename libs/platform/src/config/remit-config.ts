@@ -63,6 +63,8 @@ export interface RemitConfig {
   wireInstructions: WireInstructions;
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
+  /** Autopay (docs/architecture.md, flow 3): re-presentment delay and reminder lead, in business days. */
+  autopay: { representAfterBusinessDays: number; reminderBusinessDays: number };
 }
 
 /** Nest injection token of the `RemitConfig`. */
@@ -125,6 +127,16 @@ function port(name: ConfigVariableName) {
 function seconds(name: ConfigVariableName) {
   return variable(name).pipe(
     z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number),
+  );
+}
+
+function businessDays(name: ConfigVariableName) {
+  return variable(name).pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of business days')
+      .transform(Number)
+      .pipe(z.number().int().max(30, 'must be at most 30 business days')),
   );
 }
 
@@ -253,6 +265,8 @@ const envSchema = z
     WIRE_ACCOUNT_NUMBER: variable('WIRE_ACCOUNT_NUMBER').pipe(
       z.string().regex(/^\d{4,17}$/, 'must be 4 to 17 digits'),
     ),
+    AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS'),
+    AUTOPAY_REMINDER_BUSINESS_DAYS: businessDays('AUTOPAY_REMINDER_BUSINESS_DAYS'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -350,5 +364,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
+    autopay: {
+      representAfterBusinessDays: value.AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS,
+      reminderBusinessDays: value.AUTOPAY_REMINDER_BUSINESS_DAYS,
+    },
   };
 }
