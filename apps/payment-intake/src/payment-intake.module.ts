@@ -26,6 +26,10 @@ import { AccountFingerprint } from './payment-methods/account-fingerprint';
 import { PaymentMethodsController } from './payment-methods/payment-methods.controller';
 import { PaymentMethodsService } from './payment-methods/payment-methods.service';
 import { AutopayService } from './autopay/autopay.service';
+import { AutopayController } from './autopay/autopay.controller';
+import { AutopayProcessor } from './autopay/autopay.processor';
+import { AutopayRunService } from './autopay/autopay-run.service';
+import { AUTOPAY_QUEUE, AutopayReturnsService } from './autopay/autopay-returns.service';
 import { PaymentsQuery } from './payments/payments.query';
 import { SubmitPaymentService } from './payments/submit-payment.service';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
@@ -44,8 +48,15 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
     }),
     BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
+    BullModule.registerQueue({ name: AUTOPAY_QUEUE }),
   ],
-  controllers: [PaymentsController, PaymentMethodsController, PaymentEventsConsumer, InvoiceViewConsumer],
+  controllers: [
+    PaymentsController,
+    PaymentMethodsController,
+    PaymentEventsConsumer,
+    InvoiceViewConsumer,
+    AutopayController,
+  ],
   providers: [
     accountNumberCipherProvider,
     {
@@ -63,6 +74,9 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     CancelPaymentService,
     PaymentMethodsService,
     AutopayService,
+    AutopayRunService,
+    AutopayReturnsService,
+    AutopayProcessor,
     PaymentRedriveService,
     IntakeMaintenanceProcessor,
     PaymentsQuery,
