@@ -13,5 +13,8 @@ export const enrolAutopaySchema = z.object({
     .default(0),
 });
 
-/** POST /v1/autopay/runs. */
-export const autopayRunSchema = z.object({ runDate: businessDateSchema });
+/** POST /v1/autopay/runs: every enrolled customer, or only `customerId` (ops re-running one customer). */
+export const autopayRunSchema = z.object({
+  runDate: businessDateSchema,
+  customerId: z.string().min(1).optional(),
+});

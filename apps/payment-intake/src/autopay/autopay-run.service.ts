@@ -55,25 +55,29 @@ export class AutopayRunService {
 
   /** POST /v1/autopay/runs `{runDate}`. */
   runRequested(rawBody: unknown): Promise<AutopayRunResult> {
-    return this.run(parseWith(autopayRunSchema, rawBody).runDate);
+    const request = parseWith(autopayRunSchema, rawBody);
+    return this.run(request.runDate, request.customerId);
   }
 
-  async run(runDate: BusinessDate): Promise<AutopayRunResult> {
+  /** The run of `runDate` for every active enrolment, or only for `customerId`. */
+  async run(runDate: BusinessDate, customerId?: string): Promise<AutopayRunResult> {
     const result: AutopayRunResult = { runDate, paid: [], skipped: [], reminded: [] };
-    const customers = await this.dataSource
-      .getRepository(AutopayEnrolmentEntity)
-      .find({ where: { status: 'active' }, select: { customerId: true }, order: { customerId: 'ASC' } });
-    for (const { customerId } of customers) {
+    const customers = await this.dataSource.getRepository(AutopayEnrolmentEntity).find({
+      where: { status: 'active', ...(customerId === undefined ? {} : { customerId }) },
+      select: { customerId: true },
+      order: { customerId: 'ASC' },
+    });
+    for (const enrolled of customers) {
       try {
         const now = await this.clock.now();
         await this.dataSource.transaction((manager) =>
-          this.runCustomer(manager, customerId, runDate, now, result),
+          this.runCustomer(manager, enrolled.customerId, runDate, now, result),
         );
       } catch (error) {
         // One customer's failure never stops the others; the next run (or a rerun) tries again.
         const reason = error instanceof Error ? error.message : String(error);
-        result.skipped.push({ customerId, reason: `error: ${reason}` });
-        this.logger.error(`autopay run ${runDate} for ${customerId} failed: ${reason}`);
+        result.skipped.push({ customerId: enrolled.customerId, reason: `error: ${reason}` });
+        this.logger.error(`autopay run ${runDate} for ${enrolled.customerId} failed: ${reason}`);
       }
     }
     this.logger.log(
