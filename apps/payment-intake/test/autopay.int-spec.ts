@@ -279,7 +279,10 @@ describe('autopay enrolment and runs (real PostgreSQL, Redis, Kafka)', () => {
       },
     ]);
     const enrolment = await http.get(`/v1/customers/${customerId}/autopay`);
-    expect(enrolment.body).toMatchObject({ status: 'suspended', suspendedReason: expect.stringMatching(/R02/) });
+    expect(enrolment.body).toMatchObject({
+      status: 'suspended',
+      suspendedReason: expect.stringMatching(/R02/),
+    });
   });
 
   it('the reminder (autopay.upcoming) goes 3 business days before the autopay date, recorded once', async () => {
@@ -301,7 +304,9 @@ describe('autopay enrolment and runs (real PostgreSQL, Redis, Kafka)', () => {
       `SELECT autopay_date::text, reminded_on::text, amount_cents::int FROM intake.autopay_reminders WHERE customer_id = $1`,
       [customerId],
     );
-    expect(recorded).toEqual([{ autopay_date: '2027-03-10', reminded_on: '2027-03-05', amount_cents: 8_800 }]);
+    expect(recorded).toEqual([
+      { autopay_date: '2027-03-10', reminded_on: '2027-03-05', amount_cents: 8_800 },
+    ]);
     const upcoming = await outboxEvents(dataSource, 'autopay.upcoming', customerId);
     expect(upcoming.map((event) => event.data)).toEqual([
       {
@@ -334,7 +339,9 @@ describe('autopay enrolment and runs (real PostgreSQL, Redis, Kafka)', () => {
       // Thanksgiving 2026, a Saturday, Christmas 2026 (a Friday): no run.
       for (const instant of ['2026-11-26T11:00:00Z', '2026-11-28T11:00:00Z', '2026-12-25T11:00:00Z']) {
         expect(isBusinessDay(localDateTimeOf(instant).date)).toBe(false);
-        expect(await at(instant).process(job)).toEqual({ skipped: expect.stringMatching(/not a business day/) });
+        expect(await at(instant).process(job)).toEqual({
+          skipped: expect.stringMatching(/not a business day/),
+        });
       }
       expect(run).not.toHaveBeenCalled();
       await at('2026-11-27T11:00:00Z').process(job);

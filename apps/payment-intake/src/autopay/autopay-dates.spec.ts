@@ -1,6 +1,11 @@
 import { CronExpressionParser } from 'cron-parser';
 import { isBusinessDay, localDateTimeOf } from '@remit/calendar';
-import { AUTOPAY_RUN_SCHEDULE, autopayDateOf, calendarDaysBetween, nextAutopayRunTime } from './autopay-dates';
+import {
+  AUTOPAY_RUN_SCHEDULE,
+  autopayDateOf,
+  calendarDaysBetween,
+  nextAutopayRunTime,
+} from './autopay-dates';
 
 describe('autopay dates', () => {
   describe(autopayDateOf.name, () => {

@@ -134,7 +134,10 @@ export class AutopayReturnsService {
     const reason = describe(data);
     await manager.update(
       AutopayEnrolmentEntity,
-      { customerId: debit.customerId, status: In(status === 'canceled' ? ['active', 'suspended'] : ['active']) },
+      {
+        customerId: debit.customerId,
+        status: In(status === 'canceled' ? ['active', 'suspended'] : ['active']),
+      },
       { status, suspendedReason: reason },
     );
     // Nothing more is presented on an account that is gone or an authorisation that was withdrawn.
@@ -270,4 +273,3 @@ export class AutopayReturnsService {
 function describe(data: Returned): string {
   return `the autopay debit was returned ${data.returnCode} (${data.returnDescription})`;
 }
-
