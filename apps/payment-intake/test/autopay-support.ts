@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { CloudEvent, EventType } from '@remit/contracts';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { ROUTING, httpClient } from './support';
@@ -42,27 +43,35 @@ export async function enrolCustomer(
     accountNumberConfirmation: accountNumber,
   });
   if (saved.status !== 201) throw new Error(`saving a method: ${saved.status} ${saved.text}`);
-  const paymentMethodId = saved.body.paymentMethodId as string;
+  const { paymentMethodId } = saved.body as { paymentMethodId: string };
   const enrolled = await http.put(`/v1/customers/${customerId}/autopay`, { paymentMethodId, daysBeforeDue });
   if (enrolled.status !== 200) throw new Error(`enrolling: ${enrolled.status} ${enrolled.text}`);
   return paymentMethodId;
 }
 
+export interface AutopayTestPayment {
+  paymentId: string;
+  amountCents: number;
+  status: string;
+  event: CloudEvent<'payment.submitted'>;
+}
+
 /** The customer's payments, oldest first, with the `payment.submitted` each published. */
-export async function paymentsOf(
-  dataSource: DataSource,
-  customerId: string,
-): Promise<{ paymentId: string; amountCents: number; status: string; event: any }[]> {
-  const rows: { payment_id: string; amount_cents: string; status: string; payload: any }[] =
-    await dataSource.query(
-      `SELECT p.payment_id, p.amount_cents, p.status, o.payload
+export async function paymentsOf(dataSource: DataSource, customerId: string): Promise<AutopayTestPayment[]> {
+  const rows: {
+    payment_id: string;
+    amount_cents: string;
+    status: string;
+    payload: CloudEvent<'payment.submitted'>;
+  }[] = await dataSource.query(
+    `SELECT p.payment_id, p.amount_cents, p.status, o.payload
          FROM intake.payments p
          LEFT JOIN intake.outbox_events o
            ON o.event_type = 'payment.submitted' AND o.payload->>'subject' = p.payment_id::text
         WHERE p.customer_id = $1
         ORDER BY p.submitted_at, p.created_at`,
-      [customerId],
-    );
+    [customerId],
+  );
   return rows.map((row) => ({
     paymentId: row.payment_id,
     amountCents: Number(row.amount_cents),
@@ -72,8 +81,12 @@ export async function paymentsOf(
 }
 
 /** The events of a type intake wrote to its outbox for a customer, oldest first. */
-export async function outboxEvents(dataSource: DataSource, type: string, customerId: string): Promise<any[]> {
-  const rows: { payload: any }[] = await dataSource.query(
+export async function outboxEvents<T extends EventType>(
+  dataSource: DataSource,
+  type: T,
+  customerId: string,
+): Promise<CloudEvent<T>[]> {
+  const rows: { payload: CloudEvent<T> }[] = await dataSource.query(
     `SELECT payload FROM intake.outbox_events
       WHERE event_type = $1 AND payload->'data'->>'customerId' = $2 ORDER BY created_at, seq`,
     [type, customerId],

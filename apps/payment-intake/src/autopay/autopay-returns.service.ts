@@ -64,7 +64,7 @@ export class AutopayReturnsService {
         return this.endEnrolment(manager, event, debit, 'suspended', 'AUTOPAY.SUSPENDED');
       case 'authorization-revoked':
         return this.endEnrolment(manager, event, debit, 'canceled', 'AUTOPAY.CANCELED');
-      default:
+      case 'other':
         await this.tell(manager, event, 'AUTOPAY.DEBIT_RETURNED', describe(data), debit);
     }
   }

@@ -6,6 +6,7 @@ import { Outbox, qualifiedTableName } from '@remit/messaging';
 import { Clock, REMIT_CONFIG, parseWith, type RemitConfig } from '@remit/platform';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { PaymentMethodEntity } from '../payment-methods/payment-method.entity';
+import { MAX_INVOICES_PER_PAYMENT } from '../payments/payment-request.schema';
 import { SubmitPaymentService } from '../payments/submit-payment.service';
 import { AutopayEnrolmentEntity } from './autopay-enrolment.entity';
 import { autopayDateOf } from './autopay-dates';
@@ -104,7 +105,8 @@ export class AutopayRunService {
       paymentMethodId: enrolment.paymentMethodId,
       customerId,
     });
-    const due = payable.filter((entry) => entry.autopayDate <= runDate);
+    // The earliest first; what one payment cannot carry is paid by the next run.
+    const due = payable.filter((entry) => entry.autopayDate <= runDate).slice(0, MAX_INVOICES_PER_PAYMENT);
     if (due.length > 0) {
       const already = await manager.existsBy(AutopayRunEntity, { customerId, runDate });
       if (already) {

@@ -204,7 +204,7 @@ export const CONFIG_VARIABLES = [
     secret: false,
   },
   {
-    name: 'AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS',
+    name: 'AUTOPAY_REPRESENT_BUSINESS_DAYS',
     default: '2',
     description:
       'autopay: business days after an R01/R09 return before the debit is re-presented (at most twice, within 180 days)',

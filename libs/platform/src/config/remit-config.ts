@@ -265,7 +265,7 @@ const envSchema = z
     WIRE_ACCOUNT_NUMBER: variable('WIRE_ACCOUNT_NUMBER').pipe(
       z.string().regex(/^\d{4,17}$/, 'must be 4 to 17 digits'),
     ),
-    AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS'),
+    AUTOPAY_REPRESENT_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_BUSINESS_DAYS'),
     AUTOPAY_REMINDER_BUSINESS_DAYS: businessDays('AUTOPAY_REMINDER_BUSINESS_DAYS'),
   })
   .superRefine((env, ctx) => {
@@ -365,7 +365,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
     autopay: {
-      representAfterBusinessDays: value.AUTOPAY_REPRESENT_AFTER_BUSINESS_DAYS,
+      representAfterBusinessDays: value.AUTOPAY_REPRESENT_BUSINESS_DAYS,
       reminderBusinessDays: value.AUTOPAY_REMINDER_BUSINESS_DAYS,
     },
   };
