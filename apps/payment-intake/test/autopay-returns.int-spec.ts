@@ -248,6 +248,27 @@ describe('returns of autopay debits (real PostgreSQL, Redis, Kafka)', () => {
     expect(again.body.status).toBe('active');
   });
 
+  it('another return code: the customer is told, nothing is re-presented, the enrolment stays', async () => {
+    const { customerId, payment } = await autopayDebit('ap-r06', '75001234');
+    await returnPayment(payment, 'R06', 'other');
+    const told = await waitFor(
+      async () => {
+        const events = await outboxEvents(dataSource, 'autopay.failed', customerId);
+        return events.length > 0 ? events : undefined;
+      },
+      { what: 'autopay.failed', timeoutMs: 30_000 },
+    );
+    expect(told.map((event) => event.data)).toEqual([
+      expect.objectContaining({ code: 'AUTOPAY.DEBIT_RETURNED', reason: expect.stringMatching(/R06/) }),
+    ]);
+    expect(await queue.getJob(representJobId(payment.paymentId, 1))).toBeUndefined();
+    const [enrolment] = await dataSource.query(
+      `SELECT status FROM intake.autopay_enrolments WHERE customer_id = $1`,
+      [customerId],
+    );
+    expect(enrolment.status).toBe('active');
+  });
+
   it('a return of a portal payment is none of autopay’s business', async () => {
     const { customerId, token } = testCustomer('ap-portal');
     const http = httpClient(url, token);

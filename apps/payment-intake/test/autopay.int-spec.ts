@@ -184,6 +184,27 @@ describe('autopay enrolment and runs (real PostgreSQL, Redis, Kafka)', () => {
     );
   });
 
+  it('two app instances running one date at once make one payment', async () => {
+    const second = await startIntake();
+    try {
+      const { customerId, http } = customer('ap-instances');
+      await enrolCustomer(http, customerId, '62004444');
+      await seedDueInvoice(dataSource, customerId, 6_100, '2027-01-20');
+      const results = await Promise.all([
+        runs.run('2027-01-20', customerId),
+        second.app.get(AutopayRunService).run('2027-01-20', customerId),
+        runs.run('2027-01-20', customerId),
+        second.app.get(AutopayRunService).run('2027-01-20', customerId),
+      ]);
+      expect(results.flatMap((result) => result.paid)).toEqual([
+        { customerId, paymentId: expect.any(String), amountCents: 6_100 },
+      ]);
+      expect(await paymentsOf(dataSource, customerId)).toHaveLength(1);
+    } finally {
+      await second.app.close();
+    }
+  });
+
   it('an invoice a pending manual payment covers is skipped; a partly covered one pays the rest', async () => {
     const { customerId, http } = customer('ap-manual');
     await enrolCustomer(http, customerId, '63004444');
@@ -349,5 +370,15 @@ describe('autopay enrolment and runs (real PostgreSQL, Redis, Kafka)', () => {
     } finally {
       run.mockRestore();
     }
+  });
+
+  it('no bank account number in clear in the logs or the events of these runs', async () => {
+    const accounts = ['60001234', '61001111', '62002222', '62003333', '63004444', '64006666', '66009999'];
+    const events: { payload: unknown }[] = await dataSource.query(
+      `SELECT payload FROM intake.outbox_events WHERE payload->'data'->>'customerId' LIKE 'ap-%'`,
+    );
+    const text = [...logs.lines, ...events.map((event) => JSON.stringify(event.payload))].join('\n');
+    expect(text).toMatch(/autopay/);
+    for (const account of accounts) expect(text).not.toContain(account);
   });
 });
