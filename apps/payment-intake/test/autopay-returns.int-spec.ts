@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { addBusinessDays } from '@remit/calendar';
 import type { ReturnClass } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
-import { AUTOPAY_QUEUE, representJobId } from '../src/autopay/autopay-returns.service';
+import { AUTOPAY_QUEUE, AutopayReturnsService, representJobId } from '../src/autopay/autopay-returns.service';
 import { AutopayRunService } from '../src/autopay/autopay-run.service';
 import { captureNestLogs, httpClient, testCustomer, testPublisher } from './support';
 import { enrolCustomer, outboxEvents, paymentsOf, seedDueInvoice, startIntake } from './autopay-support';
@@ -192,6 +192,39 @@ describe('returns of autopay debits (real PostgreSQL, Redis, Kafka)', () => {
       },
       { what: 'the re-presentment dropped', timeoutMs: 30_000 },
     );
+    expect(await paymentsOf(dataSource, customerId)).toHaveLength(1);
+  });
+
+  it('a re-presentment is not made on a method disabled since (the customer is told), nor before its return is recorded', async () => {
+    const { customerId, paymentMethodId, payment: original } = await autopayDebit('ap-r01-gone', '71009876');
+    await expect(
+      app.get(AutopayReturnsService).represent({ originalPaymentId: original.paymentId, attempt: 1 }),
+    ).rejects.toThrow(/not recorded/);
+    await returnPayment(original, 'R01', 're-presentable');
+    const job = await waitFor(
+      async () => (await queue.getJob(representJobId(original.paymentId, 1))) ?? undefined,
+      { what: 'the re-presentment job', timeoutMs: 30_000 },
+    );
+    await dataSource.query(
+      `UPDATE intake.payment_methods SET status = 'disabled', disabled_reason = 'removed' WHERE payment_method_id = $1`,
+      [paymentMethodId],
+    );
+    await job.promote();
+    const told = await waitFor(
+      async () => {
+        const events = await outboxEvents(dataSource, 'autopay.failed', customerId);
+        return events.length > 0 ? events : undefined;
+      },
+      { what: 'autopay.failed', timeoutMs: 30_000 },
+    );
+    expect(told.map((event) => event.data)).toEqual([
+      expect.objectContaining({ code: 'AUTOPAY.NOT_REPRESENTED', paymentId: original.paymentId }),
+    ]);
+    const [row] = await dataSource.query(
+      `SELECT status FROM intake.autopay_representments WHERE original_payment_id = $1`,
+      [original.paymentId],
+    );
+    expect(row.status).toBe('not-presented');
     expect(await paymentsOf(dataSource, customerId)).toHaveLength(1);
   });
 

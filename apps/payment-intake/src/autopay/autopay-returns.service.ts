@@ -104,7 +104,7 @@ export class AutopayReturnsService {
     const now = await this.clock.now();
     const delay = Math.max(0, newYorkInstant(presentOn, AUTOPAY_RUN_HOUR).getTime() - now.getTime());
     // Before the commit: if Redis is down the event is retried; the job id makes a retry add nothing,
-    // and a job whose transaction did not commit finds no `scheduled` row and does nothing.
+    // and a job that runs before the row is committed fails and is retried (attempts, backoff).
     await this.queue.add(
       REPRESENT_JOB,
       { originalPaymentId: debit.originalPaymentId, attempt } satisfies RepresentJobData,
@@ -164,8 +164,12 @@ export class AutopayReturnsService {
         where: { originalPaymentId: job.originalPaymentId, attempt: job.attempt },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!planned || planned.status !== 'scheduled') {
-        return { skipped: `re-presentment ${job.attempt} of ${job.originalPaymentId} is not scheduled` };
+      if (!planned) {
+        // The return's transaction has not committed (yet): fail, so that BullMQ tries again later.
+        throw new Error(`re-presentment ${job.attempt} of ${job.originalPaymentId} is not recorded (yet)`);
+      }
+      if (planned.status !== 'scheduled') {
+        return { skipped: `re-presentment ${job.attempt} of ${job.originalPaymentId} is ${planned.status}` };
       }
       const skip = async (reason: string, tell: boolean) => {
         await manager.update(
