@@ -17,8 +17,8 @@ function describeSchedule(repeat: JobSchedule): string {
 }
 
 /**
- * Keeps BullMQ job schedulers (one per name; `every` in ms, or a cron `pattern` and `tz`) in Redis for as long as the service runs.
- * They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
+ * Keeps BullMQ job schedulers (one per name; `every` in ms, or a cron `pattern` and `tz`) in Redis
+ * for as long as the service runs. They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
  * they are upserted at start and again every minute. A Redis outage only delays the next upsert.
  * Returns `ready` (the first write) and `stop`, which ends the refreshing and resolves once a write
  * already under way has finished, so nothing is written after it resolves.
