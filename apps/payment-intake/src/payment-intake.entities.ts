@@ -8,6 +8,13 @@ import { IntakeMessagingV21764200000000 } from './migrations/1764200000000-intak
 import { IntakePaymentMethods1764320000000 } from './migrations/1764320000000-intake-payment-methods';
 import { PaymentMethodEntity } from './payment-methods/payment-method.entity';
 import { AutopayEnrolmentEntity } from './autopay/autopay-enrolment.entity';
+import {
+  AutopayPaymentEntity,
+  AutopayReminderEntity,
+  AutopayRepresentmentEntity,
+  AutopayRunEntity,
+} from './autopay/autopay-records.entity';
+import { IntakeAutopayRuns1764350000000 } from './migrations/1764350000000-intake-autopay-runs';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -17,10 +24,15 @@ export const INTAKE_ENTITIES = [
   IdempotencyKeyEntity,
   PaymentMethodEntity,
   AutopayEnrolmentEntity,
+  AutopayRunEntity,
+  AutopayReminderEntity,
+  AutopayPaymentEntity,
+  AutopayRepresentmentEntity,
 ];
 export const INTAKE_MIGRATIONS = [
   IntakeInitial1764000000000,
   IntakeHardening1764100000000,
   IntakeMessagingV21764200000000,
   IntakePaymentMethods1764320000000,
+  IntakeAutopayRuns1764350000000,
 ];

@@ -29,6 +29,9 @@ import { AutopayController } from './autopay/autopay.controller';
 import { AutopayService } from './autopay/autopay.service';
 import { PaymentCommandsConsumer } from './commands/payment-commands.consumer';
 import { PaymentCommandsService } from './commands/payment-commands.service';
+import { AutopayProcessor } from './autopay/autopay.processor';
+import { AutopayRunService } from './autopay/autopay-run.service';
+import { AUTOPAY_QUEUE, AutopayReturnsService } from './autopay/autopay-returns.service';
 import { PaymentsQuery } from './payments/payments.query';
 import { SubmitPaymentService } from './payments/submit-payment.service';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
@@ -47,13 +50,14 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
       useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
     }),
     BullModule.registerQueue({ name: INTAKE_MAINTENANCE_QUEUE }),
+    BullModule.registerQueue({ name: AUTOPAY_QUEUE }),
   ],
   controllers: [
     PaymentsController,
     PaymentMethodsController,
-    AutopayController,
     PaymentEventsConsumer,
     InvoiceViewConsumer,
+    AutopayController,
   ],
   providers: [
     accountNumberCipherProvider,
@@ -74,6 +78,9 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     AutopayService,
     PaymentCommandsService,
     PaymentCommandsConsumer,
+    AutopayRunService,
+    AutopayReturnsService,
+    AutopayProcessor,
     PaymentRedriveService,
     IntakeMaintenanceProcessor,
     PaymentsQuery,

@@ -69,7 +69,7 @@ export function httpClient(url: string, token: string) {
     pay: (key: string, body: unknown) => call('POST', '/v1/payments', body, { 'idempotency-key': key }),
     get: (path: string) => call('GET', path),
     post: (path: string, body?: unknown) => call('POST', path, body ?? {}),
-    put: (path: string, body: unknown) => call('PUT', path, body),
+    put: (path: string, body?: unknown) => call('PUT', path, body ?? {}),
     delete: (path: string) => call('DELETE', path),
   };
 }

@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export type AutopayStatus = 'active' | 'suspended';
+export type AutopayStatus = 'active' | 'suspended' | 'canceled';
 
-/** A customer's autopay enrolment: pays due invoices with a saved method (the runs are built later). */
+/** A customer's autopay enrolment: pays due invoices with a saved method (the autopay-run.service.ts runs them). */
 @Entity('autopay_enrolments')
 export class AutopayEnrolmentEntity {
   @PrimaryColumn({ name: 'customer_id', type: 'text' })

@@ -1,7 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { errorBodySchema, paymentViewSchema } from '@remit/contracts';
-import { autopayRequestSchema } from '../autopay/autopay-request.schema';
+import { enrolAutopaySchema } from '../autopay/autopay-request.schema';
 import { savePaymentMethodSchema } from '../payment-methods/payment-method-request.schema';
 import { submitPaymentSchema } from '../payments/payment-request.schema';
 
@@ -29,9 +29,11 @@ export const paymentMethodViewSchema = z.object({
 export const autopayViewSchema = z.object({
   customerId: z.string(),
   paymentMethodId: z.string().uuid(),
+  last4: z.string().nullable(),
   daysBeforeDue: z.number().int().nonnegative(),
-  status: z.enum(['active', 'suspended']),
+  status: z.enum(['active', 'suspended', 'canceled']),
   suspendedReason: z.string().optional(),
+  updatedAt: z.string().datetime(),
 });
 
 const errorEnvelopeSchema = z.object({ error: errorBodySchema });
@@ -43,7 +45,7 @@ export const Schemas = {
   savePaymentMethod: openApiSchema(savePaymentMethodSchema),
   paymentMethodView: openApiSchema(paymentMethodViewSchema, 'output'),
   paymentMethodViews: openApiSchema(z.array(paymentMethodViewSchema), 'output'),
-  autopayRequest: openApiSchema(autopayRequestSchema),
+  autopayRequest: openApiSchema(enrolAutopaySchema),
   autopayView: openApiSchema(autopayViewSchema, 'output'),
   error: openApiSchema(errorEnvelopeSchema, 'output'),
 };
@@ -164,6 +166,13 @@ export const Examples = {
     status: 'active',
     createdAt: '2026-11-23T15:00:00.000Z',
   },
-  autopayRequest: { paymentMethodId: METHOD },
-  autopayView: { customerId: CUSTOMER, paymentMethodId: METHOD, daysBeforeDue: 0, status: 'active' },
+  autopayRequest: { paymentMethodId: METHOD, daysBeforeDue: 2 },
+  autopayView: {
+    customerId: CUSTOMER,
+    paymentMethodId: METHOD,
+    last4: '6789',
+    daysBeforeDue: 2,
+    status: 'active',
+    updatedAt: '2026-11-23T15:00:00.000Z',
+  },
 };

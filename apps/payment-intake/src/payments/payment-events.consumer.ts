@@ -1,6 +1,7 @@
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Topics, type CloudEvent, type EventType } from '@remit/contracts';
 import { KafkaConsumer, type InboxContext } from '@remit/messaging';
+import { AutopayReturnsService } from '../autopay/autopay-returns.service';
 import { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { PaymentStatusService } from './payment-status.service';
 
@@ -9,6 +10,7 @@ export class PaymentEventsConsumer {
   constructor(
     private readonly statuses: PaymentStatusService,
     private readonly paymentMethods: PaymentMethodsService,
+    private readonly autopayReturns: AutopayReturnsService,
   ) {}
 
   @EventPattern<EventType>('payment.scheduled')
@@ -31,6 +33,7 @@ export class PaymentEventsConsumer {
   ): Promise<void> {
     await this.statuses.onReturned(event, manager);
     await this.paymentMethods.onReturned(event, manager);
+    await this.autopayReturns.onReturned(event, manager);
   }
 
   @EventPattern<EventType>('payment.failed')

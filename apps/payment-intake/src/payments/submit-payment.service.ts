@@ -30,6 +30,8 @@ const IN_PROGRESS_STATUSES = ['submitted', 'scheduled', 'awaiting_funds'] as con
 
 type Method = SubmitPaymentRequest['method'];
 type SubmittedMethod = EventData<'payment.submitted'>['method'];
+/** Where a payment intake makes itself comes from (absent: a portal payment). */
+export type PaymentOrigin = Pick<EventData<'payment.submitted'>, 'origin' | 'originalPaymentId'>;
 
 /** The SubmitPayment use case, shared by the HTTP API and the payments.commands.v1 topic. */
 @Injectable()
@@ -82,10 +84,24 @@ export class SubmitPaymentService {
     }));
   }
 
+  /**
+   * The same use case inside the caller's transaction, for payments intake makes itself (autopay
+   * runs, re-presentments): `origin` and `originalPaymentId` travel in `payment.submitted`.
+   */
+  submitInTransaction(
+    manager: EntityManager,
+    request: SubmitPaymentRequest,
+    now: Date,
+    origin?: PaymentOrigin,
+  ): Promise<PaymentView> {
+    return this.createPayment(manager, request, now, origin);
+  }
+
   private async createPayment(
     manager: EntityManager,
     request: SubmitPaymentRequest,
     now: Date,
+    origin?: PaymentOrigin,
   ): Promise<PaymentView> {
     const invoices = await this.resolveInvoiceAmounts(manager, request);
     const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
@@ -133,6 +149,7 @@ export class SubmitPaymentService {
         invoices,
         submittedAt: now.toISOString(),
         businessDate: payment.businessDate,
+        ...(origin ?? {}),
       },
     });
     await manager.update(PaymentEntity, { paymentId }, { submittedEventId: submitted.id });
@@ -271,7 +288,7 @@ export class SubmitPaymentService {
    * not yet applied (`payment.applied`). Until the invoice view shows the lower amount due, the
    * posted money must still count, or a second payment could pay the same balance.
    */
-  private async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
+  async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
     const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(
       `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
          FROM intake.payments payment

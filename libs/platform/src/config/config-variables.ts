@@ -268,6 +268,19 @@ export const CONFIG_VARIABLES = [
       "wire instructions: the beneficiary's account number (the platform's own, published to customers)",
     secret: false,
   },
+  {
+    name: 'AUTOPAY_REPRESENT_BUSINESS_DAYS',
+    default: '2',
+    description:
+      'autopay: business days after an R01/R09 return before the debit is re-presented (at most twice, within 180 days)',
+    secret: false,
+  },
+  {
+    name: 'AUTOPAY_REMINDER_BUSINESS_DAYS',
+    default: '3',
+    description: 'autopay: business days before an autopay debit that the customer is reminded of it',
+    secret: false,
+  },
 ] as const satisfies readonly ConfigVariable[];
 
 export type ConfigVariableName = (typeof CONFIG_VARIABLES)[number]['name'];

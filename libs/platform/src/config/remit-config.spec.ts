@@ -68,6 +68,7 @@ describe(loadConfig.name, () => {
       testClockEnabled: true,
       cardProcessor: 'sandbox',
       declaredPaymentExpiryDays: 30,
+      autopay: { representAfterBusinessDays: 2, reminderBusinessDays: 3 },
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
     expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);

@@ -69,6 +69,8 @@ export interface RemitConfig {
   cardProcessor: 'sandbox';
   /** Calendar days after its submission business day that a declared check or wire waits for its receipt. */
   declaredPaymentExpiryDays: number;
+  /** Autopay (docs/architecture.md, flow 3): re-presentment delay and reminder lead, in business days. */
+  autopay: { representAfterBusinessDays: number; reminderBusinessDays: number };
 }
 
 export interface AchOriginationConfig {
@@ -142,6 +144,16 @@ function port(name: ConfigVariableName) {
 function seconds(name: ConfigVariableName) {
   return variable(name).pipe(
     z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number),
+  );
+}
+
+function businessDays(name: ConfigVariableName) {
+  return variable(name).pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of business days')
+      .transform(Number)
+      .pipe(z.number().int().max(30, 'must be at most 30 business days')),
   );
 }
 
@@ -300,6 +312,8 @@ const envSchema = z
     WIRE_ACCOUNT_NUMBER: variable('WIRE_ACCOUNT_NUMBER').pipe(
       z.string().regex(/^\d{4,17}$/, 'must be 4 to 17 digits'),
     ),
+    AUTOPAY_REPRESENT_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_BUSINESS_DAYS'),
+    AUTOPAY_REMINDER_BUSINESS_DAYS: businessDays('AUTOPAY_REMINDER_BUSINESS_DAYS'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -409,5 +423,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
     cardProcessor: value.CARD_PROCESSOR,
     declaredPaymentExpiryDays: value.DECLARED_PAYMENT_EXPIRY_DAYS,
+    autopay: {
+      representAfterBusinessDays: value.AUTOPAY_REPRESENT_BUSINESS_DAYS,
+      reminderBusinessDays: value.AUTOPAY_REMINDER_BUSINESS_DAYS,
+    },
   };
 }

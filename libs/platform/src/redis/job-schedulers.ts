@@ -8,16 +8,24 @@ export interface JobSchedulerLogger {
   warn(message: string): void;
 }
 
+/** When a scheduler repeats: `every` ms, or a cron `pattern` read in the time zone `tz`. */
+export type JobSchedule = Pick<RepeatOptions, 'every' | 'pattern' | 'tz'>;
+
+function describeSchedule(repeat: JobSchedule): string {
+  if (repeat.pattern !== undefined) return `at "${repeat.pattern}"${repeat.tz ? ` ${repeat.tz}` : ''}`;
+  return `every ${(repeat.every ?? 0) / 1000}s`;
+}
+
 /**
- * Keeps BullMQ job schedulers (one per name; `every` in ms, or a cron `pattern` in time zone `tz`) in Redis for as long as the service runs.
- * They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
+ * Keeps BullMQ job schedulers (one per name; `every` in ms, or a cron `pattern` and `tz`) in Redis
+ * for as long as the service runs. They live only in Redis, so a Redis that restarts empty would lose them until the next deploy:
  * they are upserted at start and again every minute. A Redis outage only delays the next upsert.
  * Returns `ready` (the first write) and `stop`, which ends the refreshing and resolves once a write
  * already under way has finished, so nothing is written after it resolves.
  */
 export function maintainJobSchedulers(
   queue: Queue,
-  schedules: Record<string, Pick<RepeatOptions, 'every' | 'pattern' | 'tz'>>,
+  schedules: Record<string, JobSchedule>,
   logger: JobSchedulerLogger,
   refreshMs = JOB_SCHEDULER_REFRESH_MS,
 ): { ready: Promise<void>; stop: () => Promise<void> } {
@@ -35,11 +43,7 @@ export function maintainJobSchedulers(
       if (!present) {
         logger.log(
           `job schedulers of ${queue.name}: ${Object.entries(schedules)
-            .map(([name, repeat]) =>
-              repeat.pattern === undefined
-                ? `${name} every ${(repeat.every ?? 0) / 1000}s`
-                : `${name} at '${repeat.pattern}' ${repeat.tz ?? 'UTC'}`,
-            )
+            .map(([name, repeat]) => `${name} ${describeSchedule(repeat)}`)
             .join(', ')}`,
         );
       }
