@@ -350,8 +350,10 @@ describe('payment methods at intake (real PostgreSQL, Redis, Kafka)', () => {
     expect(enrolled.body).toEqual({
       customerId,
       paymentMethodId: fresh.body.paymentMethodId,
+      last4: '8080',
       daysBeforeDue: 0,
       status: 'active',
+      updatedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });
     expect((await http.delete(path)).status).toBe(204);
     const gone = await http.get(path);
