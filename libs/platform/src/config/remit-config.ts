@@ -52,6 +52,20 @@ export interface RemitConfig {
   logFormat: 'json' | 'pretty';
   migrationsRun: boolean;
   checkRemitAddress: string;
+  /** Notification: emails and webhooks (docs/architecture.md, "notification"). */
+  notification: {
+    wireInstructions: string;
+    emailFrom: string;
+    emailAttempts: number;
+    retryBaseMs: number;
+    webhookRetryWindowMs: number;
+    webhookAllowPrivateUrls: boolean;
+    /**
+     * Seals webhook signing secrets at rest (never the payment data key). Unset: notification uses a
+     * development key outside production and refuses to start in production.
+     */
+    webhookSecretKey?: DataKey;
+  };
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
 }
@@ -236,6 +250,29 @@ const envSchema = z
     ),
     DOCS_ENABLED: flag('DOCS_ENABLED'),
     CHECK_REMIT_ADDRESS: variable('CHECK_REMIT_ADDRESS').pipe(z.string().min(1)),
+    WIRE_INSTRUCTIONS: variable('WIRE_INSTRUCTIONS').pipe(z.string().min(1)),
+    NOTIFICATION_EMAIL_FROM: variable('NOTIFICATION_EMAIL_FROM').pipe(z.string().min(3)),
+    NOTIFICATION_EMAIL_ATTEMPTS: variable('NOTIFICATION_EMAIL_ATTEMPTS').pipe(
+      z
+        .string()
+        .regex(/^[1-9]\d{0,2}$/, 'must be a whole number from 1 to 999')
+        .transform(Number),
+    ),
+    NOTIFICATION_RETRY_BASE_MS: variable('NOTIFICATION_RETRY_BASE_MS').pipe(
+      z
+        .string()
+        .regex(/^[1-9]\d*$/, 'must be a whole number of milliseconds')
+        .transform(Number),
+    ),
+    WEBHOOK_RETRY_WINDOW_SECONDS: seconds('WEBHOOK_RETRY_WINDOW_SECONDS').refine(
+      (value) => value > 0,
+      'must be at least 1 second',
+    ),
+    WEBHOOK_ALLOW_PRIVATE_URLS: flag('WEBHOOK_ALLOW_PRIVATE_URLS'),
+    WEBHOOK_SECRET_KEY: variable('WEBHOOK_SECRET_KEY').refine(
+      (value) => value === undefined || BASE64_32_BYTES(value),
+      'must be base64 of exactly 32 bytes',
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -325,6 +362,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: value.LOG_FORMAT,
     migrationsRun: value.DB_MIGRATIONS_RUN ?? false,
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
+    notification: {
+      wireInstructions: value.WIRE_INSTRUCTIONS,
+      emailFrom: value.NOTIFICATION_EMAIL_FROM,
+      emailAttempts: value.NOTIFICATION_EMAIL_ATTEMPTS,
+      retryBaseMs: value.NOTIFICATION_RETRY_BASE_MS,
+      webhookRetryWindowMs: value.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      // Tests and a developer's machine deliver to a local receiver; production never to its own network.
+      webhookAllowPrivateUrls: value.WEBHOOK_ALLOW_PRIVATE_URLS ?? nodeEnv !== 'production',
+      ...(value.WEBHOOK_SECRET_KEY !== undefined
+        ? { webhookSecretKey: { keyId: 'webhook-1', key: Buffer.from(value.WEBHOOK_SECRET_KEY, 'base64') } }
+        : {}),
+    },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',
   };

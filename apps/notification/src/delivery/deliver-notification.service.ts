@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@remit/messaging';
+import { Clock } from '@remit/platform';
+import { NotificationEntity } from '../notifications/notification.entity';
+import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
+import { WebhookSender } from '../webhooks/webhook-sender';
+import { signWebhook } from '../webhooks/webhook-signature';
+import { DeliveryQueue } from './delivery-queue.service';
+import { Mailer } from './mailer';
+
+export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
+
+/** A failure reason fit for the log and the API: one line, bounded. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+/**
+ * Delivers one notification: sends it, then marks it sent and publishes `notification.sent` in one
+ * transaction. Only a `pending` or `failed` row is sent, so a redelivered job, a sweep or a restart
+ * never sends a sent one again. A failed send counts an attempt and is retried by the job's
+ * exponential backoff; the last allowed attempt marks the row `dead`.
+ *
+ * The one window left is a crash between the send and the commit: the send is then repeated, with
+ * the same Message-ID (email) or delivery id (webhook) so that the receiver can drop the copy.
+ */
+@Injectable()
+export class DeliverNotificationService {
+  private readonly logger = new Logger(DeliverNotificationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly mailer: Mailer,
+    private readonly webhooks: WebhookSender,
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly queue: DeliveryQueue,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+  ) {}
+
+  async deliver(notificationId: string): Promise<DeliveryOutcome> {
+    const row = await this.dataSource.getRepository(NotificationEntity).findOneBy({ notificationId });
+    if (!row || row.status === 'sent' || row.status === 'dead') return 'skipped';
+    const attempt = row.attempts + 1;
+    try {
+      await this.send(row);
+    } catch (error) {
+      const dead = attempt >= this.queue.maxAttempts(row.channel);
+      await this.dataSource.query(
+        `UPDATE notification.notifications
+            SET status = $2, attempts = $3, last_error = $4, last_attempt_at = now(), updated_at = now()
+          WHERE notification_id = $1 AND status IN ('pending', 'failed')`,
+        [notificationId, dead ? 'dead' : 'failed', attempt, reasonOf(error)],
+      );
+      this.logger.warn(
+        `${row.channel} ${row.type} ${notificationId}: attempt ${attempt} failed (${reasonOf(error)})${dead ? '; dead' : ''}`,
+      );
+      if (dead) return 'dead';
+      throw error;
+    }
+    const sentAt = await this.clock.now();
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await manager.query<unknown[]>(
+        `UPDATE notification.notifications
+            SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL, last_attempt_at = now(),
+                updated_at = now()
+          WHERE notification_id = $1 AND status IN ('pending', 'failed')
+          RETURNING notification_id`,
+        [notificationId, attempt, sentAt],
+      );
+      if (updated.length === 0) return;
+      await this.outbox.add(manager, {
+        type: 'notification.sent',
+        customerId: row.customerId,
+        subject: notificationId,
+        data: {
+          notificationId,
+          sourceEventId: row.eventId,
+          customerId: row.customerId,
+          type: row.type,
+          channel: row.channel,
+        },
+      });
+    });
+    this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
+    return 'sent';
+  }
+
+  private async send(row: NotificationEntity): Promise<void> {
+    if (row.channel === 'email') {
+      await this.mailer.send({
+        to: row.to,
+        subject: row.subject,
+        text: row.body,
+        html: row.html,
+        notificationId: row.notificationId,
+      });
+      return;
+    }
+    const endpoint = row.endpointId ? await this.endpoints.find(row.endpointId) : null;
+    if (!endpoint) throw new Error('webhook endpoint no longer exists');
+    await this.endpoints.assertDeliverable(endpoint.url);
+    // The receiver checks `t` against its own clock (a replay window), so it is the real time, not
+    // the platform's test clock.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signWebhook(this.endpoints.secretOf(endpoint), timestamp, row.body);
+    await this.webhooks.post(endpoint.url, row.body, signature, row.notificationId);
+  }
+
+  /** Pending or failed notifications untouched for `staleMs`: their job may be lost. */
+  async stale(
+    staleMs: number,
+    limit = 500,
+  ): Promise<Pick<NotificationEntity, 'notificationId' | 'channel'>[]> {
+    return this.dataSource.query<Pick<NotificationEntity, 'notificationId' | 'channel'>[]>(
+      `SELECT notification_id AS "notificationId", channel
+         FROM notification.notifications
+        WHERE status IN ('pending', 'failed') AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at
+        LIMIT $2`,
+      [staleMs / 1000, limit],
+    );
+  }
+}
