@@ -1,0 +1,363 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createCloudEvent, type CloudEvent } from '@remit/contracts';
+import { waitFor } from '@remit/messaging';
+import { loadConfig, signToken } from '@remit/platform';
+import { call, startNotification } from './support/app';
+import { EventPublisher } from './support/events';
+import { SmtpSink, type ReceivedMail } from './support/smtp-sink';
+
+/** Asynchronous effects cross Kafka, BullMQ and SMTP: poll with a deadline, never a fixed sleep. */
+const POLL = { timeoutMs: 30_000, intervalMs: 100 };
+/** A bank account number as only intake and settlement ever see it: it must appear in no email. */
+const FULL_ACCOUNT_NUMBER = '000123456789';
+
+describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', () => {
+  const config = loadConfig();
+  const smtp = new SmtpSink();
+  const publisher = new EventPublisher();
+  let app: INestApplication;
+  let url: string;
+  let dataSource: DataSource;
+
+  /** A customer of its own per test: its recipient known to notification before anything else. */
+  async function newCustomer(): Promise<{ customerId: string; email: string; token: string }> {
+    const customerId = `mail-${randomUUID().slice(0, 8)}`;
+    const email = `ap-${customerId}@example.com`;
+    await publisher.publish({
+      type: 'customer.created',
+      customerId,
+      data: {
+        customerId,
+        name: 'Corporate Account For Cloud Ser',
+        email,
+        billingDelivery: 'email',
+        accounts: [
+          { accountNumber: '3418205', siteName: 'Ashley Palacol', city: 'HERND' },
+          { accountNumber: '3992460', siteName: 'Billy Fisher LITTLE RIVER', city: 'LITTLE' },
+        ],
+      },
+    });
+    await waitFor(
+      async () => {
+        const rows = await dataSource.query(`SELECT 1 FROM notification.recipients WHERE customer_id = $1`, [
+          customerId,
+        ]);
+        return rows.length > 0 ? true : undefined;
+      },
+      { ...POLL, what: 'the recipient' },
+    );
+    const token = signToken(
+      { sub: `user-${customerId}`, role: 'customer', customers: [customerId] },
+      config.authJwtSecret,
+    );
+    return { customerId, email, token };
+  }
+
+  function mailsTo(email: string, count: number, what: string): Promise<ReceivedMail[]> {
+    return waitFor(() => (smtp.to(email).length >= count ? smtp.to(email) : undefined), { ...POLL, what });
+  }
+
+  async function notifications(customerId: string, token: string): Promise<any[]> {
+    const response = await call('GET', `${url}/v1/customers/${customerId}/notifications`, token);
+    expect(response.status).toBe(200);
+    return response.body;
+  }
+
+  function submitted(customerId: string, paymentId = randomUUID()) {
+    return createCloudEvent({
+      type: 'payment.submitted',
+      source: 'remit/payment-intake',
+      customerId,
+      data: {
+        paymentId,
+        customerId,
+        amountCents: 34618,
+        currency: 'USD',
+        method: {
+          type: 'ach',
+          last4: FULL_ACCOUNT_NUMBER.slice(-4),
+          bankAccount: {
+            routingNumber: '021000021',
+            accountNumberCiphertext: 'c2VhbGVkLWNpcGhlcnRleHQ',
+            keyId: 'dev-1',
+          },
+        },
+        invoices: [{ invoiceId: randomUUID() }],
+        submittedAt: '2026-11-23T15:00:00Z',
+        businessDate: '2026-11-23',
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    const port = await smtp.start();
+    await publisher.connect();
+    ({ app, url } = await startNotification({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      NOTIFICATION_RETRY_BASE_MS: '200',
+      NOTIFICATION_EMAIL_ATTEMPTS: '8',
+    }));
+    dataSource = app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await publisher.disconnect();
+    await smtp.stop();
+  });
+
+  it('sends each template over SMTP with its subject and content, and logs it sent', async () => {
+    const { customerId, email, token } = await newCustomer();
+    const paymentId = randomUUID();
+    const feeId = randomUUID();
+    const invoiceId = randomUUID();
+    const events: CloudEvent[] = [
+      submitted(customerId, paymentId),
+      createCloudEvent({
+        type: 'payment.scheduled',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId: randomUUID(),
+          customerId,
+          amountCents: 120000,
+          method: { type: 'check' },
+          expectedPostingDate: '2026-11-30',
+          status: 'awaiting_funds',
+        },
+      }),
+      createCloudEvent({
+        type: 'payment.scheduled',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId: randomUUID(),
+          customerId,
+          amountCents: 250000,
+          method: { type: 'wire' },
+          expectedPostingDate: '2026-11-25',
+          status: 'awaiting_funds',
+        },
+      }),
+      createCloudEvent({
+        type: 'payment.applied',
+        source: 'remit/invoice',
+        customerId,
+        data: {
+          paymentId,
+          customerId,
+          customerName: 'Corporate Account For Cloud Ser',
+          customerEmail: email,
+          amountCents: 34618,
+          applications: [{ invoiceId, invoiceNumber: 'INV-1001', amountCents: 34000 }],
+          creditCents: 618,
+          postingDate: '2026-11-25',
+        },
+      }),
+      createCloudEvent({
+        type: 'payment.returned',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId,
+          customerId,
+          amountCents: 34618,
+          method: { type: 'ach', last4: '6789' },
+          returnCode: 'R01',
+          returnDescription: 'Insufficient funds',
+          returnClass: 're-presentable',
+          returnedAt: '2026-11-27T15:00:00Z',
+          businessDate: '2026-11-27',
+        },
+      }),
+      createCloudEvent({
+        type: 'fee.charged',
+        source: 'remit/invoice',
+        customerId,
+        data: {
+          feeId,
+          customerId,
+          kind: 'return',
+          amountCents: 2500,
+          invoiceId,
+          invoiceNumber: 'INV-1001',
+          paymentId,
+          returnCode: 'R01',
+        },
+      }),
+      createCloudEvent({
+        type: 'fee.waived',
+        source: 'remit/invoice',
+        customerId,
+        data: {
+          feeId,
+          customerId,
+          kind: 'return',
+          amountCents: 2500,
+          reason: 'bank error',
+          waivedBy: 'ops-1',
+        },
+      }),
+      createCloudEvent({
+        type: 'autopay.upcoming',
+        source: 'remit/payment-intake',
+        customerId,
+        data: {
+          customerId,
+          paymentMethodId: 'pm-1',
+          last4: '6789',
+          runDate: '2026-12-01',
+          amountCents: 34618,
+          invoices: [{ invoiceId, invoiceNumber: 'INV-1002', amountCents: 34618 }],
+        },
+      }),
+      createCloudEvent({
+        type: 'autopay.failed',
+        source: 'remit/payment-intake',
+        customerId,
+        data: {
+          customerId,
+          runDate: '2026-12-01',
+          code: 'METHOD_DISABLED',
+          reason: 'the saved account is disabled',
+        },
+      }),
+      createCloudEvent({
+        type: 'payment-method.disabled',
+        source: 'remit/payment-intake',
+        customerId,
+        data: {
+          paymentMethodId: 'pm-1',
+          customerId,
+          last4: '6789',
+          reason: 'account closed',
+          returnCode: 'R02',
+          disabledAt: '2026-11-27T15:00:00Z',
+        },
+      }),
+    ];
+    for (const event of events) await publisher.send(event);
+
+    const mails = await mailsTo(email, events.length, 'one email per template');
+    const bySubject = new Map(mails.map((mail) => [mail.subject, mail]));
+    const expectations: [subject: string, ...content: string[]][] = [
+      [
+        'We received your payment of $346.18',
+        'bank account ending 6789',
+        'Please allow up to 2 business days for payments to be reflected in your account (expected 2026-11-25)',
+      ],
+      [
+        'Check payment of $1,200.00 awaited',
+        'Mail the check to: Fusion, P. O. Box 411470, Boston, MA 02241-1289',
+      ],
+      ['Wire transfer of $2,500.00 awaited', 'Wire instructions: Beneficiary: Fusion'],
+      [
+        'Payment received: $346.18',
+        'Invoice INV-1001: $340.00',
+        'Credit to your account: $6.18',
+        'posted on 2026-11-25',
+      ],
+      ['Payment returned: $346.18', 'R01: Insufficient funds', 'Return Fee of $25.00'],
+      ['Return Fee charged: $25.00', 'invoice INV-1001'],
+      ['Return Fee waived: $25.00', 'bank error'],
+      ['Autopay of $346.18 on 2026-12-01', 'Invoice INV-1002: $346.18', 'bank account ending 6789'],
+      ['Autopay on 2026-12-01 did not go through', 'the saved account is disabled'],
+      ['Bank account ending 6789 disabled', 'account closed (R02)'],
+    ];
+    expect([...bySubject.keys()].sort()).toEqual(expectations.map(([subject]) => subject).sort());
+    for (const [subject, ...content] of expectations) {
+      const mail = bySubject.get(subject)!;
+      expect(mail.from).toContain('billing@remit.example');
+      expect(mail.text).toContain('Dear Corporate Account For Cloud Ser,');
+      expect(mail.text).toContain('Ashley Palacol (HERND)');
+      for (const piece of content) {
+        expect(mail.text).toContain(piece);
+        expect(mail.html).toContain(piece.replace(/&/g, '&amp;'));
+      }
+      // Never a full bank account number, nor the ciphertext that carries it to settlement.
+      expect(mail.raw).not.toContain(FULL_ACCOUNT_NUMBER);
+      expect(mail.raw).not.toContain('c2VhbGVkLWNpcGhlcnRleHQ');
+    }
+
+    const log = await waitFor(
+      async () => {
+        const list = await notifications(customerId, token);
+        return list.length === events.length && list.every((entry) => entry.status === 'sent')
+          ? list
+          : undefined;
+      },
+      { ...POLL, what: 'every notification logged as sent' },
+    );
+    for (const entry of log) {
+      expect(entry).toMatchObject({ channel: 'email', to: email, status: 'sent', attempts: 1 });
+      expect(entry.sentAt).toEqual(expect.any(String));
+      expect(bySubject.has(entry.subject)).toBe(true);
+    }
+    // Each send is announced once on notification.events.v1, through the outbox.
+    const announced = await dataSource.query(
+      `SELECT payload->'data'->>'notificationId' AS id FROM notification.outbox_events
+        WHERE event_type = 'notification.sent' AND payload->>'customerid' = $1`,
+      [customerId],
+    );
+    expect(announced.map((row: { id: string }) => row.id).sort()).toEqual(
+      log.map((entry) => entry.notificationId).sort(),
+    );
+    // The log is the customer's own.
+    const stranger = signToken(
+      { sub: 'x', role: 'customer', customers: ['someone-else'] },
+      config.authJwtSecret,
+    );
+    expect((await call('GET', `${url}/v1/customers/${customerId}/notifications`, stranger)).status).toBe(403);
+  });
+
+  it('sends one email for an event delivered twice', async () => {
+    const { customerId, email, token } = await newCustomer();
+    const event = submitted(customerId);
+    await publisher.send(event);
+    await publisher.send(event);
+    await mailsTo(email, 1, 'the email');
+    // A redelivery after the email went out changes nothing either.
+    await publisher.send(event);
+    // Events of one customer stay in order on their partition: once a later event's email has
+    // arrived, every copy of the earlier one has been consumed.
+    const marker = await publisher.send(submitted(customerId));
+    await mailsTo(email, 2, 'the marker email');
+    const mails = smtp.to(email);
+    expect(mails).toHaveLength(2);
+    const log = await notifications(customerId, token);
+    expect(log.map((entry) => entry.eventId).sort()).toEqual([event.id, marker.id].sort());
+  });
+
+  it('delivers once after SMTP was down, counting the failed attempts', async () => {
+    const { customerId, email, token } = await newCustomer();
+    await smtp.stop();
+    try {
+      await publisher.send(submitted(customerId));
+      await waitFor(
+        async () => {
+          const [entry] = await notifications(customerId, token);
+          return entry?.status === 'failed' && entry.attempts >= 2 ? entry : undefined;
+        },
+        { ...POLL, what: 'failed attempts while SMTP is down' },
+      );
+    } finally {
+      await smtp.start();
+    }
+    const [mail] = await mailsTo(email, 1, 'the email once SMTP is back');
+    const entry = await waitFor(
+      async () => {
+        const [logged] = await notifications(customerId, token);
+        return logged?.status === 'sent' ? logged : undefined;
+      },
+      { ...POLL, what: 'the notification marked sent' },
+    );
+    expect(entry.attempts).toBeGreaterThanOrEqual(3);
+    expect(mail!.messageId).toBe(`<${entry.notificationId}@notification.remit>`);
+    // Sent is final: nothing else goes out for it.
+    await publisher.send(submitted(customerId));
+    await mailsTo(email, 2, 'a later email');
+    expect(smtp.to(email).filter((received) => received.messageId === mail!.messageId)).toHaveLength(1);
+  });
+});
