@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@remit/messaging';
 import { Clock } from '@remit/platform';
-import { NotificationEntity } from '../notifications/notification.entity';
+import { NotificationEntity, RECIPIENT_NOT_YET_KNOWN } from '../notifications/notification.entity';
+import { RecipientsService } from '../recipients/recipients.service';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WebhookSender } from '../webhooks/webhook-sender';
 import { signWebhook } from '../webhooks/webhook-signature';
@@ -39,6 +40,7 @@ export class DeliverNotificationService {
     private readonly queue: DeliveryQueue,
     private readonly outbox: Outbox,
     private readonly clock: Clock,
+    private readonly recipients: RecipientsService,
   ) {}
 
   async deliver(notificationId: string): Promise<DeliveryOutcome> {
@@ -91,6 +93,7 @@ export class DeliverNotificationService {
 
   private async send(row: NotificationEntity): Promise<void> {
     if (row.channel === 'email') {
+      if (row.to === RECIPIENT_NOT_YET_KNOWN) row.to = await this.resolveRecipient(row);
       await this.mailer.send({
         to: row.to,
         subject: row.subject,
@@ -108,6 +111,18 @@ export class DeliverNotificationService {
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = signWebhook(this.endpoints.secretOf(endpoint), timestamp, row.body);
     await this.webhooks.post(endpoint.url, row.body, signature, row.notificationId);
+  }
+
+  /** The address of an email recorded before its customer was known; retried (an attempt) until it is. */
+  private async resolveRecipient(row: NotificationEntity): Promise<string> {
+    const recipient = await this.recipients.find(row.customerId, this.dataSource.manager);
+    if (!recipient) throw new Error(`no email address known for customer ${row.customerId} yet`);
+    await this.dataSource.query(
+      `UPDATE notification.notifications SET recipient = $2, updated_at = now()
+        WHERE notification_id = $1 AND recipient = $3`,
+      [row.notificationId, recipient.email, RECIPIENT_NOT_YET_KNOWN],
+    );
+    return recipient.email;
   }
 
   /** Pending or failed notifications untouched for `staleMs`: their job may be lost. */

@@ -5,6 +5,13 @@ export type NotificationChannel = 'email' | 'webhook';
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'dead';
 
 /**
+ * The recipient of an email recorded before invoice's `customer.created` reached notification (the
+ * topics are not ordered with each other): the delivery looks the address up when it sends, and
+ * retries until it is known. Webhooks and the partition are never held up by it.
+ */
+export const RECIPIENT_NOT_YET_KNOWN = '';
+
+/**
  * The notification log: one row per (event, channel, recipient), which is what makes sending
  * exactly-once. An email's recipient is its address, a webhook's its endpoint id.
  */

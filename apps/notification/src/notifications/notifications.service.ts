@@ -10,7 +10,12 @@ import { RecipientsService } from '../recipients/recipients.service';
 import { emailFor, type TemplateContext } from '../templates/email-templates';
 import { webhookBody } from '../webhooks/webhook-events';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
-import { NotificationEntity, type NotificationChannel, type NotificationStatus } from './notification.entity';
+import {
+  NotificationEntity,
+  RECIPIENT_NOT_YET_KNOWN,
+  type NotificationChannel,
+  type NotificationStatus,
+} from './notification.entity';
 
 export interface NotificationView {
   notificationId: string;
@@ -22,14 +27,6 @@ export interface NotificationView {
   status: NotificationStatus;
   sentAt: string | null;
   attempts: number;
-}
-
-/** Thrown while the customer's email address is not known yet: the inbox retries, then dead-letters. */
-export class RecipientUnknownError extends Error {
-  constructor(customerId: string) {
-    super(`no recipient known for customer ${customerId} yet (customer.created not received)`);
-    this.name = 'RecipientUnknownError';
-  }
 }
 
 type NewNotification = Pick<
@@ -78,8 +75,10 @@ export class NotificationsService {
     const rows: NewNotification[] = [];
     const email = emailFor(event, context);
     if (email) {
-      const to = event.type === 'payment.applied' ? event.data.customerEmail : recipient?.email;
-      if (!to) throw new RecipientUnknownError(customerId);
+      const to =
+        event.type === 'payment.applied'
+          ? event.data.customerEmail
+          : (recipient?.email ?? RECIPIENT_NOT_YET_KNOWN);
       rows.push({
         notificationId: randomUUID(),
         eventId: event.id,

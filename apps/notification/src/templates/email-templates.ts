@@ -43,8 +43,9 @@ export function describeMethod(method: Method): string {
   }
 }
 
+/** "Dear <customer>," — or "Hello," while notification does not know the customer's name yet. */
 function greeting(context: TemplateContext): string {
-  return `Dear ${context.customerName},`;
+  return context.customerName ? `Dear ${context.customerName},` : 'Hello,';
 }
 
 /** The customer's sites, so a customer with several accounts knows which business this is about. */

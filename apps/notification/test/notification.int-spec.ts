@@ -4,23 +4,51 @@ import { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { loadConfig, signToken } from '@remit/platform';
+import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
 import { call, startNotification } from './support/app';
 import { EventPublisher } from './support/events';
 import { SmtpSink, type ReceivedMail } from './support/smtp-sink';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 /** Asynchronous effects cross Kafka, BullMQ and SMTP: poll with a deadline, never a fixed sleep. */
 const POLL = { timeoutMs: 30_000, intervalMs: 100 };
 /** A bank account number as only intake and settlement ever see it: it must appear in no email. */
 const FULL_ACCOUNT_NUMBER = '000123456789';
 
-describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', () => {
-  const config = loadConfig();
-  const smtp = new SmtpSink();
-  const publisher = new EventPublisher();
-  let app: INestApplication;
-  let url: string;
-  let dataSource: DataSource;
+/**
+ * One notification app for the whole file: its Kafka consumer groups and BullMQ queue are the
+ * service's own, so two apps started side by side would take each other's events and jobs.
+ */
+const config = loadConfig();
+const smtp = new SmtpSink();
+const receiver = new WebhookReceiver();
+const publisher = new EventPublisher();
+let app: INestApplication;
+let url: string;
+let dataSource: DataSource;
 
+beforeAll(async () => {
+  const port = await smtp.start();
+  await receiver.start();
+  await publisher.connect();
+  ({ app, url } = await startNotification({
+    SMTP_URL: `smtp://127.0.0.1:${port}`,
+    NOTIFICATION_RETRY_BASE_MS: '200',
+    NOTIFICATION_EMAIL_ATTEMPTS: '8',
+    // Webhooks: 200 ms, then 400 ms: three attempts fit in one second.
+    WEBHOOK_RETRY_WINDOW_SECONDS: '1',
+  }));
+  dataSource = app.get(DataSource);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await publisher.disconnect();
+  await receiver.stop();
+  await smtp.stop();
+});
+
+describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', () => {
   /** A customer of its own per test: its recipient known to notification before anything else. */
   async function newCustomer(): Promise<{ customerId: string; email: string; token: string }> {
     const customerId = `mail-${randomUUID().slice(0, 8)}`;
@@ -90,23 +118,6 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       },
     });
   }
-
-  beforeAll(async () => {
-    const port = await smtp.start();
-    await publisher.connect();
-    ({ app, url } = await startNotification({
-      SMTP_URL: `smtp://127.0.0.1:${port}`,
-      NOTIFICATION_RETRY_BASE_MS: '200',
-      NOTIFICATION_EMAIL_ATTEMPTS: '8',
-    }));
-    dataSource = app.get(DataSource);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await publisher.disconnect();
-    await smtp.stop();
-  });
 
   it('sends each template over SMTP with its subject and content, and logs it sent', async () => {
     const { customerId, email, token } = await newCustomer();
@@ -330,6 +341,36 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
     expect(log.map((entry) => entry.eventId).sort()).toEqual([event.id, marker.id].sort());
   });
 
+  it('sends an email recorded before its customer was known once the customer arrives', async () => {
+    const customerId = `late-${randomUUID().slice(0, 8)}`;
+    const email = `ap-${customerId}@example.com`;
+    const token = signToken({ sub: 'u', role: 'customer', customers: [customerId] }, config.authJwtSecret);
+    const event = await publisher.send(submitted(customerId));
+    await waitFor(
+      async () => {
+        const [entry] = await notifications(customerId, token);
+        return entry?.status === 'failed' ? entry : undefined;
+      },
+      { ...POLL, what: 'an attempt without an address' },
+    );
+    await publisher.publish({
+      type: 'customer.created',
+      customerId,
+      data: { customerId, name: 'Late Corp', email, billingDelivery: 'email', accounts: [] },
+    });
+    const [mail] = await mailsTo(email, 1, 'the email once the address is known');
+    expect(mail!.subject).toBe('We received your payment of $346.18');
+    expect(mail!.text).toContain('Hello,');
+    const [entry] = await waitFor(
+      async () => {
+        const list = await notifications(customerId, token);
+        return list[0]?.status === 'sent' ? list : undefined;
+      },
+      { ...POLL, what: 'the notification marked sent' },
+    );
+    expect(entry).toMatchObject({ eventId: event.id, to: email, status: 'sent' });
+  });
+
   it('delivers once after SMTP was down, counting the failed attempts', async () => {
     const { customerId, email, token } = await newCustomer();
     await smtp.stop();
@@ -359,5 +400,192 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
     await publisher.send(submitted(customerId));
     await mailsTo(email, 2, 'a later email');
     expect(smtp.to(email).filter((received) => received.messageId === mail!.messageId)).toHaveLength(1);
+  });
+});
+
+describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP receiver)', () => {
+  const opsToken = signToken({ sub: 'ops-1', role: 'ops', customers: [] }, config.authJwtSecret);
+  function customer(): { customerId: string; token: string } {
+    const customerId = `hook-${randomUUID().slice(0, 8)}`;
+    return {
+      customerId,
+      token: signToken(
+        { sub: `user-${customerId}`, role: 'customer', customers: [customerId] },
+        config.authJwtSecret,
+      ),
+    };
+  }
+
+  function posted(customerId: string) {
+    return createCloudEvent({
+      type: 'payment.posted',
+      source: 'remit/settlement',
+      customerId,
+      data: {
+        paymentId: randomUUID(),
+        customerId,
+        amountCents: 34618,
+        currency: 'USD',
+        method: { type: 'ach', last4: '6789' },
+        invoices: [{ invoiceId: randomUUID(), amountCents: 34618 }],
+        postingDate: '2026-11-25',
+        postedAt: '2026-11-25T05:00:00Z',
+      },
+    });
+  }
+
+  async function deliveries(endpointId: string, token: string): Promise<any[]> {
+    const response = await call('GET', `${url}/v1/webhook-endpoints/${endpointId}/deliveries`, token);
+    expect(response.status).toBe(200);
+    return response.body;
+  }
+
+  it('delivers a signed event that the receiver verifies with the secret shown once', async () => {
+    const { customerId, token } = customer();
+    const created = await call('POST', `${url}/v1/webhook-endpoints`, token, {
+      customerId,
+      url: `${receiver.url}/ok/${customerId}`,
+      events: ['payment.posted', 'payment.returned'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      endpointId: expect.any(String),
+      secret: expect.stringMatching(/^whsec_/),
+    });
+    const { endpointId, secret } = created.body as { endpointId: string; secret: string };
+    // The secret is kept only as ciphertext.
+    const [stored] = await dataSource.query(
+      `SELECT secret_ciphertext FROM notification.webhook_endpoints WHERE endpoint_id = $1`,
+      [endpointId],
+    );
+    expect(stored.secret_ciphertext).not.toContain(secret.slice(6));
+
+    const event = await publisher.send(posted(customerId));
+    const [delivery] = await waitFor(
+      () => (receiver.at(`/ok/${customerId}`).length > 0 ? receiver.at(`/ok/${customerId}`) : undefined),
+      { ...POLL, what: 'the delivery' },
+    );
+    const signature = String(delivery!.headers['remit-signature']);
+    expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifyWebhookSignature(signature, delivery!.body, secret, Math.floor(Date.now() / 1000))).toBe(
+      true,
+    );
+    expect(
+      verifyWebhookSignature(signature, delivery!.body, 'whsec_other', Math.floor(Date.now() / 1000)),
+    ).toBe(false);
+    const body = JSON.parse(delivery!.body);
+    expect(body).toMatchObject({
+      eventId: event.id,
+      type: 'payment.posted',
+      customerId,
+      data: { amountCents: 34618 },
+    });
+
+    const [logged] = await waitFor(
+      async () => {
+        const list = await deliveries(endpointId, token);
+        return list[0]?.status === 'sent' ? list : undefined;
+      },
+      { ...POLL, what: 'the delivery logged as sent' },
+    );
+    expect(logged).toMatchObject({
+      deliveryId: body.id,
+      eventId: event.id,
+      status: 'sent',
+      attempts: 1,
+      lastError: null,
+    });
+    // An event type the endpoint did not subscribe to is not delivered to it; the same event again is not either.
+    await publisher.send(event);
+    const fee = createCloudEvent({
+      type: 'fee.waived',
+      source: 'remit/invoice',
+      customerId,
+      data: {
+        feeId: randomUUID(),
+        customerId,
+        kind: 'paper',
+        amountCents: 1000,
+        reason: 'goodwill',
+        waivedBy: 'ops-1',
+      },
+    });
+    await publisher.send(fee);
+    const marker = await publisher.send(posted(customerId));
+    await waitFor(() => (receiver.at(`/ok/${customerId}`).length >= 2 ? true : undefined), {
+      ...POLL,
+      what: 'the marker',
+    });
+    const log = await deliveries(endpointId, token);
+    expect(log.map((entry) => entry.eventId).sort()).toEqual([event.id, marker.id].sort());
+    expect(
+      receiver
+        .at(`/ok/${customerId}`)
+        .map((received) => JSON.parse(received.body).eventId)
+        .sort(),
+    ).toEqual([event.id, marker.id].sort());
+  });
+
+  it('retries a failing endpoint with backoff, then marks the delivery dead and lists it', async () => {
+    const { customerId, token } = customer();
+    const created = await call('POST', `${url}/v1/webhook-endpoints`, opsToken, {
+      customerId,
+      url: `${receiver.url}/fail/${customerId}`,
+      events: ['payment.posted'],
+    });
+    expect(created.status).toBe(201);
+    const event = await publisher.send(posted(customerId));
+    const [dead] = await waitFor(
+      async () => {
+        const list = await deliveries(created.body.endpointId, token);
+        return list[0]?.status === 'dead' ? list : undefined;
+      },
+      { ...POLL, what: 'the delivery to be dead' },
+    );
+    expect(dead).toMatchObject({
+      eventId: event.id,
+      status: 'dead',
+      attempts: 3,
+      lastError: 'endpoint answered HTTP 500',
+    });
+    expect(receiver.at(`/fail/${customerId}`)).toHaveLength(3);
+    // Every attempt carried the same delivery id, so a receiver can tell a retry from a new event.
+    expect(
+      new Set(receiver.at(`/fail/${customerId}`).map((received) => received.headers['remit-delivery-id'])),
+    ).toEqual(new Set([dead.deliveryId]));
+  });
+
+  it('refuses what the contract refuses', async () => {
+    const { customerId, token } = customer();
+    const create = (body: unknown, as = token) => call('POST', `${url}/v1/webhook-endpoints`, as, body);
+    const ftp = await create({ customerId, url: 'ftp://hooks.example.com/x', events: ['payment.posted'] });
+    expect(ftp.status).toBe(400);
+    expect(ftp.body.error.details).toEqual([expect.objectContaining({ field: 'url' })]);
+    expect(
+      (await create({ customerId, url: `${receiver.url}/x`, events: ['customer.created'] })).status,
+    ).toBe(400);
+    expect((await create({ customerId, url: `${receiver.url}/x`, events: [] })).status).toBe(400);
+    expect(
+      (await create({ customerId: 'someone-else', url: `${receiver.url}/x`, events: ['payment.posted'] }))
+        .status,
+    ).toBe(403);
+    const created = await create(
+      { customerId, url: `${receiver.url}/x`, events: ['payment.posted'] },
+      opsToken,
+    );
+    const stranger = signToken(
+      { sub: 'x', role: 'customer', customers: ['someone-else'] },
+      config.authJwtSecret,
+    );
+    expect(
+      (await call('GET', `${url}/v1/webhook-endpoints/${created.body.endpointId}/deliveries`, stranger))
+        .status,
+    ).toBe(403);
+    expect(
+      (await call('GET', `${url}/v1/webhook-endpoints/${randomUUID()}/deliveries`, opsToken)).status,
+    ).toBe(404);
+    expect((await call('GET', `${url}/v1/webhook-endpoints/not-a-uuid/deliveries`, opsToken)).status).toBe(
+      404,
+    );
   });
 });
