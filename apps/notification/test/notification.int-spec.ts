@@ -5,7 +5,7 @@ import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { loadConfig, signToken } from '@remit/platform';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
-import { call, startNotification } from './support/app';
+import { startNotification } from './support/app';
 import { EventPublisher } from './support/events';
 import { SmtpSink, type ReceivedMail } from './support/smtp-sink';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -26,6 +26,22 @@ const publisher = new EventPublisher();
 let app: INestApplication;
 let url: string;
 let dataSource: DataSource;
+
+/** An HTTP call with a bearer token; the JSON body as it came. */
+async function call(
+  method: string,
+  url: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
 
 beforeAll(async () => {
   const port = await smtp.start();
@@ -359,8 +375,8 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       data: { customerId, name: 'Late Corp', email, billingDelivery: 'email', accounts: [] },
     });
     const [mail] = await mailsTo(email, 1, 'the email once the address is known');
-    expect(mail!.subject).toBe('We received your payment of $346.18');
-    expect(mail!.text).toContain('Hello,');
+    expect(mail.subject).toBe('We received your payment of $346.18');
+    expect(mail.text).toContain('Hello,');
     const [entry] = await waitFor(
       async () => {
         const list = await notifications(customerId, token);
@@ -395,11 +411,11 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       { ...POLL, what: 'the notification marked sent' },
     );
     expect(entry.attempts).toBeGreaterThanOrEqual(3);
-    expect(mail!.messageId).toBe(`<${entry.notificationId}@notification.remit>`);
+    expect(mail.messageId).toBe(`<${entry.notificationId}@notification.remit>`);
     // Sent is final: nothing else goes out for it.
     await publisher.send(submitted(customerId));
     await mailsTo(email, 2, 'a later email');
-    expect(smtp.to(email).filter((received) => received.messageId === mail!.messageId)).toHaveLength(1);
+    expect(smtp.to(email).filter((received) => received.messageId === mail.messageId)).toHaveLength(1);
   });
 });
 
@@ -465,15 +481,15 @@ describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP rec
       () => (receiver.at(`/ok/${customerId}`).length > 0 ? receiver.at(`/ok/${customerId}`) : undefined),
       { ...POLL, what: 'the delivery' },
     );
-    const signature = String(delivery!.headers['remit-signature']);
+    const signature = String(delivery.headers['remit-signature']);
     expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifyWebhookSignature(signature, delivery!.body, secret, Math.floor(Date.now() / 1000))).toBe(
+    expect(verifyWebhookSignature(signature, delivery.body, secret, Math.floor(Date.now() / 1000))).toBe(
       true,
     );
     expect(
-      verifyWebhookSignature(signature, delivery!.body, 'whsec_other', Math.floor(Date.now() / 1000)),
+      verifyWebhookSignature(signature, delivery.body, 'whsec_other', Math.floor(Date.now() / 1000)),
     ).toBe(false);
-    const body = JSON.parse(delivery!.body);
+    const body = JSON.parse(delivery.body);
     expect(body).toMatchObject({
       eventId: event.id,
       type: 'payment.posted',

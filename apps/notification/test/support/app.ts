@@ -12,18 +12,3 @@ export async function startNotification(
   const { NotificationModule } = await import('../../src/notification.module');
   return createTestingApp(NotificationModule);
 }
-
-export async function call(
-  method: string,
-  url: string,
-  token: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}

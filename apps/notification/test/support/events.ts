@@ -49,6 +49,6 @@ export class EventPublisher {
   publish<T extends EventType>(
     event: Omit<NewEvent<T>, 'source'> & { source?: string },
   ): Promise<CloudEvent> {
-    return this.send(createCloudEvent({ source: 'remit/test', ...event } as NewEvent<T>));
+    return this.send(createCloudEvent({ source: 'remit/test', ...event }));
   }
 }
