@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { loadConfig, signToken } from '@remit/platform';
+import { DELIVERY_QUEUE } from '../src/delivery/delivery-queue';
+import { DeliveryProcessor } from '../src/delivery/delivery.processor';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
 import { startNotification } from './support/app';
 import { EventPublisher } from './support/events';
@@ -43,18 +47,22 @@ async function call(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-beforeAll(async () => {
-  const port = await smtp.start();
-  await receiver.start();
-  await publisher.connect();
+async function startApp(): Promise<void> {
   ({ app, url } = await startNotification({
-    SMTP_URL: `smtp://127.0.0.1:${port}`,
+    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
     NOTIFICATION_RETRY_BASE_MS: '200',
     NOTIFICATION_EMAIL_ATTEMPTS: '8',
     // Webhooks: 200 ms, then 400 ms: three attempts fit in one second.
     WEBHOOK_RETRY_WINDOW_SECONDS: '1',
   }));
   dataSource = app.get(DataSource);
+}
+
+beforeAll(async () => {
+  await smtp.start();
+  await receiver.start();
+  await publisher.connect();
+  await startApp();
 });
 
 afterAll(async () => {
@@ -416,6 +424,96 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
     await publisher.send(submitted(customerId));
     await mailsTo(email, 2, 'a later email');
     expect(smtp.to(email).filter((received) => received.messageId === mail.messageId)).toHaveLength(1);
+  });
+});
+
+describe('notification delivery across restarts and lost jobs', () => {
+  async function customerWithFailedEmail(): Promise<{
+    customerId: string;
+    email: string;
+    token: string;
+    notificationId: string;
+  }> {
+    const customerId = `restart-${randomUUID().slice(0, 8)}`;
+    const email = `ap-${customerId}@example.com`;
+    const token = signToken({ sub: 'u', role: 'customer', customers: [customerId] }, config.authJwtSecret);
+    await publisher.publish({
+      type: 'customer.created',
+      customerId,
+      data: { customerId, name: 'Restart Corp', email, billingDelivery: 'email', accounts: [] },
+    });
+    await waitFor(
+      async () => {
+        const rows = await dataSource.query(`SELECT 1 FROM notification.recipients WHERE customer_id = $1`, [
+          customerId,
+        ]);
+        return rows.length > 0 ? true : undefined;
+      },
+      { ...POLL, what: 'the recipient' },
+    );
+    await smtp.stop();
+    await publisher.publish({
+      type: 'autopay.failed',
+      customerId,
+      data: { customerId, runDate: '2026-12-01', code: 'NO_METHOD', reason: 'no saved payment method' },
+    });
+    const entry = await waitFor(
+      async () => {
+        const response = await call('GET', `${url}/v1/customers/${customerId}/notifications`, token);
+        const [logged] = response.body as any[];
+        return logged?.status === 'failed' ? logged : undefined;
+      },
+      { ...POLL, what: 'a failed attempt while SMTP is down' },
+    );
+    return { customerId, email, token, notificationId: entry.notificationId };
+  }
+
+  async function sentOnce(email: string, notificationId: string): Promise<void> {
+    const [mail] = await waitFor(() => (smtp.to(email).length > 0 ? smtp.to(email) : undefined), {
+      ...POLL,
+      what: 'the email',
+    });
+    expect(mail.messageId).toBe(`<${notificationId}@notification.remit>`);
+    await waitFor(
+      async () => {
+        const [row] = await dataSource.query(
+          `SELECT status FROM notification.notifications WHERE notification_id = $1`,
+          [notificationId],
+        );
+        return row?.status === 'sent' ? true : undefined;
+      },
+      { ...POLL, what: 'the notification marked sent' },
+    );
+    expect(smtp.to(email)).toHaveLength(1);
+  }
+
+  it('sends a notification left failing by a stopped service once the service is back', async () => {
+    const { email, notificationId } = await customerWithFailedEmail();
+    await app.close();
+    await smtp.start();
+    await startApp();
+    await sentOnce(email, notificationId);
+  });
+
+  it('queues again, from PostgreSQL, a notification whose job Redis lost', async () => {
+    const { email, notificationId } = await customerWithFailedEmail();
+    const queue = app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
+    // Between attempts the job waits out its backoff; removed then, nothing would ever send it.
+    await waitFor(
+      async () => {
+        const job = await queue.getJob(notificationId);
+        if (!job) return true;
+        return job.remove().then(
+          () => true,
+          () => undefined,
+        );
+      },
+      { ...POLL, what: 'the job removed' },
+    );
+    await smtp.start();
+    const { requeued } = await app.get(DeliveryProcessor).sweep(0);
+    expect(requeued).toBeGreaterThanOrEqual(1);
+    await sentOnce(email, notificationId);
   });
 });
 

@@ -48,8 +48,9 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     return this.deliveries.deliver(job.data.notificationId);
   }
 
-  private async sweep(): Promise<{ requeued: number }> {
-    const stale = await this.deliveries.stale(DELIVERY_STALE_AFTER_MS);
+  /** Queues again every pending or failed notification untouched for `staleMs`. */
+  async sweep(staleMs = DELIVERY_STALE_AFTER_MS): Promise<{ requeued: number }> {
+    const stale = await this.deliveries.stale(staleMs);
     for (const row of stale) await this.deliveryQueue.requeue(row.notificationId, row.channel);
     if (stale.length > 0) this.logger.warn(`sweep queued ${stale.length} notification(s) again`);
     return { requeued: stale.length };
