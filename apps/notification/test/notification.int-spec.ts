@@ -669,6 +669,44 @@ describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP rec
     ).toEqual(new Set([dead.deliveryId]));
   });
 
+  it("lists a customer's endpoints without their secrets and deletes one", async () => {
+    const { customerId, token } = customer();
+    const stranger = signToken(
+      { sub: 'x', role: 'customer', customers: ['someone-else'] },
+      config.authJwtSecret,
+    );
+    const created = await call('POST', `${url}/v1/webhook-endpoints`, token, {
+      customerId,
+      url: `${receiver.url}/listed/${customerId}`,
+      events: ['payment.posted', 'payment.posted'],
+    });
+    expect(created.status).toBe(201);
+    const listed = await call('GET', `${url}/v1/webhook-endpoints?customerId=${customerId}`, token);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([
+      {
+        endpointId: created.body.endpointId,
+        customerId,
+        url: `${receiver.url}/listed/${customerId}`,
+        events: ['payment.posted'],
+        createdAt: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+    expect((await call('GET', `${url}/v1/webhook-endpoints?customerId=${customerId}`, stranger)).status).toBe(
+      403,
+    );
+    expect((await call('GET', `${url}/v1/webhook-endpoints`, token)).status).toBe(400);
+    const endpoint = `${url}/v1/webhook-endpoints/${created.body.endpointId}`;
+    expect((await call('DELETE', endpoint, stranger)).status).toBe(403);
+    expect((await call('DELETE', endpoint, token)).status).toBe(204);
+    expect((await call('GET', `${url}/v1/webhook-endpoints?customerId=${customerId}`, token)).body).toEqual(
+      [],
+    );
+    expect((await call('GET', `${endpoint}/deliveries`, token)).status).toBe(404);
+    expect((await call('DELETE', endpoint, token)).status).toBe(404);
+  });
+
   it('refuses what the contract refuses', async () => {
     const { customerId, token } = customer();
     const create = (body: unknown, as = token) => call('POST', `${url}/v1/webhook-endpoints`, as, body);

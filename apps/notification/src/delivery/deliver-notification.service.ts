@@ -13,6 +13,14 @@ import { Mailer } from './mailer';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
 
+/** A send that no retry can fix (the endpoint was deleted): the notification is `dead` at once. */
+class PermanentDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
 /** A failure reason fit for the log and the API: one line, bounded. */
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -50,7 +58,7 @@ export class DeliverNotificationService {
     try {
       await this.send(row);
     } catch (error) {
-      const dead = attempt >= this.queue.maxAttempts(row.channel);
+      const dead = error instanceof PermanentDeliveryError || attempt >= this.queue.maxAttempts(row.channel);
       await this.dataSource.query(
         `UPDATE notification.notifications
             SET status = $2, attempts = $3, last_error = $4, last_attempt_at = now(), updated_at = now()
@@ -104,7 +112,7 @@ export class DeliverNotificationService {
       return;
     }
     const endpoint = row.endpointId ? await this.endpoints.find(row.endpointId) : null;
-    if (!endpoint) throw new Error('webhook endpoint no longer exists');
+    if (!endpoint) throw new PermanentDeliveryError('webhook endpoint deleted');
     await this.endpoints.assertDeliverable(endpoint.url);
     // The receiver checks `t` against its own clock (a replay window), so it is the real time, not
     // the platform's test clock.

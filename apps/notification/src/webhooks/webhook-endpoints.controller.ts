@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, type Principal } from '@remit/platform';
+import { AppError, CurrentPrincipal, type Principal } from '@remit/platform';
 import {
   WebhookEndpointsService,
   type CreatedWebhookEndpoint,
   type WebhookDeliveryView,
+  type WebhookEndpointView,
 } from './webhook-endpoints.service';
 
 /** A customer manages the endpoints of its own customers; ops any. */
@@ -18,6 +19,25 @@ export class WebhookEndpointsController {
   @HttpCode(201)
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<CreatedWebhookEndpoint> {
     return this.endpoints.create(body, principal);
+  }
+
+  @Get()
+  list(
+    @Query('customerId') customerId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WebhookEndpointView[]> {
+    if (!customerId) {
+      throw AppError.validation([
+        { field: 'customerId', code: 'REQUIRED', message: 'the customer whose endpoints to list' },
+      ]);
+    }
+    return this.endpoints.list(customerId, principal);
+  }
+
+  @Delete(':endpointId')
+  @HttpCode(204)
+  delete(@Param('endpointId') endpointId: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.endpoints.delete(endpointId, principal);
   }
 
   @Get(':endpointId/deliveries')

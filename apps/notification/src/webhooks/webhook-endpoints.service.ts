@@ -38,6 +38,14 @@ export interface CreatedWebhookEndpoint {
   secret: string;
 }
 
+export interface WebhookEndpointView {
+  endpointId: string;
+  customerId: string;
+  url: string;
+  events: string[];
+  createdAt: string;
+}
+
 export interface WebhookDeliveryView {
   deliveryId: string;
   eventId: string;
@@ -132,10 +140,44 @@ export class WebhookEndpointsService {
     return this.cipher.decrypt(endpoint.secretCiphertext, endpoint.keyId, endpoint.endpointId);
   }
 
-  async deliveries(endpointId: string, principal: Principal): Promise<WebhookDeliveryView[]> {
+  /** A customer's endpoints, without their secrets. */
+  async list(customerId: string, principal: Principal): Promise<WebhookEndpointView[]> {
+    assertCustomerAccess(principal, customerId);
+    const rows = await this.dataSource
+      .getRepository(WebhookEndpointEntity)
+      .find({ where: { customerId }, order: { createdAt: 'ASC' } });
+    return rows.map((row) => ({
+      endpointId: row.endpointId,
+      customerId: row.customerId,
+      url: row.url,
+      events: row.events,
+      createdAt: row.createdAt.toISOString(),
+    }));
+  }
+
+  /** Deletes an endpoint; its deliveries still waiting are `dead` at once (nothing left to deliver to). */
+  async delete(endpointId: string, principal: Principal): Promise<void> {
+    const endpoint = await this.accessible(endpointId, principal);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(WebhookEndpointEntity).delete({ endpointId: endpoint.endpointId });
+      await manager.query(
+        `UPDATE notification.notifications
+            SET status = 'dead', last_error = 'webhook endpoint deleted', updated_at = now()
+          WHERE endpoint_id = $1 AND status IN ('pending', 'failed')`,
+        [endpoint.endpointId],
+      );
+    });
+  }
+
+  private async accessible(endpointId: string, principal: Principal): Promise<WebhookEndpointEntity> {
     const endpoint = z.string().uuid().safeParse(endpointId).success ? await this.find(endpointId) : null;
     if (!endpoint) throw AppError.notFound('WEBHOOK.ENDPOINT_NOT_FOUND', 'no such webhook endpoint');
     assertCustomerAccess(principal, endpoint.customerId);
+    return endpoint;
+  }
+
+  async deliveries(endpointId: string, principal: Principal): Promise<WebhookDeliveryView[]> {
+    await this.accessible(endpointId, principal);
     const rows = await this.dataSource.getRepository(NotificationEntity).find({
       where: { endpointId },
       order: { createdAt: 'DESC' },
