@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { loadConfig, signToken } from '@remit/platform';
+import { DeliverNotificationService } from '../src/delivery/deliver-notification.service';
 import { DELIVERY_QUEUE } from '../src/delivery/delivery-queue';
 import { DeliveryProcessor } from '../src/delivery/delivery.processor';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
@@ -493,6 +494,26 @@ describe('notification delivery across restarts and lost jobs', () => {
     await smtp.start();
     await startApp();
     await sentOnce(email, notificationId);
+  });
+
+  it('lets only one of two deliveries of the same notification running at once send it', async () => {
+    const notificationId = randomUUID();
+    const email = `ap-twice-${notificationId.slice(0, 8)}@example.com`;
+    await dataSource.query(
+      `INSERT INTO notification.notifications
+         (notification_id, event_id, customer_id, type, channel, recipient, subject, body, status)
+       VALUES ($1, $2, 'twice', 'payment.received', 'email', $3, 'Twice?', 'Once.', 'pending')`,
+      [notificationId, randomUUID(), email],
+    );
+    const deliveries = app.get(DeliverNotificationService);
+    const outcomes = await Promise.all([
+      deliveries.deliver(notificationId),
+      deliveries.deliver(notificationId),
+    ]);
+    expect(outcomes.sort()).toEqual(['sent', 'skipped']);
+    expect(await deliveries.deliver(notificationId)).toBe('skipped');
+    await waitFor(() => (smtp.to(email).length > 0 ? true : undefined), { ...POLL, what: 'the email' });
+    expect(smtp.to(email)).toHaveLength(1);
   });
 
   it('queues again, from PostgreSQL, a notification whose job Redis lost', async () => {

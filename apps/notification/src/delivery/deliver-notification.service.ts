@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Outbox } from '@remit/messaging';
+import { backoffDelay, Outbox, sleep } from '@remit/messaging';
 import { Clock } from '@remit/platform';
 import { NotificationEntity, RECIPIENT_NOT_YET_KNOWN } from '../notifications/notification.entity';
 import { RecipientsService } from '../recipients/recipients.service';
@@ -12,6 +12,15 @@ import { DeliveryQueue } from './delivery-queue.service';
 import { Mailer } from './mailer';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
+
+/**
+ * How long a delivery holds its notification: longer than one send can take (SMTP: 10 s to connect,
+ * 10 s for the greeting, 30 s of socket silence; a webhook: 10 s), so that a second delivery starts
+ * only once the first has certainly given up. After a crash the sweep picks the notification up again.
+ */
+export const DELIVERY_LEASE_SECONDS = 120;
+/** Commits of "sent" retried (0.5 s doubling to 8 s) before the job fails and would send again. */
+const MARK_SENT_RETRIES = 6;
 
 /** A send that no retry can fix (the endpoint was deleted): the notification is `dead` at once. */
 class PermanentDeliveryError extends Error {
@@ -52,8 +61,16 @@ export class DeliverNotificationService {
   ) {}
 
   async deliver(notificationId: string): Promise<DeliveryOutcome> {
-    const row = await this.dataSource.getRepository(NotificationEntity).findOneBy({ notificationId });
-    if (!row || row.status === 'sent' || row.status === 'dead') return 'skipped';
+    // Claim it first: only a pending or failed notification that no other delivery holds is sent.
+    const [claimed] = await this.dataSource.query<[{ notification_id: string }[], number]>(
+      `UPDATE notification.notifications SET lease_until = now() + make_interval(secs => $2)
+        WHERE notification_id = $1 AND status IN ('pending', 'failed')
+          AND (lease_until IS NULL OR lease_until < now())
+        RETURNING notification_id`,
+      [notificationId, DELIVERY_LEASE_SECONDS],
+    );
+    if (claimed.length === 0) return 'skipped';
+    const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ notificationId });
     const attempt = row.attempts + 1;
     try {
       await this.send(row);
@@ -61,7 +78,8 @@ export class DeliverNotificationService {
       const dead = error instanceof PermanentDeliveryError || attempt >= this.queue.maxAttempts(row.channel);
       await this.dataSource.query(
         `UPDATE notification.notifications
-            SET status = $2, attempts = $3, last_error = $4, last_attempt_at = now(), updated_at = now()
+            SET status = $2, attempts = $3, last_error = $4, last_attempt_at = now(), updated_at = now(),
+                lease_until = NULL
           WHERE notification_id = $1 AND status IN ('pending', 'failed')`,
         [notificationId, dead ? 'dead' : 'failed', attempt, reasonOf(error)],
       );
@@ -71,12 +89,38 @@ export class DeliverNotificationService {
       if (dead) return 'dead';
       throw error;
     }
+    await this.markSent(row, attempt);
+    this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
+    return 'sent';
+  }
+
+  /**
+   * Marks the notification sent and announces it, retrying a failed commit for a while: once the
+   * mail or webhook has gone out, throwing would make the job send it again.
+   */
+  private async markSent(row: NotificationEntity, attempt: number): Promise<void> {
+    for (let retry = 0; ; retry += 1) {
+      try {
+        await this.commitSent(row, attempt);
+        return;
+      } catch (error) {
+        if (retry >= MARK_SENT_RETRIES) throw error;
+        this.logger.warn(
+          `${row.channel} ${row.type} ${row.notificationId}: sent, but not marked yet (${reasonOf(error)}); retrying`,
+        );
+        await sleep(backoffDelay(retry + 1, 500, 8_000));
+      }
+    }
+  }
+
+  private async commitSent(row: NotificationEntity, attempt: number): Promise<void> {
+    const { notificationId } = row;
     const sentAt = await this.clock.now();
     await this.dataSource.transaction(async (manager) => {
-      const updated = await manager.query<unknown[]>(
+      const [updated] = await manager.query<[unknown[], number]>(
         `UPDATE notification.notifications
             SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL, last_attempt_at = now(),
-                updated_at = now()
+                updated_at = now(), lease_until = NULL
           WHERE notification_id = $1 AND status IN ('pending', 'failed')
           RETURNING notification_id`,
         [notificationId, attempt, sentAt],
@@ -95,8 +139,6 @@ export class DeliverNotificationService {
         },
       });
     });
-    this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
-    return 'sent';
   }
 
   private async send(row: NotificationEntity): Promise<void> {

@@ -1,0 +1,17 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * A delivery claims its notification for a while before it sends, so that two workers (a stalled
+ * BullMQ job handed to another worker, say) never send the same notification at once.
+ */
+export class NotificationDeliveryLease1764340000001 implements MigrationInterface {
+  name = 'NotificationDeliveryLease1764340000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE notification.notifications ADD COLUMN lease_until timestamptz`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE notification.notifications DROP COLUMN lease_until`);
+  }
+}
