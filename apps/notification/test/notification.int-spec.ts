@@ -273,8 +273,52 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
           disabledAt: '2026-11-27T15:00:00Z',
         },
       }),
+      createCloudEvent({
+        type: 'payment.failed',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId: randomUUID(),
+          customerId,
+          amountCents: 5000,
+          method: { type: 'card', last4: '4242' },
+          code: 'CARD_DECLINED',
+          reason: 'the card was declined',
+          failedAt: '2026-11-23T15:00:00Z',
+        },
+      }),
     ];
-    for (const event of events) await publisher.send(event);
+    // No email for these: a plain scheduled payment, and a posting (the receipt follows its application).
+    const silent: CloudEvent[] = [
+      createCloudEvent({
+        type: 'payment.scheduled',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId,
+          customerId,
+          amountCents: 34618,
+          method: { type: 'ach', last4: '6789' },
+          expectedPostingDate: '2026-11-25',
+        },
+      }),
+      createCloudEvent({
+        type: 'payment.posted',
+        source: 'remit/settlement',
+        customerId,
+        data: {
+          paymentId,
+          customerId,
+          amountCents: 34618,
+          currency: 'USD',
+          method: { type: 'ach', last4: '6789' },
+          invoices: [{ invoiceId, amountCents: 34618 }],
+          postingDate: '2026-11-25',
+          postedAt: '2026-11-25T05:00:00Z',
+        },
+      }),
+    ];
+    for (const event of [...silent, ...events]) await publisher.send(event);
 
     const mails = await mailsTo(email, events.length, 'one email per template');
     const bySubject = new Map(mails.map((mail) => [mail.subject, mail]));
@@ -301,6 +345,7 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       ['Autopay of $346.18 on 2026-12-01', 'Invoice INV-1002: $346.18', 'bank account ending 6789'],
       ['Autopay on 2026-12-01 did not go through', 'the saved account is disabled'],
       ['Bank account ending 6789 disabled', 'account closed (R02)'],
+      ['Payment of $50.00 failed', 'card ending 4242 could not be made: the card was declined'],
     ];
     expect([...bySubject.keys()].sort()).toEqual(expectations.map(([subject]) => subject).sort());
     for (const [subject, ...content] of expectations) {
@@ -346,6 +391,42 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       config.authJwtSecret,
     );
     expect((await call('GET', `${url}/v1/customers/${customerId}/notifications`, stranger)).status).toBe(403);
+  });
+
+  it('writes to the address of the newest customer event, whatever order they arrive in', async () => {
+    const { customerId, token } = await newCustomer();
+    const customer = (email: string, time: string) =>
+      createCloudEvent({
+        type: 'customer.updated',
+        source: 'remit/invoice',
+        customerId,
+        time: new Date(time),
+        data: { customerId, name: 'Renamed Corp', email, billingDelivery: 'email', accounts: [] },
+      });
+    const newest = `new-${customerId}@example.com`;
+    await publisher.send(customer(newest, '2099-01-02T00:00:00Z'));
+    await publisher.send(customer(`stale-${customerId}@example.com`, '2099-01-01T00:00:00Z'));
+    // Same topic and key as the customer events, so consumed after them.
+    await publisher.send(
+      createCloudEvent({
+        type: 'fee.waived',
+        source: 'remit/invoice',
+        customerId,
+        data: {
+          feeId: randomUUID(),
+          customerId,
+          kind: 'paper',
+          amountCents: 1000,
+          reason: 'goodwill',
+          waivedBy: 'ops',
+        },
+      }),
+    );
+    const [mail] = await mailsTo(newest, 1, 'the email to the newest address');
+    expect(mail.text).toContain('Dear Renamed Corp,');
+    expect(smtp.to(`stale-${customerId}`)).toHaveLength(0);
+    const [entry] = await notifications(customerId, token);
+    expect(entry).toMatchObject({ type: 'fee.waived', to: newest });
   });
 
   it('sends one email for an event delivered twice', async () => {
@@ -688,6 +769,30 @@ describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP rec
     expect(
       new Set(receiver.at(`/fail/${customerId}`).map((received) => received.headers['remit-delivery-id'])),
     ).toEqual(new Set([dead.deliveryId]));
+  });
+
+  it('counts an endpoint that does not answer as a failed attempt', async () => {
+    const { customerId, token } = customer();
+    const closed = new WebhookReceiver();
+    const closedUrl = await closed.start();
+    await closed.stop();
+    const created = await call('POST', `${url}/v1/webhook-endpoints`, token, {
+      customerId,
+      url: `${closedUrl}/gone`,
+      events: ['payment.posted'],
+    });
+    await publisher.send(posted(customerId));
+    const [dead] = await waitFor(
+      async () => {
+        const list = await deliveries(created.body.endpointId, token);
+        return list[0]?.status === 'dead' ? list : undefined;
+      },
+      { ...POLL, what: 'the delivery to be dead' },
+    );
+    expect(dead).toMatchObject({
+      attempts: 3,
+      lastError: expect.stringMatching(/^endpoint unreachable: .*ECONNREFUSED/),
+    });
   });
 
   it("lists a customer's endpoints without their secrets and deletes one", async () => {

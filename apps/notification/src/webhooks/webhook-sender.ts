@@ -12,6 +12,25 @@ export class WebhookDeliveryError extends Error {
   }
 }
 
+function messageOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { message, code } = value as { message?: unknown; code?: unknown };
+  if (typeof code === 'string' && typeof message === 'string' && !message.includes(code)) {
+    return `${code} ${message}`;
+  }
+  return typeof message === 'string' ? message : undefined;
+}
+
+/**
+ * Why fetch failed: its own message is only "fetch failed", the reason (ECONNREFUSED, a timeout, a
+ * TLS error) is its cause. Read by shape, not `instanceof`: undici's errors may come from another realm.
+ */
+export function fetchFailure(error: unknown): string {
+  const cause =
+    typeof error === 'object' && error !== null ? (error as { cause?: unknown }).cause : undefined;
+  return messageOf(cause) ?? messageOf(error) ?? String(error);
+}
+
 /** POSTs a signed JSON body; a small injectable so that delivery is tested against a real HTTP receiver. */
 @Injectable()
 export class WebhookSender {
@@ -32,9 +51,7 @@ export class WebhookSender {
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new WebhookDeliveryError(
-        `endpoint unreachable: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
-      );
+      throw new WebhookDeliveryError(`endpoint unreachable: ${fetchFailure(error)}`);
     }
     // The body is not read beyond what closes the connection: a receiver's answer is not ours to keep.
     await response.body?.cancel().catch(() => undefined);
