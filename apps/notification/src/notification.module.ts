@@ -9,6 +9,7 @@ import {
   serviceMessagingModule,
 } from '@remit/platform';
 import { DeliverNotificationService } from './delivery/deliver-notification.service';
+import { DeliveryHealth } from './delivery/delivery-health';
 import { DELIVERY_QUEUE } from './delivery/delivery-queue';
 import { DeliveryQueue } from './delivery/delivery-queue.service';
 import { DeliveryProcessor } from './delivery/delivery.processor';
@@ -57,6 +58,7 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
     DeliveryQueue,
     DeliverNotificationService,
     DeliveryProcessor,
+    DeliveryHealth,
   ],
 })
 export class NotificationModule {}

@@ -758,6 +758,15 @@ describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP rec
       },
       { ...POLL, what: 'the delivery to be dead' },
     );
+    // GET /health shows what was given up.
+    const health = await call('GET', `${url}/health`, opsToken);
+    expect(health.body.details.deliveries).toEqual({
+      pending: expect.any(Number),
+      failed: expect.any(Number),
+      deadLastDay: expect.any(Number),
+      oldestWaitingAgeSeconds: expect.any(Number),
+    });
+    expect(health.body.details.deliveries.deadLastDay).toBeGreaterThan(0);
     expect(dead).toMatchObject({
       eventId: event.id,
       status: 'dead',
