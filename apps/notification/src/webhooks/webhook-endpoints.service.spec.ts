@@ -32,6 +32,10 @@ describe(WebhookEndpointsService.name, () => {
       'http://169.254.169.254/latest/meta-data',
       'http://[::1]:8080/hook',
       'http://[fd00::1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://0x7f000001/hook',
+      'http://2130706433/hook',
+      'http://127.1/hook',
     ])('refuses %s with 422 WEBHOOK.URL_NOT_PUBLIC', async (url) => {
       const error: unknown = await service.assertDeliverable(url).then(
         () => undefined,

@@ -27,14 +27,16 @@ for (const [network, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
+  // NAT64 (RFC 6052) would reach an IPv4 address through a gateway; documentation (RFC 3849).
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
 ] as const) {
   NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 }
 
 /** Whether an IP address (v4 or v6, IPv4-mapped included) is loopback, private or otherwise not public. */
 export function isNonPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return NON_PUBLIC.check(mapped[1], 'ipv4');
+  // BlockList matches an IPv4-mapped IPv6 address (::ffff:7f00:1, ::ffff:127.0.0.1) against the IPv4 ranges.
   const family = isIP(address);
   if (family === 4) return NON_PUBLIC.check(address, 'ipv4');
   if (family === 6) return NON_PUBLIC.check(address, 'ipv6');
