@@ -7,7 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { prefixOutput, services, startService, stopChild, waitHealthy } from './lib/services.mjs';
+import {
+  prefixOutput,
+  services,
+  startService,
+  startSmtpSink,
+  stopChild,
+  waitHealthy,
+} from './lib/services.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // An unset NODE_ENV means production (its secrets are required); `npm start` is the local platform.
@@ -37,6 +44,10 @@ await infra.up();
 step('build (tsc) and migrations');
 await infra.migrate();
 
+step('SMTP sink');
+const smtpSink = startSmtpSink();
+if (smtpSink) prefixOutput(smtpSink.child, 'smtp-sink     | ');
+
 step('services');
 const children = [];
 let stopping = false;
@@ -57,6 +68,7 @@ async function shutdown(code) {
   stopping = true;
   console.log('\n▸ stopping services');
   await Promise.all(children.map((child) => stopChild(child)));
+  if (smtpSink) await stopChild(smtpSink.child);
   if (!kafkaWasRunning) {
     console.log('▸ stopping the Kafka broker this run started');
     await infra.stopKafka();
@@ -102,7 +114,12 @@ for (const service of SERVICES) {
     `  ${service.name.padEnd(14)} http://127.0.0.1:${service.port}  (health /health, OpenAPI /docs)`,
   );
 }
-console.log(`\n  ops token:      ${opsToken}`);
+console.log(
+  smtpSink
+    ? `\n  email:          every mail sent is kept as an .eml file in ${smtpSink.mailDir}/`
+    : `\n  email:          sent through SMTP_URL (${new URL(process.env.SMTP_URL).host})`,
+);
+console.log(`  ops token:      ${opsToken}`);
 console.log(`  customer token: ${devToken('customer', [seed.customer.customerId])}`);
 console.log(
   '  (node scripts/token.mjs ops | customer <customerId> prints more; docs/walkthrough.md has the curl flow)',

@@ -54,6 +54,19 @@ export function startService(service, { env = process.env, distDir = 'dist', log
   }
 }
 
+/**
+ * The local SMTP sink (scripts/smtp-sink.mjs) for SMTP_URL, when it points at this machine: a
+ * configured real mail server is left alone (returns null). Mail is kept under .run/mail/.
+ */
+export function startSmtpSink({ env = process.env } = {}) {
+  const url = new URL(env.SMTP_URL || 'smtp://127.0.0.1:1025');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
+  return {
+    child: spawn('node', ['scripts/smtp-sink.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    mailDir: path.join('.run', 'mail'),
+  };
+}
+
 /** Writes every line of the child's stdout and stderr to `out`, after `prefix`. */
 export function prefixOutput(child, prefix, out = process.stdout) {
   for (const stream of [child.stdout, child.stderr]) {

@@ -1,9 +1,29 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { MESSAGING_ENTITIES } from '@remit/messaging';
-import { PlatformModule, serviceMessagingModule } from '@remit/platform';
+import {
+  PlatformModule,
+  REMIT_CONFIG,
+  bullConnectionOptions,
+  type RemitConfig,
+  serviceMessagingModule,
+} from '@remit/platform';
+import { DeliverNotificationService } from './delivery/deliver-notification.service';
+import { DeliveryHealth } from './delivery/delivery-health';
+import { DELIVERY_QUEUE } from './delivery/delivery-queue';
+import { DeliveryQueue } from './delivery/delivery-queue.service';
+import { DeliveryProcessor } from './delivery/delivery.processor';
+import { Mailer } from './delivery/mailer';
+import { IntakeEventsConsumer } from './notifications/intake-events.consumer';
 import { InvoiceEventsConsumer } from './notifications/invoice-events.consumer';
 import { NotificationsController } from './notifications/notifications.controller';
 import { NotificationsService } from './notifications/notifications.service';
+import { SettlementEventsConsumer } from './notifications/settlement-events.consumer';
+import { RecipientsService } from './recipients/recipients.service';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { webhookSecretCipherProvider } from './webhooks/webhook-secret-cipher';
+import { WebhookSender } from './webhooks/webhook-sender';
 import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.entities';
 
 @Module({
@@ -15,8 +35,30 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
       migrations: NOTIFICATION_MIGRATIONS,
     }),
     serviceMessagingModule('notification'),
+    BullModule.forRootAsync({
+      inject: [REMIT_CONFIG],
+      useFactory: (config: RemitConfig) => ({ connection: bullConnectionOptions(config), prefix: 'remit' }),
+    }),
+    BullModule.registerQueue({ name: DELIVERY_QUEUE }),
   ],
-  controllers: [NotificationsController, InvoiceEventsConsumer],
-  providers: [NotificationsService],
+  controllers: [
+    NotificationsController,
+    WebhookEndpointsController,
+    InvoiceEventsConsumer,
+    IntakeEventsConsumer,
+    SettlementEventsConsumer,
+  ],
+  providers: [
+    NotificationsService,
+    RecipientsService,
+    WebhookEndpointsService,
+    webhookSecretCipherProvider,
+    WebhookSender,
+    Mailer,
+    DeliveryQueue,
+    DeliverNotificationService,
+    DeliveryProcessor,
+    DeliveryHealth,
+  ],
 })
 export class NotificationModule {}

@@ -24,6 +24,12 @@ export const DEV_IDEMPOTENCY_HMAC_KEY = Buffer.alloc(32, 'remit-dev-idempotency-
 
 export const DEFAULT_CHECK_REMIT_ADDRESS = 'Fusion, P. O. Box 411470, Boston, MA 02241-1289';
 
+export const DEFAULT_WIRE_INSTRUCTIONS =
+  'Beneficiary: Fusion; Bank: Example Bank N.A.; ABA routing number: 021000021; reference: your customer id';
+
+/** The development-only AES-256-GCM key of webhook signing secrets at rest: base64 of 32 bytes. */
+export const DEV_WEBHOOK_SECRET_KEY = Buffer.alloc(32, 'remit-dev-webhook-secret-key').toString('base64');
+
 export const CONFIG_VARIABLES = [
   {
     name: 'NODE_ENV',
@@ -280,6 +286,51 @@ export const CONFIG_VARIABLES = [
     default: '3',
     description: 'autopay: business days before an autopay debit that the customer is reminded of it',
     secret: false,
+  },
+  {
+    name: 'WIRE_INSTRUCTIONS',
+    default: DEFAULT_WIRE_INSTRUCTIONS,
+    description: 'where customers send wires (the receiving bank and beneficiary), shown in wire notices',
+    secret: false,
+  },
+  {
+    name: 'NOTIFICATION_EMAIL_FROM',
+    default: 'Remit Billing <billing@remit.example>',
+    description: 'the From address of customer emails',
+    secret: false,
+  },
+  {
+    name: 'NOTIFICATION_EMAIL_ATTEMPTS',
+    default: '10',
+    description: 'SMTP sends of one email before it is marked `dead`',
+    secret: false,
+  },
+  {
+    name: 'NOTIFICATION_RETRY_BASE_MS',
+    default: '10000',
+    description: 'first retry delay of an email or webhook delivery; doubles with every attempt',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_RETRY_WINDOW_SECONDS',
+    default: '259200',
+    description:
+      'how long a failing webhook delivery is retried (exponential backoff) before it is marked `dead`',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_ALLOW_PRIVATE_URLS',
+    default: undefined,
+    description:
+      '`true`/`false`: accept webhook endpoints on loopback or private addresses; unset, on under `development` and `test`, off in production',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_SECRET_KEY',
+    default: undefined,
+    description:
+      'AES-256-GCM key (base64 of 32 bytes) sealing webhook signing secrets at rest; notification requires it in production and uses a development key otherwise',
+    secret: true,
   },
 ] as const satisfies readonly ConfigVariable[];
 

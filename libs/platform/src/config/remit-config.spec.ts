@@ -2,6 +2,7 @@ import {
   CONFIG_VARIABLES,
   configVariablesMarkdown,
   DEFAULT_CHECK_REMIT_ADDRESS,
+  DEFAULT_WIRE_INSTRUCTIONS,
   DEV_IDEMPOTENCY_HMAC_KEY,
   DEV_JWT_SECRET,
   DEV_PAYMENT_DATA_KEY,
@@ -65,6 +66,14 @@ describe(loadConfig.name, () => {
         routingNumber: '021000021',
         accountNumber: '000000000000',
       },
+      notification: {
+        wireInstructions: DEFAULT_WIRE_INSTRUCTIONS,
+        emailFrom: 'Remit Billing <billing@remit.example>',
+        emailAttempts: 10,
+        retryBaseMs: 10_000,
+        webhookRetryWindowMs: 259_200_000,
+        webhookAllowPrivateUrls: true,
+      },
       testClockEnabled: true,
       cardProcessor: 'sandbox',
       declaredPaymentExpiryDays: 30,
@@ -72,6 +81,33 @@ describe(loadConfig.name, () => {
     });
     expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
     expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);
+  });
+
+  it('reads the notification settings; private webhook URLs only where asked for outside development', () => {
+    const config = loadConfig({
+      ...PRODUCTION,
+      NOTIFICATION_EMAIL_ATTEMPTS: '3',
+      NOTIFICATION_RETRY_BASE_MS: '250',
+      WEBHOOK_RETRY_WINDOW_SECONDS: '60',
+      WEBHOOK_SECRET_KEY: KEY_B,
+    });
+    expect(config.notification).toMatchObject({
+      emailAttempts: 3,
+      retryBaseMs: 250,
+      webhookRetryWindowMs: 60_000,
+      webhookAllowPrivateUrls: false,
+      webhookSecretKey: { keyId: 'webhook-1', key: Buffer.from(KEY_B, 'base64') },
+    });
+    expect(
+      loadConfig({ ...PRODUCTION, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).notification.webhookAllowPrivateUrls,
+    ).toBe(true);
+    expect(
+      loadConfig({ ...DEVELOPMENT, WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).notification
+        .webhookAllowPrivateUrls,
+    ).toBe(false);
+    expect(
+      problemsOf({ ...DEVELOPMENT, NOTIFICATION_EMAIL_ATTEMPTS: '0', WEBHOOK_SECRET_KEY: 'short' }),
+    ).toEqual(['NOTIFICATION_EMAIL_ATTEMPTS', 'WEBHOOK_SECRET_KEY']);
   });
 
   it('gives NODE_ENV=test the same conveniences, in groups of its own', () => {

@@ -63,6 +63,20 @@ export interface RemitConfig {
   ach: AchOriginationConfig;
   /** Where customers wire money to (published to them; the platform's own account, not a customer's). */
   wireInstructions: WireInstructions;
+  /** Notification: emails and webhooks (docs/architecture.md, "notification"). */
+  notification: {
+    wireInstructions: string;
+    emailFrom: string;
+    emailAttempts: number;
+    retryBaseMs: number;
+    webhookRetryWindowMs: number;
+    webhookAllowPrivateUrls: boolean;
+    /**
+     * Seals webhook signing secrets at rest (never the payment data key). Unset: notification uses a
+     * development key outside production and refuses to start in production.
+     */
+    webhookSecretKey?: DataKey;
+  };
   /** True only under `development` or `test`: the shared test clock and its routes exist. */
   testClockEnabled: boolean;
   /** Settlement's card processor adapter. */
@@ -314,6 +328,29 @@ const envSchema = z
     ),
     AUTOPAY_REPRESENT_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_BUSINESS_DAYS'),
     AUTOPAY_REMINDER_BUSINESS_DAYS: businessDays('AUTOPAY_REMINDER_BUSINESS_DAYS'),
+    WIRE_INSTRUCTIONS: variable('WIRE_INSTRUCTIONS').pipe(z.string().min(1)),
+    NOTIFICATION_EMAIL_FROM: variable('NOTIFICATION_EMAIL_FROM').pipe(z.string().min(3)),
+    NOTIFICATION_EMAIL_ATTEMPTS: variable('NOTIFICATION_EMAIL_ATTEMPTS').pipe(
+      z
+        .string()
+        .regex(/^[1-9]\d{0,2}$/, 'must be a whole number from 1 to 999')
+        .transform(Number),
+    ),
+    NOTIFICATION_RETRY_BASE_MS: variable('NOTIFICATION_RETRY_BASE_MS').pipe(
+      z
+        .string()
+        .regex(/^[1-9]\d*$/, 'must be a whole number of milliseconds')
+        .transform(Number),
+    ),
+    WEBHOOK_RETRY_WINDOW_SECONDS: seconds('WEBHOOK_RETRY_WINDOW_SECONDS').refine(
+      (value) => value > 0,
+      'must be at least 1 second',
+    ),
+    WEBHOOK_ALLOW_PRIVATE_URLS: flag('WEBHOOK_ALLOW_PRIVATE_URLS'),
+    WEBHOOK_SECRET_KEY: variable('WEBHOOK_SECRET_KEY').refine(
+      (value) => value === undefined || BASE64_32_BYTES(value),
+      'must be base64 of exactly 32 bytes',
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -418,6 +455,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bankName: value.WIRE_BANK_NAME,
       routingNumber: value.WIRE_ROUTING_NUMBER,
       accountNumber: value.WIRE_ACCOUNT_NUMBER,
+    },
+    notification: {
+      wireInstructions: value.WIRE_INSTRUCTIONS,
+      emailFrom: value.NOTIFICATION_EMAIL_FROM,
+      emailAttempts: value.NOTIFICATION_EMAIL_ATTEMPTS,
+      retryBaseMs: value.NOTIFICATION_RETRY_BASE_MS,
+      webhookRetryWindowMs: value.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      // Tests and a developer's machine deliver to a local receiver; production never to its own network.
+      webhookAllowPrivateUrls: value.WEBHOOK_ALLOW_PRIVATE_URLS ?? nodeEnv !== 'production',
+      ...(value.WEBHOOK_SECRET_KEY !== undefined
+        ? { webhookSecretKey: { keyId: 'webhook-1', key: Buffer.from(value.WEBHOOK_SECRET_KEY, 'base64') } }
+        : {}),
     },
     // Only where asked for by name: an unset NODE_ENV is production, and production has no test clock.
     testClockEnabled: nodeEnv === 'development' || nodeEnv === 'test',

@@ -1,0 +1,192 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { backoffDelay, Outbox, sleep } from '@remit/messaging';
+import { Clock } from '@remit/platform';
+import { NotificationEntity, RECIPIENT_NOT_YET_KNOWN } from '../notifications/notification.entity';
+import { RecipientsService } from '../recipients/recipients.service';
+import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
+import { WebhookSender } from '../webhooks/webhook-sender';
+import { signWebhook } from '../webhooks/webhook-signature';
+import { DeliveryQueue } from './delivery-queue.service';
+import { Mailer } from './mailer';
+
+export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
+
+/**
+ * How long a delivery holds its notification: longer than one send can take (SMTP: 10 s to connect,
+ * 10 s for the greeting, 30 s of socket silence; a webhook: 10 s), so that a second delivery starts
+ * only once the first has certainly given up. After a crash the sweep picks the notification up again.
+ */
+export const DELIVERY_LEASE_SECONDS = 120;
+/** Commits of "sent" retried (0.5 s doubling to 8 s) before the job fails and would send again. */
+const MARK_SENT_RETRIES = 6;
+
+/** A send that no retry can fix (the endpoint was deleted): the notification is `dead` at once. */
+class PermanentDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+/** A failure reason fit for the log and the API: one line, bounded. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+/**
+ * Delivers one notification: sends it, then marks it sent and publishes `notification.sent` in one
+ * transaction. Only a `pending` or `failed` row is sent, so a redelivered job, a sweep or a restart
+ * never sends a sent one again. A failed send counts an attempt and is retried by the job's
+ * exponential backoff; the last allowed attempt marks the row `dead`.
+ *
+ * The one window left is a crash between the send and the commit: the send is then repeated, with
+ * the same Message-ID (email) or delivery id (webhook) so that the receiver can drop the copy.
+ */
+@Injectable()
+export class DeliverNotificationService {
+  private readonly logger = new Logger(DeliverNotificationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly mailer: Mailer,
+    private readonly webhooks: WebhookSender,
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly queue: DeliveryQueue,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+    private readonly recipients: RecipientsService,
+  ) {}
+
+  async deliver(notificationId: string): Promise<DeliveryOutcome> {
+    // Claim it first: only a pending or failed notification that no other delivery holds is sent.
+    const [claimed] = await this.dataSource.query<[{ notification_id: string }[], number]>(
+      `UPDATE notification.notifications SET lease_until = now() + make_interval(secs => $2)
+        WHERE notification_id = $1 AND status IN ('pending', 'failed')
+          AND (lease_until IS NULL OR lease_until < now())
+        RETURNING notification_id`,
+      [notificationId, DELIVERY_LEASE_SECONDS],
+    );
+    if (claimed.length === 0) return 'skipped';
+    const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ notificationId });
+    const attempt = row.attempts + 1;
+    try {
+      await this.send(row);
+    } catch (error) {
+      const dead = error instanceof PermanentDeliveryError || attempt >= this.queue.maxAttempts(row.channel);
+      await this.dataSource.query(
+        `UPDATE notification.notifications
+            SET status = $2, attempts = $3, last_error = $4, last_attempt_at = now(), updated_at = now(),
+                lease_until = NULL
+          WHERE notification_id = $1 AND status IN ('pending', 'failed')`,
+        [notificationId, dead ? 'dead' : 'failed', attempt, reasonOf(error)],
+      );
+      this.logger.warn(
+        `${row.channel} ${row.type} ${notificationId}: attempt ${attempt} failed (${reasonOf(error)})${dead ? '; dead' : ''}`,
+      );
+      if (dead) return 'dead';
+      throw error;
+    }
+    await this.markSent(row, attempt);
+    this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
+    return 'sent';
+  }
+
+  /**
+   * Marks the notification sent and announces it, retrying a failed commit for a while: once the
+   * mail or webhook has gone out, throwing would make the job send it again.
+   */
+  private async markSent(row: NotificationEntity, attempt: number): Promise<void> {
+    for (let retry = 0; ; retry += 1) {
+      try {
+        await this.commitSent(row, attempt);
+        return;
+      } catch (error) {
+        if (retry >= MARK_SENT_RETRIES) throw error;
+        this.logger.warn(
+          `${row.channel} ${row.type} ${row.notificationId}: sent, but not marked yet (${reasonOf(error)}); retrying`,
+        );
+        await sleep(backoffDelay(retry + 1, 500, 8_000));
+      }
+    }
+  }
+
+  private async commitSent(row: NotificationEntity, attempt: number): Promise<void> {
+    const { notificationId } = row;
+    const sentAt = await this.clock.now();
+    await this.dataSource.transaction(async (manager) => {
+      const [updated] = await manager.query<[unknown[], number]>(
+        `UPDATE notification.notifications
+            SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL, last_attempt_at = now(),
+                updated_at = now(), lease_until = NULL
+          WHERE notification_id = $1 AND status IN ('pending', 'failed')
+          RETURNING notification_id`,
+        [notificationId, attempt, sentAt],
+      );
+      if (updated.length === 0) return;
+      await this.outbox.add(manager, {
+        type: 'notification.sent',
+        customerId: row.customerId,
+        subject: notificationId,
+        data: {
+          notificationId,
+          sourceEventId: row.eventId,
+          customerId: row.customerId,
+          type: row.type,
+          channel: row.channel,
+        },
+      });
+    });
+  }
+
+  private async send(row: NotificationEntity): Promise<void> {
+    if (row.channel === 'email') {
+      if (row.to === RECIPIENT_NOT_YET_KNOWN) row.to = await this.resolveRecipient(row);
+      await this.mailer.send({
+        to: row.to,
+        subject: row.subject,
+        text: row.body,
+        html: row.html,
+        notificationId: row.notificationId,
+      });
+      return;
+    }
+    const endpoint = row.endpointId ? await this.endpoints.find(row.endpointId) : null;
+    if (!endpoint) throw new PermanentDeliveryError('webhook endpoint deleted');
+    await this.endpoints.assertDeliverable(endpoint.url);
+    // The receiver checks `t` against its own clock (a replay window), so it is the real time, not
+    // the platform's test clock.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signWebhook(this.endpoints.secretOf(endpoint), timestamp, row.body);
+    await this.webhooks.post(endpoint.url, row.body, signature, row.notificationId);
+  }
+
+  /** The address of an email recorded before its customer was known; retried (an attempt) until it is. */
+  private async resolveRecipient(row: NotificationEntity): Promise<string> {
+    const recipient = await this.recipients.find(row.customerId, this.dataSource.manager);
+    if (!recipient) throw new Error(`no email address known for customer ${row.customerId} yet`);
+    await this.dataSource.query(
+      `UPDATE notification.notifications SET recipient = $2, updated_at = now()
+        WHERE notification_id = $1 AND recipient = $3`,
+      [row.notificationId, recipient.email, RECIPIENT_NOT_YET_KNOWN],
+    );
+    return recipient.email;
+  }
+
+  /** Pending or failed notifications untouched for `staleMs`: their job may be lost. */
+  async stale(
+    staleMs: number,
+    limit = 500,
+  ): Promise<Pick<NotificationEntity, 'notificationId' | 'channel'>[]> {
+    return this.dataSource.query<Pick<NotificationEntity, 'notificationId' | 'channel'>[]>(
+      `SELECT notification_id AS "notificationId", channel
+         FROM notification.notifications
+        WHERE status IN ('pending', 'failed') AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at
+        LIMIT $2`,
+      [staleMs / 1000, limit],
+    );
+  }
+}
