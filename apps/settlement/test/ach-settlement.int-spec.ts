@@ -235,6 +235,27 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     }
   });
 
+  it('leaves an entry whose bank account cannot be read out of the file and fails its payment, not the day', async () => {
+    const date = randomBusinessDate();
+    const good = await submit(date);
+    const unreadable = await submit(date);
+    // What a key no longer configured, or a corrupt row, looks like to the file writer.
+    await dataSource.query(`UPDATE settlement.ach_entries SET key_id = 'retired-key' WHERE payment_id = $1`, [
+      unreadable.paymentId,
+    ]);
+    const closed = await app.get(AchOriginationService).closeDay(date);
+    expect(closed.file).toMatchObject({ entryCount: 1, totalDebitCents: good.amountCents });
+    expect(await entryOf(good.paymentId)).toMatchObject({ status: 'in_file' });
+    expect(await entryOf(unreadable.paymentId)).toMatchObject({ status: 'failed', file_id: null });
+    const [payment] = await dataSource.query<Record<string, string>[]>(
+      `SELECT status, failure_code FROM settlement.settlement_payments WHERE payment_id = $1`,
+      [unreadable.paymentId],
+    );
+    expect(payment).toEqual({ status: 'failed', failure_code: 'ACH.BANK_DATA_UNREADABLE' });
+    expect(await outboxCount('payment.failed', unreadable.paymentId)).toBe(1);
+    expect(await outboxCount('payment.failed', good.paymentId)).toBe(0);
+  });
+
   it("writes a day's NACHA file that the libs/ach reader reads back: entries, totals, entry hash, trace numbers", async () => {
     const date = randomBusinessDate();
     const payments = [await submit(date), await submit(date), await submit(date, { type: 'saved' })];

@@ -7,6 +7,7 @@ import { localDateTimeOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
 import { afterCommit } from '@remit/persistence';
 import { Clock } from '@remit/platform';
+import { failPayment } from '../postings/payment-failure';
 import { PostPaymentService, publicMethodOf } from '../postings/post-payment.service';
 import { POSTING_QUEUE, postingJobOptions, type PostingJob } from '../postings/posting-queue';
 import { SettlementPaymentEntity } from '../postings/settlement-payment.entity';
@@ -199,27 +200,7 @@ export class CardAuthorizationService {
     code: string,
     reason: string,
   ): Promise<void> {
-    const now = await this.clock.now();
-    await manager.update(
-      SettlementPaymentEntity,
-      { paymentId: payment.paymentId },
-      { status: 'failed', failureCode: code, failureReason: reason, statusChangedAt: now },
-    );
-    await this.outbox.add(manager, {
-      type: 'payment.failed',
-      customerId: payment.customerId,
-      subject: payment.paymentId,
-      correlationId: payment.correlationId,
-      data: {
-        paymentId: payment.paymentId,
-        customerId: payment.customerId,
-        amountCents: payment.amountCents,
-        method: publicMethodOf(payment),
-        code,
-        reason,
-        failedAt: now.toISOString(),
-      },
-    });
+    await failPayment(this.outbox, manager, payment, { code, reason, at: await this.clock.now() });
     this.logger.log(`payment ${payment.paymentId}: card payment failed (${code}: ${reason})`);
   }
 }

@@ -22,7 +22,7 @@ import {
   type Principal,
   type RemitConfig,
 } from '@remit/platform';
-import { publicMethodOf } from '../postings/post-payment.service';
+import { failPayment } from '../postings/payment-failure';
 import { SettlementPaymentEntity } from '../postings/settlement-payment.entity';
 import { DailyReportService } from '../reports/daily-report.service';
 import { AchEntryEntity } from './ach-entry.entity';
@@ -307,31 +307,11 @@ export class AchOriginationService {
     const code = 'ACH.BANK_DATA_UNREADABLE';
     const reason = 'the bank account could not be read for the ACH file; the debit was not sent';
     await manager.update(AchEntryEntity, { paymentId: entry.paymentId }, { status: 'failed' });
-    const failed = await manager.update(
-      SettlementPaymentEntity,
-      { paymentId: entry.paymentId, status: 'scheduled' },
-      { status: 'failed', failureCode: code, failureReason: reason, statusChangedAt: now },
-    );
     this.logger.error(
       `ACH entry of payment ${entry.paymentId} (key ${entry.keyId}) left out of the ${entry.businessDate} file: ${why}`,
     );
-    if (!failed.affected) return;
-    const payment = await manager.findOneByOrFail(SettlementPaymentEntity, { paymentId: entry.paymentId });
-    await this.outbox.add(manager, {
-      type: 'payment.failed',
-      customerId: payment.customerId,
-      subject: payment.paymentId,
-      correlationId: payment.correlationId,
-      data: {
-        paymentId: payment.paymentId,
-        customerId: payment.customerId,
-        amountCents: payment.amountCents,
-        method: publicMethodOf(payment),
-        code,
-        reason,
-        failedAt: now.toISOString(),
-      },
-    });
+    const payment = await manager.findOneBy(SettlementPaymentEntity, { paymentId: entry.paymentId });
+    if (payment) await failPayment(this.outbox, manager, payment, { code, reason, at: now }, 'scheduled');
   }
 
   /** The clear file for the bank transfer: mode 0600 in a 0700 folder, never overwritten. */
