@@ -57,7 +57,7 @@ describe('recovery: intake re-drive and settlement sweep', () => {
    * A payment whose `payment.submitted` left the outbox (marked sent) but never reached settlement,
    * as when the broker loses its data: written the way intake writes it, minutes ago.
    */
-  async function paymentWithLostEvent(): Promise<string> {
+  async function paymentWithLostEvent(type: 'ach' | 'check' = 'ach'): Promise<string> {
     const paymentId = randomUUID();
     const invoices = [{ invoiceId: randomUUID(), amountCents: 2500 }];
     // As intake sends it: the account number as ciphertext bound to the payment id.
@@ -72,15 +72,18 @@ describe('recovery: intake re-drive and settlement sweep', () => {
         customerId,
         amountCents: 2500,
         currency: 'USD',
-        method: {
-          type: 'ach',
-          last4: '6789',
-          bankAccount: {
-            routingNumber: '021000021',
-            accountNumberCiphertext: sealed.ciphertext,
-            keyId: sealed.keyId,
-          },
-        },
+        method:
+          type === 'ach'
+            ? {
+                type: 'ach',
+                last4: '6789',
+                bankAccount: {
+                  routingNumber: '021000021',
+                  accountNumberCiphertext: sealed.ciphertext,
+                  keyId: sealed.keyId,
+                },
+              }
+            : { type: 'check' },
         invoices,
         submittedAt: '2026-11-23T15:00:00.000Z',
         businessDate: '2026-11-23',
@@ -91,9 +94,9 @@ describe('recovery: intake re-drive and settlement sweep', () => {
       customerId,
       amountCents: 2500,
       currency: 'USD',
-      status: 'submitted',
-      methodType: 'ach',
-      last4: '6789',
+      status: type === 'ach' ? 'submitted' : 'awaiting_funds',
+      methodType: type,
+      last4: type === 'ach' ? '6789' : null,
       invoices,
       submittedAt: new Date('2026-11-23T15:00:00Z'),
       businessDate: '2026-11-23',
@@ -102,8 +105,8 @@ describe('recovery: intake re-drive and settlement sweep', () => {
       submittedEventId: event.id,
     });
     await intakeDb.query(
-      `INSERT INTO intake.payment_status_history (payment_id, status, at) VALUES ($1, 'submitted', now())`,
-      [paymentId],
+      `INSERT INTO intake.payment_status_history (payment_id, status, at) VALUES ($1, $2, now())`,
+      [paymentId, type === 'ach' ? 'submitted' : 'awaiting_funds'],
     );
     await intakeDb.query(
       `INSERT INTO intake.outbox_events (id, topic, message_key, event_type, payload, created_at, sent_at)
@@ -149,6 +152,29 @@ describe('recovery: intake re-drive and settlement sweep', () => {
       what: 'settlement to schedule the re-driven payment',
     });
     // Re-driven once per deadline, not on every sweep.
+    expect((await intake.get(PaymentRedriveService).redriveStuck()).republished).not.toContain(paymentId);
+  });
+
+  it('re-drives a declared check settlement never heard of, until settlement answers for it', async () => {
+    const paymentId = await paymentWithLostEvent('check');
+    expect(await statusOf(paymentId)).toBe('awaiting_funds');
+    await intake.get(PaymentRedriveService).redriveStuck();
+    const acknowledged = async () => {
+      const [row] = await intakeDb.query<{ at: Date | null }[]>(
+        `SELECT settlement_acknowledged_at AS at FROM intake.payments WHERE payment_id = $1`,
+        [paymentId],
+      );
+      return row?.at ? true : undefined;
+    };
+    await waitFor(acknowledged, { ...POLL, what: "settlement's answer for the re-driven check" });
+    const [row] = await settlement
+      .get(DataSource)
+      .query<{ status: string }[]>(
+        `SELECT status FROM settlement.settlement_payments WHERE payment_id = $1`,
+        [paymentId],
+      );
+    expect(row?.status).toBe('awaiting_funds');
+    await intakeDb.query(`UPDATE intake.payments SET redriven_at = NULL WHERE payment_id = $1`, [paymentId]);
     expect((await intake.get(PaymentRedriveService).redriveStuck()).republished).not.toContain(paymentId);
   });
 

@@ -15,6 +15,7 @@ import {
   AutopayRunEntity,
 } from './autopay/autopay-records.entity';
 import { IntakeAutopayRuns1764350000000 } from './migrations/1764350000000-intake-autopay-runs';
+import { IntakeSettlementAcknowledged1764370000000 } from './migrations/1764370000000-intake-settlement-acknowledged';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -35,4 +36,5 @@ export const INTAKE_MIGRATIONS = [
   IntakeMessagingV21764200000000,
   IntakePaymentMethods1764320000000,
   IntakeAutopayRuns1764350000000,
+  IntakeSettlementAcknowledged1764370000000,
 ];

@@ -15,9 +15,10 @@ export interface RedriveResult {
 }
 
 /**
- * No payment stays `submitted` for good: settlement answers `payment.submitted` with
- * `payment.scheduled` within a second, so a payment still `submitted` after
- * PAYMENT_REDRIVE_AFTER_SECONDS lost its event on the way (a broker that lost its data, say). Its
+ * No payment stays unknown to settlement for good: settlement answers `payment.submitted` with
+ * `payment.scheduled` (or `payment.failed`) within a second, so a payment it has not answered after
+ * PAYMENT_REDRIVE_AFTER_SECONDS — still `submitted`, or a declared check or wire `awaiting_funds` with
+ * no `settlement_acknowledged_at` — lost its event on the way (a broker that lost its data, say). Its
  * outbox row — the same event, same id — is marked unsent, so the relay publishes it again;
  * settlement's inbox makes a second delivery harmless. Ages are measured by the database's clock
  * (`created_at`), not the platform's test clock, since they are about delivery, not business days.
@@ -43,7 +44,8 @@ export class PaymentRedriveService {
            UPDATE ${payments} SET redriven_at = now()
             WHERE payment_id IN (
                   SELECT payment_id FROM ${payments}
-                   WHERE status = 'submitted' AND submitted_event_id IS NOT NULL
+                   WHERE status IN ('submitted', 'awaiting_funds') AND settlement_acknowledged_at IS NULL
+                     AND submitted_event_id IS NOT NULL
                      AND created_at < now() - make_interval(secs => $1)
                      AND (redriven_at IS NULL OR redriven_at < now() - make_interval(secs => $1))
                    ORDER BY created_at

@@ -92,6 +92,9 @@ export class PaymentStatusService {
         `event ${event.id} (${event.type}) names unknown payment ${paymentId}`,
       );
     }
+    if (payment.settlementAcknowledgedAt === null) {
+      await manager.update(PaymentEntity, { paymentId }, { settlementAcknowledgedAt: new Date() });
+    }
     if (payment.status === to) {
       this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
       return;

@@ -91,6 +91,10 @@ export class PaymentEntity {
   @Column({ name: 'redriven_at', type: 'timestamptz', nullable: true })
   redrivenAt!: Date | null;
 
+  /** When settlement first answered for it; until then the re-drive may publish it again. */
+  @Column({ name: 'settlement_acknowledged_at', type: 'timestamptz', nullable: true })
+  settlementAcknowledgedAt!: Date | null;
+
   @OneToMany(() => PaymentStatusChangeEntity, (change) => change.payment)
   history?: Relation<PaymentStatusChangeEntity>[];
 
