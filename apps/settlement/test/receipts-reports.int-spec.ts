@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { addCalendarDays, nextBusinessDay, previousBusinessDay } from '@remit/calendar';
-import { Topics, type AnyCloudEvent } from '@remit/contracts';
+import { createCloudEvent, Topics, type AnyCloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
 import { createTestingApp, loadConfig, PlatformClock, signToken } from '@remit/platform';
+import { CancelPaymentService } from '../src/cancel/cancel-payment.service';
 import { DailyReportService } from '../src/reports/daily-report.service';
 import { SettlementModule } from '../src/settlement.module';
 import {
@@ -80,6 +81,39 @@ describe('settlement: receipts, expiry and the daily report (real PostgreSQL, Re
 
     beforeEach(async () => {
       await clock.set(new Date(`${day}T15:00:00Z`));
+    });
+
+    it('cancels a declared check on request; its receipt then matches nothing and is credit', async () => {
+      const customerId = `cancel-${randomUUID().slice(0, 8)}`;
+      const check = await declare(customerId, 'check', day, 12_300);
+      const canceled = createCloudEvent({
+        type: 'payment.cancel-requested',
+        source: 'remit/payment-intake',
+        customerId,
+        subject: check,
+        data: {
+          paymentId: check,
+          customerId,
+          amountCents: 12_300,
+          method: { type: 'check' },
+          requestedAt: `${day}T15:00:00.000Z`,
+        },
+      });
+      const outcome = await dataSource.transaction((manager) =>
+        app.get(CancelPaymentService).onCancelRequested(canceled, manager),
+      );
+      expect(outcome).toBe('canceled');
+      expect(await paymentRow(dataSource, check)).toMatchObject({ status: 'canceled' });
+      expect((await outboxEventsOf(dataSource, check)).map((event) => event.type)).toContain(
+        'payment.canceled',
+      );
+      const late = await receipt({
+        type: 'check',
+        customerId,
+        amountCents: 12_300,
+        reference: `LBX-${randomUUID()}`,
+      });
+      expect(late.body).toMatchObject({ outcome: 'unmatched', paymentId: null });
     });
 
     it('matches by customer and exact amount, oldest first, per type; a receipt matching nothing is credit', async () => {

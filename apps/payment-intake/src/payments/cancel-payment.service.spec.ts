@@ -11,6 +11,13 @@ describe(cancelRefusal.name, () => {
     ['ach at the cutoff of its day', 'ach', 'scheduled', atCutoff, /bank file of 2026-11-23/],
     ['saved debit the next day', 'saved', 'scheduled', new Date('2026-11-24T15:00:00Z'), /bank file/],
     ['a check awaiting funds after the cutoff', 'check', 'awaiting_funds', atCutoff, undefined],
+    [
+      'a card payment, captured when submitted',
+      'card',
+      'submitted',
+      beforeCutoff,
+      /card payment is captured/,
+    ],
     ['a posted payment', 'ach', 'posted', beforeCutoff, /is posted/],
     ['a returned payment', 'ach', 'returned', beforeCutoff, /is returned/],
   ] as const)('%s', (_case, methodType, status, now, expected) => {

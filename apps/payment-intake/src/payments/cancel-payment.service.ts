@@ -19,7 +19,7 @@ const CANCELABLE: readonly PaymentStatus[] = ['submitted', 'scheduled', 'awaitin
 
 /**
  * Whether a payment may still be canceled at `now`: while it has not moved (submitted, scheduled,
- * awaiting funds) and, for a bank debit, before the cutoff of its business day, when that day's NACHA
+ * awaiting funds), never a card payment (captured at once), and, for a bank debit, before the cutoff of its business day, when that day's NACHA
  * file is written (docs/architecture.md, "Business-day rules").
  */
 export function cancelRefusal(
@@ -28,6 +28,8 @@ export function cancelRefusal(
   cutoff: string,
 ): string | undefined {
   if (!CANCELABLE.includes(payment.status)) return `the payment is ${payment.status}`;
+  // The processor authorises and captures a card payment as it is submitted: it is refunded, not canceled.
+  if (payment.methodType === 'card') return 'a card payment is captured when it is submitted';
   const bankDebit = payment.methodType === 'ach' || payment.methodType === 'saved';
   if (bankDebit && businessDateOf(now, { cutoff }) > payment.businessDate) {
     return `the bank file of ${payment.businessDate} was written at its ${cutoff} cutoff`;

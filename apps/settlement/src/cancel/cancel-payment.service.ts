@@ -7,6 +7,7 @@ import { Outbox } from '@remit/messaging';
 import { afterCommit } from '@remit/persistence';
 import { Clock } from '@remit/platform';
 import { AchEntryEntity } from '../origination/ach-entry.entity';
+import { publicMethodOf } from '../postings/post-payment.service';
 import { POSTING_QUEUE, postingJobId, type PostingJob } from '../postings/posting-queue';
 import { SettlementPaymentEntity } from '../postings/settlement-payment.entity';
 
@@ -14,7 +15,8 @@ export type CancelOutcome = 'canceled' | 'already-in-file' | 'not-cancelable' | 
 
 /**
  * A customer's cancel (docs/architecture.md, "Cancel"): an ACH debit not yet in a file is canceled and
- * never originated; one already in a file has gone to the bank and stays (a warning says so).
+ * never originated; one already in a file has gone to the bank and stays (a warning says so). A
+ * declared check or wire still awaiting its funds is canceled too.
  */
 @Injectable()
 export class CancelPaymentService {
@@ -36,10 +38,7 @@ export class CancelPaymentService {
       where: { paymentId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (!entry) {
-      this.logger.warn(`payment ${paymentId}: cancel requested, but settlement holds no ACH debit for it`);
-      return 'unknown';
-    }
+    if (!entry) return this.cancelDeclared(event, manager);
     if (entry.status !== 'pending') {
       if (entry.status === 'in_file' || entry.status === 'returned') {
         this.logger.warn(
@@ -75,6 +74,52 @@ export class CancelPaymentService {
         ),
     );
     this.logger.log(`payment ${paymentId} canceled before its ACH file`);
+    return 'canceled';
+  }
+
+  /**
+   * A declared check or wire still `awaiting_funds`: canceled, so no receipt matches it any more (a
+   * receipt for it becomes customer credit). Anything else (a card, captured at submission) stands.
+   */
+  private async cancelDeclared(
+    event: CloudEvent<'payment.cancel-requested'>,
+    manager: EntityManager,
+  ): Promise<CancelOutcome> {
+    const { paymentId } = event.data;
+    const payment = await manager.findOne(SettlementPaymentEntity, {
+      where: { paymentId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!payment) {
+      this.logger.warn(`payment ${paymentId}: cancel requested for a payment settlement does not know`);
+      return 'unknown';
+    }
+    if (payment.status !== 'awaiting_funds') {
+      this.logger.warn(
+        `payment ${paymentId}: cancel requested for a ${payment.methodType} payment that is ${payment.status}; it stands`,
+      );
+      return 'not-cancelable';
+    }
+    const canceledAt = await this.clock.now();
+    await manager.update(
+      SettlementPaymentEntity,
+      { paymentId },
+      { status: 'canceled', statusChangedAt: canceledAt },
+    );
+    await this.outbox.add(manager, {
+      type: 'payment.canceled',
+      customerId: payment.customerId,
+      subject: paymentId,
+      correlationId: event.correlationid,
+      data: {
+        paymentId,
+        customerId: payment.customerId,
+        amountCents: payment.amountCents,
+        method: publicMethodOf(payment),
+        canceledAt: canceledAt.toISOString(),
+      },
+    });
+    this.logger.log(`declared ${payment.methodType} payment ${paymentId} canceled before its receipt`);
     return 'canceled';
   }
 }
