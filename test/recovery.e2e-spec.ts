@@ -9,6 +9,7 @@ import {
   bullConnectionOptions,
   createTestingApp,
   loadConfig,
+  requirePaymentDataKey,
   signToken,
 } from '@remit/platform';
 import { PaymentIntakeModule } from '../apps/payment-intake/src/payment-intake.module';
@@ -61,7 +62,7 @@ describe('recovery: intake re-drive and settlement sweep', () => {
     const paymentId = randomUUID();
     const invoices = [{ invoiceId: randomUUID(), amountCents: 2500 }];
     // As intake sends it: the account number as ciphertext bound to the payment id.
-    const sealed = new AccountNumberCipher(config.paymentDataKey).encrypt('123456789', paymentId);
+    const sealed = new AccountNumberCipher(requirePaymentDataKey(config)).encrypt('123456789', paymentId);
     const event = createCloudEvent({
       type: 'payment.submitted',
       source: 'remit/payment-intake',

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createKafka } from '@remit/messaging';
-import { AccountNumberCipher, loadConfig } from '@remit/platform';
+import { AccountNumberCipher, loadConfig, requirePaymentDataKey } from '@remit/platform';
 
 const MIN_DIGITS = 6;
 const SCHEMAS = ['intake', 'invoice', 'settlement', 'notification'];
@@ -20,7 +20,7 @@ const SCHEMAS = ['intake', 'invoice', 'settlement', 'notification'];
 const SUITE_OUTPUT = path.join(__dirname, '..', '..', '.run', 'test-output.log');
 
 const config = loadConfig();
-const cipher = new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys);
+const cipher = new AccountNumberCipher(requirePaymentDataKey(config), config.previousPaymentDataKeys);
 const dataSource = new DataSource({ type: 'postgres', url: config.databaseUrl });
 
 interface CiphertextColumn {
@@ -38,7 +38,7 @@ function tryDecrypt(ciphertext: string, row: Record<string, unknown>): string | 
     .filter(([name, value]) => /key_?id/i.test(name) && typeof value === 'string')
     .map(([, value]) => value as string);
   const candidates = Object.values(row).filter((value): value is string => typeof value === 'string');
-  for (const keyId of keyIds.length > 0 ? keyIds : [config.paymentDataKey.keyId]) {
+  for (const keyId of keyIds.length > 0 ? keyIds : [requirePaymentDataKey(config).keyId]) {
     for (const boundTo of candidates) {
       try {
         return cipher.decrypt(ciphertext, keyId, boundTo);

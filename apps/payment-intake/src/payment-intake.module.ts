@@ -5,6 +5,7 @@ import {
   PlatformModule,
   REMIT_CONFIG,
   accountNumberCipherProvider,
+  requireIdempotencyHmacKey,
   bullConnectionOptions,
   type RemitConfig,
   serviceMessagingModule,
@@ -64,12 +65,12 @@ import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from './payment-intake.entities';
     {
       provide: RequestFingerprint,
       inject: [REMIT_CONFIG],
-      useFactory: (config: RemitConfig) => new RequestFingerprint(config.idempotencyHmacKey),
+      useFactory: (config: RemitConfig) => new RequestFingerprint(requireIdempotencyHmacKey(config)),
     },
     {
       provide: AccountFingerprint,
       inject: [REMIT_CONFIG],
-      useFactory: (config: RemitConfig) => new AccountFingerprint(config.idempotencyHmacKey),
+      useFactory: (config: RemitConfig) => new AccountFingerprint(requireIdempotencyHmacKey(config)),
     },
     IdempotencyService,
     SubmitPaymentService,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { AccountNumberCipher, loadConfig } from '@remit/platform';
+import { AccountNumberCipher, loadConfig, requirePaymentDataKey } from '@remit/platform';
 import { createCloudEvent, type AnyCloudEvent, type CloudEvent, type EventData } from '@remit/contracts';
 import { SchedulePaymentService } from '../src/postings/schedule-payment.service';
 
@@ -61,10 +61,10 @@ export function submittedEvent(input: SubmittedInput): CloudEvent<'payment.submi
 /** The test account 000123456789, sealed with the test data key for `paymentId` (its AAD). */
 function sealedBankAccount(paymentId: string): NonNullable<SubmittedMethod['bankAccount']> {
   const config = loadConfig();
-  const sealed = new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys).encrypt(
-    '000123456789',
-    paymentId,
-  );
+  const sealed = new AccountNumberCipher(
+    requirePaymentDataKey(config),
+    config.previousPaymentDataKeys,
+  ).encrypt('000123456789', paymentId);
   return { routingNumber: '021000021', accountNumberCiphertext: sealed.ciphertext, keyId: sealed.keyId };
 }
 

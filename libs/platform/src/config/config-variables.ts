@@ -99,7 +99,7 @@ export const CONFIG_VARIABLES = [
     name: 'PAYMENT_DATA_KEY',
     default: undefined,
     description:
-      'AES-256-GCM key (base64 of 32 bytes) for bank account numbers at rest; required in production, a development key otherwise',
+      'AES-256-GCM key (base64 of 32 bytes) for bank account numbers at rest and in `payment.submitted`; payment-intake and settlement only, required by them in production, a development key otherwise',
     secret: true,
   },
   {
@@ -118,7 +118,7 @@ export const CONFIG_VARIABLES = [
     name: 'IDEMPOTENCY_HMAC_KEY',
     default: undefined,
     description:
-      'HMAC-SHA256 key (base64 of 32 bytes) of idempotency request fingerprints, separate from the data key so that rotating that never turns a retry into a 422; required in production, a development key otherwise',
+      'HMAC-SHA256 key (base64 of 32 bytes) of idempotency request fingerprints, separate from the data key so that rotating that never turns a retry into a 422; payment-intake only, required by it in production, a development key otherwise',
     secret: true,
   },
   {

@@ -7,7 +7,7 @@ import {
   DEV_JWT_SECRET,
   DEV_PAYMENT_DATA_KEY,
 } from './config-variables';
-import { ConfigError, loadConfig } from './remit-config';
+import { ConfigError, loadConfig, requireIdempotencyHmacKey, requirePaymentDataKey } from './remit-config';
 
 const KEY_A = Buffer.alloc(32, 'a').toString('base64');
 const KEY_B = Buffer.alloc(32, 'b').toString('base64');
@@ -79,7 +79,7 @@ describe(loadConfig.name, () => {
       declaredPaymentExpiryDays: 30,
       autopay: { representAfterBusinessDays: 2, reminderBusinessDays: 3 },
     });
-    expect(loadConfig(DEVELOPMENT).paymentDataKey.key).toHaveLength(32);
+    expect(loadConfig(DEVELOPMENT).paymentDataKey?.key).toHaveLength(32);
     expect(loadConfig(DEVELOPMENT).idempotencyHmacKey).toHaveLength(32);
   });
 
@@ -249,6 +249,20 @@ describe(loadConfig.name, () => {
       });
     });
 
+    it('holds no data key and no idempotency key where none is given: only intake and settlement need them', () => {
+      const config = loadConfig({
+        ...PRODUCTION,
+        PAYMENT_DATA_KEY: undefined,
+        IDEMPOTENCY_HMAC_KEY: undefined,
+      });
+      expect(config.paymentDataKey).toBeNull();
+      expect(config.idempotencyHmacKey).toBeNull();
+      expect(() => requirePaymentDataKey(config)).toThrow(/PAYMENT_DATA_KEY is required/);
+      expect(() => requireIdempotencyHmacKey(config)).toThrow(/IDEMPOTENCY_HMAC_KEY is required/);
+      expect(requirePaymentDataKey(loadConfig(PRODUCTION)).key).toEqual(Buffer.from(KEY_A, 'base64'));
+      expect(requireIdempotencyHmacKey(loadConfig(PRODUCTION))).toEqual(Buffer.from(KEY_C, 'base64'));
+    });
+
     it('serves /docs only when DOCS_ENABLED asks for it', () => {
       expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
       expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
@@ -258,9 +272,7 @@ describe(loadConfig.name, () => {
       ['no JWT secret', { AUTH_JWT_SECRET: undefined }, 'AUTH_JWT_SECRET'],
       ['the development JWT secret', { AUTH_JWT_SECRET: DEV_JWT_SECRET }, 'AUTH_JWT_SECRET'],
       ['a short JWT secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
-      ['no data key', { PAYMENT_DATA_KEY: undefined }, 'PAYMENT_DATA_KEY'],
       ['the development data key', { PAYMENT_DATA_KEY: DEV_PAYMENT_DATA_KEY }, 'PAYMENT_DATA_KEY'],
-      ['no idempotency HMAC key', { IDEMPOTENCY_HMAC_KEY: undefined }, 'IDEMPOTENCY_HMAC_KEY'],
       [
         'the development idempotency HMAC key',
         { IDEMPOTENCY_HMAC_KEY: DEV_IDEMPOTENCY_HMAC_KEY },
@@ -283,7 +295,12 @@ describe(loadConfig.name, () => {
     });
 
     it('refuses to start on the development secrets it would otherwise fall back to', () => {
-      expect(problemsOf({})).toEqual(['AUTH_JWT_SECRET', 'IDEMPOTENCY_HMAC_KEY', 'PAYMENT_DATA_KEY']);
+      expect(problemsOf({})).toEqual(['AUTH_JWT_SECRET']);
+      // The keys are left out rather than defaulted: the services that use them refuse to start.
+      expect(loadConfig({ AUTH_JWT_SECRET: 'p'.repeat(40) })).toMatchObject({
+        paymentDataKey: null,
+        idempotencyHmacKey: null,
+      });
     });
 
     it.each([
@@ -303,8 +320,8 @@ describe(loadConfig.name, () => {
       const config = loadConfig(SECRETS);
       expect(config.testClockEnabled).toBe(false);
       expect(config.authJwtSecret).not.toBe(DEV_JWT_SECRET);
-      expect(config.paymentDataKey.key.equals(Buffer.from(DEV_PAYMENT_DATA_KEY, 'base64'))).toBe(false);
-      expect(config.idempotencyHmacKey.equals(Buffer.from(DEV_IDEMPOTENCY_HMAC_KEY, 'base64'))).toBe(false);
+      expect(config.paymentDataKey?.key.equals(Buffer.from(DEV_PAYMENT_DATA_KEY, 'base64'))).toBe(false);
+      expect(config.idempotencyHmacKey?.equals(Buffer.from(DEV_IDEMPOTENCY_HMAC_KEY, 'base64'))).toBe(false);
     });
 
     it('still refuses a NODE_ENV it does not know', () => {

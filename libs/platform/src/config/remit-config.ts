@@ -38,16 +38,22 @@ export interface RemitConfig {
     issuer?: string;
     audience?: string;
   };
-  /** HMAC key of idempotency request fingerprints (never the data-encryption key). */
-  idempotencyHmacKey: Buffer;
+  /**
+   * HMAC key of idempotency request fingerprints (never the data-encryption key). Null in production
+   * when unset: only payment-intake uses it, and asks for it with requireIdempotencyHmacKey().
+   */
+  idempotencyHmacKey: Buffer | null;
   /** Prefix of every Kafka consumer group and client id of this environment. */
   kafkaGroupPrefix: string;
   /** A payment still `submitted` after this long has its `payment.submitted` published again. */
   paymentRedriveAfterMs: number;
   /** Whether `/docs` (OpenAPI) is served. */
   docsEnabled: boolean;
-  /** The current key for bank account numbers at rest. */
-  paymentDataKey: DataKey;
+  /**
+   * The current key for bank account numbers at rest. Null in production when unset: only
+   * payment-intake and settlement hold it, and ask for it with requirePaymentDataKey().
+   */
+  paymentDataKey: DataKey | null;
   /** Retired keys that still decrypt older rows. */
   previousPaymentDataKeys: DataKey[];
   /** UTC ISO instant (normalised) to freeze the test clock at start; ignored in production. */
@@ -96,6 +102,22 @@ export interface AchOriginationConfig {
   odfiRoutingNumber: string;
   companyName: string;
   companyId: string;
+}
+
+/** The data key, for the services that hold one (payment-intake, settlement); refuses to go on without it. */
+export function requirePaymentDataKey(config: Pick<RemitConfig, 'paymentDataKey'>): DataKey {
+  if (config.paymentDataKey === null) {
+    throw new Error('PAYMENT_DATA_KEY is required by payment-intake and settlement in production');
+  }
+  return config.paymentDataKey;
+}
+
+/** The idempotency HMAC key, for payment-intake; refuses to go on without it. */
+export function requireIdempotencyHmacKey(config: Pick<RemitConfig, 'idempotencyHmacKey'>): Buffer {
+  if (config.idempotencyHmacKey === null) {
+    throw new Error('IDEMPOTENCY_HMAC_KEY is required by payment-intake in production');
+  }
+  return config.idempotencyHmacKey;
 }
 
 /** Nest injection token of the `RemitConfig`. */
@@ -368,18 +390,20 @@ const envSchema = z
         message: 'must be at least 32 characters and not the development default in production',
       });
     }
-    if (env.IDEMPOTENCY_HMAC_KEY === undefined || env.IDEMPOTENCY_HMAC_KEY === DEV_IDEMPOTENCY_HMAC_KEY) {
+    // Only payment-intake and settlement hold these keys (docs/architecture.md, "Money and data"): they
+    // are required where they are used (requirePaymentDataKey, requireIdempotencyHmacKey), not here.
+    if (env.IDEMPOTENCY_HMAC_KEY === DEV_IDEMPOTENCY_HMAC_KEY) {
       ctx.addIssue({
         code: 'custom',
         path: ['IDEMPOTENCY_HMAC_KEY'],
-        message: 'required in production (not the development key)',
+        message: 'must not be the development key in production',
       });
     }
-    if (env.PAYMENT_DATA_KEY === undefined || env.PAYMENT_DATA_KEY === DEV_PAYMENT_DATA_KEY) {
+    if (env.PAYMENT_DATA_KEY === DEV_PAYMENT_DATA_KEY) {
       ctx.addIssue({
         code: 'custom',
         path: ['PAYMENT_DATA_KEY'],
-        message: 'required in production (not the development key)',
+        message: 'must not be the development key in production',
       });
     }
     if (env.REMIT_NOW !== undefined) {
@@ -419,14 +443,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(value.AUTH_JWT_ISSUER !== undefined ? { issuer: value.AUTH_JWT_ISSUER } : {}),
       ...(value.AUTH_JWT_AUDIENCE !== undefined ? { audience: value.AUTH_JWT_AUDIENCE } : {}),
     },
-    idempotencyHmacKey: Buffer.from(value.IDEMPOTENCY_HMAC_KEY ?? DEV_IDEMPOTENCY_HMAC_KEY, 'base64'),
+    idempotencyHmacKey:
+      value.IDEMPOTENCY_HMAC_KEY !== undefined
+        ? Buffer.from(value.IDEMPOTENCY_HMAC_KEY, 'base64')
+        : nodeEnv === 'production'
+          ? null
+          : Buffer.from(DEV_IDEMPOTENCY_HMAC_KEY, 'base64'),
     kafkaGroupPrefix: value.KAFKA_GROUP_PREFIX ?? `remit-${nodeEnv}`,
     paymentRedriveAfterMs: value.PAYMENT_REDRIVE_AFTER_SECONDS * 1000,
     docsEnabled: value.DOCS_ENABLED ?? nodeEnv !== 'production',
-    paymentDataKey: {
-      keyId: value.PAYMENT_DATA_KEY_ID,
-      key: Buffer.from(value.PAYMENT_DATA_KEY ?? DEV_PAYMENT_DATA_KEY, 'base64'),
-    },
+    paymentDataKey:
+      value.PAYMENT_DATA_KEY !== undefined || nodeEnv !== 'production'
+        ? {
+            keyId: value.PAYMENT_DATA_KEY_ID,
+            key: Buffer.from(value.PAYMENT_DATA_KEY ?? DEV_PAYMENT_DATA_KEY, 'base64'),
+          }
+        : null,
     previousPaymentDataKeys: value.PAYMENT_DATA_PREVIOUS_KEYS,
     ...(value.REMIT_NOW !== undefined ? { remitNow: value.REMIT_NOW } : {}),
     achCutoff: value.ACH_CUTOFF,

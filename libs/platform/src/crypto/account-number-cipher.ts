@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { REMIT_CONFIG, type DataKey, type RemitConfig } from '../config/remit-config';
+import { REMIT_CONFIG, requirePaymentDataKey, type DataKey, type RemitConfig } from '../config/remit-config';
 
 /**
  * Bank account numbers at rest: AES-256-GCM with a random 96-bit IV; the key id is stored beside the
@@ -50,5 +50,5 @@ export const accountNumberCipherProvider = {
   provide: AccountNumberCipher,
   inject: [REMIT_CONFIG],
   useFactory: (config: RemitConfig): AccountNumberCipher =>
-    new AccountNumberCipher(config.paymentDataKey, config.previousPaymentDataKeys),
+    new AccountNumberCipher(requirePaymentDataKey(config), config.previousPaymentDataKeys),
 };
