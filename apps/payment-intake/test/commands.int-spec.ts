@@ -8,7 +8,7 @@ import { createTestingApp } from '@remit/platform';
 import { PaymentCommandsConsumer } from '../src/commands/payment-commands.consumer';
 import { PaymentCommandsService } from '../src/commands/payment-commands.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
-import { ROUTING, seedInvoice, testCustomer, testPublisher } from './support';
+import { httpClient, ROUTING, seedInvoice, testCustomer, testPublisher } from './support';
 
 /** Portal commands over Kafka: payments.commands.v1 in, payments.command-results.v1 out. */
 describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
@@ -57,21 +57,26 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
     return row.count as number;
   }
 
+  /** The customer's saved account (saved over HTTPS): a command pays with it, never with a clear one. */
+  let paymentMethodId: string;
   const submitBody = (invoiceId: string, extra: Record<string, unknown> = {}) => ({
     customerId,
     invoices: [{ invoiceId }],
-    method: {
-      type: 'ach',
-      routingNumber: ROUTING,
-      accountNumber: '123456789',
-      accountNumberConfirmation: '123456789',
-      ...extra,
-    },
+    method: { type: 'saved', paymentMethodId },
+    ...extra,
   });
 
   beforeAll(async () => {
-    ({ app } = await createTestingApp(PaymentIntakeModule));
+    const started = await createTestingApp(PaymentIntakeModule);
+    app = started.app;
     dataSource = app.get(DataSource);
+    const saved = await httpClient(started.url, token).post(`/v1/customers/${customerId}/payment-methods`, {
+      routingNumber: ROUTING,
+      accountNumber: '123456789',
+      accountNumberConfirmation: '123456789',
+    });
+    expect(saved.status).toBe(201);
+    paymentMethodId = saved.body.paymentMethodId;
     publisher = await testPublisher();
     const kafka = createKafka({
       clientId: `intake-results-${randomUUID().slice(0, 8)}`,
@@ -116,7 +121,7 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
           customerId,
           amountCents: 4200,
           status: 'submitted',
-          method: { type: 'ach', last4: '6789' },
+          method: { type: 'saved', last4: '6789', paymentMethodId },
         },
       },
     });
@@ -137,9 +142,7 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
   it('an invalid SubmitPayment → a rejected result with the HTTP error body, and nothing stored', async () => {
     const invoiceId = await seedInvoice(dataSource, customerId, 4200);
     const commandId = randomUUID();
-    await send(
-      command('SubmitPayment', commandId, submitBody(invoiceId, { accountNumberConfirmation: '123456780' })),
-    );
+    await send(command('SubmitPayment', commandId, submitBody(invoiceId, { invoices: [] })));
     const [result] = await resultsFor(commandId);
     expect(result.key).toBe(customerId);
     expect(result.value).toMatchObject({
@@ -150,7 +153,7 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
         status: 400,
         error: {
           code: 'VALIDATION_FAILED',
-          details: [expect.objectContaining({ field: 'method.accountNumberConfirmation' })],
+          details: [expect.objectContaining({ field: 'invoices' })],
         },
       },
     });
@@ -159,6 +162,37 @@ describe('payments.commands.v1 (real PostgreSQL, Redis, Kafka)', () => {
       commandId,
     ]);
     expect(keys).toHaveLength(0);
+  });
+
+  it('refuses a SubmitPayment that carries a bank account number: no topic holds one; nothing stored', async () => {
+    const invoiceId = await seedInvoice(dataSource, customerId, 4200);
+    const commandId = randomUUID();
+    await send(
+      command('SubmitPayment', commandId, {
+        customerId,
+        invoices: [{ invoiceId }],
+        method: {
+          type: 'ach',
+          routingNumber: ROUTING,
+          accountNumber: '555000111222',
+          accountNumberConfirmation: '555000111222',
+        },
+      }),
+    );
+    const [result] = await resultsFor(commandId);
+    expect(result.value).toMatchObject({
+      type: 'payment-command.rejected',
+      data: {
+        commandId,
+        status: 422,
+        error: {
+          code: 'COMMAND.BANK_ACCOUNT_IN_CLEAR',
+          details: [expect.objectContaining({ field: 'method.type' })],
+        },
+      },
+    });
+    expect(JSON.stringify(result.value)).not.toContain('555000111222');
+    expect(await paymentsFor(invoiceId)).toBe(0);
   });
 
   it('verifies the bearer token like HTTP: none → 401, another customer → 403; nothing stored', async () => {

@@ -84,6 +84,7 @@ export class PaymentCommandsService {
       const command = parseCommand(json);
       const principal = verifyToken(message.authorization, tokenPolicyOf(this.config));
       if (command.type === 'SubmitPayment') {
+        refuseClearBankAccount(command.data);
         const result = await this.submitPayment.submit(principal, command.id, command.data);
         outcome = this.accepted(commandId, commandType, result.status, result.body);
       } else {
@@ -136,4 +137,21 @@ function asAppError(error: unknown): unknown {
     error.issues.map((issue) => ({ field: issue.path, code: 'invalid', message: issue.message })),
     'the command is not valid',
   );
+}
+
+/**
+ * No topic ever holds a full account number (docs/architecture.md, "Money and data"): a new bank
+ * account is given over HTTPS (`POST /v1/payments` or `/payment-methods`); a command pays with a saved
+ * method (`saved`), a card token, a check or a wire. The account number in a refused command is
+ * neither stored nor logged nor echoed.
+ */
+function refuseClearBankAccount(data: unknown): void {
+  const method = (data as { method?: { type?: unknown } } | null)?.method;
+  if (method?.type === 'ach') {
+    throw AppError.unprocessable(
+      'COMMAND.BANK_ACCOUNT_IN_CLEAR',
+      'a SubmitPayment command may not carry a bank account number; save the account over HTTPS and pay with it as `saved`',
+      [{ field: 'method.type', code: 'not_allowed_on_kafka', message: 'use a saved payment method' }],
+    );
+  }
 }
