@@ -5,9 +5,9 @@ import { readNachaFile } from '@remit/ach';
 import { waitFor } from '@remit/messaging';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceModule } from '../apps/invoice/src/invoice.module';
-import { NotificationModule } from '../apps/notification/src/notification.module';
 import { PaymentIntakeModule } from '../apps/payment-intake/src/payment-intake.module';
 import { SettlementModule } from '../apps/settlement/src/settlement.module';
+import { SmtpSink } from '../apps/notification/test/support/smtp-sink';
 import { bankReplyFile } from '../apps/settlement/test/nacha-return-file';
 
 /** Asynchronous effects cross Kafka between services: poll with a deadline, never a fixed sleep. */
@@ -30,6 +30,9 @@ describe('flows across intake, settlement, invoice and notification', () => {
   const apps: Partial<Record<Service, INestApplication>> = {};
   const url: Record<Service, string> = { intake: '', invoice: '', settlement: '', notification: '' };
   const opsToken = signToken({ sub: 'ops-flows', role: 'ops', customers: [] }, config.authJwtSecret);
+  /** Notification sends its emails over real SMTP to this in-process server. */
+  const smtp = new SmtpSink();
+  const smtpUrlBefore = process.env.SMTP_URL;
 
   async function call(
     method: string,
@@ -219,7 +222,22 @@ describe('flows across intake, settlement, invoice and notification', () => {
     expect(ledger.body.debitsCents).toBe(ledger.body.creditsCents);
   }
 
+  /** The emails sent to `to` of `subject`, once `count` of them have arrived. */
+  async function mailed(to: string, subject: string, count = 1): Promise<ReturnType<SmtpSink['to']>> {
+    return waitFor(
+      () => {
+        const mails = smtp.to(to).filter((mail) => mail.subject === subject);
+        return mails.length >= count ? mails : undefined;
+      },
+      { ...POLL, what: `${count} email(s) "${subject}" to ${to}` },
+    );
+  }
+
   beforeAll(async () => {
+    await smtp.start();
+    // Notification reads SMTP_URL when its module is first imported: import it once the server listens.
+    process.env.SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
+    const { NotificationModule } = await import('../apps/notification/src/notification.module');
     for (const [key, module] of [
       ['invoice', InvoiceModule],
       ['intake', PaymentIntakeModule],
@@ -235,6 +253,9 @@ describe('flows across intake, settlement, invoice and notification', () => {
   afterAll(async () => {
     await call('DELETE', 'intake', '/v1/test/clock');
     for (const key of ['notification', 'settlement', 'intake', 'invoice'] as const) await apps[key]?.close();
+    await smtp.stop();
+    if (smtpUrlBefore === undefined) delete process.env.SMTP_URL;
+    else process.env.SMTP_URL = smtpUrlBefore;
   });
 
   describe('1. ACH, then its return', () => {
@@ -312,6 +333,12 @@ describe('flows across intake, settlement, invoice and notification', () => {
       const returnedNotices = await notified(customer.customerId, 'payment.returned');
       expect(returnedNotices).toHaveLength(1);
       expect(returnedNotices[0]).toMatchObject({ channel: 'email', to: customer.email });
+      const [returnedMail] = await mailed(customer.email, 'Payment returned: $123.45');
+      expect(returnedMail.text).toContain('R01');
+      expect(returnedMail.text).toContain('A Return Fee of $25.00 applies');
+      expect(returnedMail.text).toContain('6789');
+      expect(returnedMail.raw).not.toContain('000123456789');
+      await mailed(customer.email, 'Return Fee charged: $25.00');
 
       // The same file again: reported as a duplicate, and nothing moves.
       const again = await call('POST', 'settlement', '/v1/settlement/ach-returns', { text: returnFile });
@@ -324,11 +351,18 @@ describe('flows across intake, settlement, invoice and notification', () => {
         amountDueCents: 12345,
       });
       expect(await notificationsOf(customer.customerId, 'payment.returned')).toHaveLength(1);
+      expect(await notificationsOf(customer.customerId, 'fee.charged')).toHaveLength(1);
       expect(
         (await call('GET', 'intake', `/v1/payments/${paymentId}`, { token: customer.token })).body.status,
       ).toBe('returned');
       const view = await call('GET', 'invoice', `/v1/customers/${customer.customerId}`);
       expect(view.body).toMatchObject({ currentBalanceCents: 12345 + 2500, pendingPaymentsCents: 0 });
+      const report = await call('GET', 'settlement', '/v1/settlement/reports/daily?date=2027-03-03');
+      expect(report.status).toBe(200);
+      expect(report.body).toMatchObject({
+        returns: [{ returnCode: 'R01', count: 1, cents: 12345 }],
+        returnFees: { count: 1, cents: 2500 },
+      });
       await ledgerBalanced();
     });
   });
@@ -345,9 +379,15 @@ describe('flows across intake, settlement, invoice and notification', () => {
       });
       expect(submitted.status).toBe(201);
       const paymentId: string = submitted.body.paymentId;
+      // Intake and settlement each compute the expected date: 5 business days out.
+      expect(submitted.body.expectedPostingDate).toBe('2027-03-15');
+      expect(submitted.body.notice).toContain(`Mail the check to: ${config.checkRemitAddress}.`);
       await paymentIn(customer.token, paymentId, 'awaiting_funds');
       const awaited = await notified(customer.customerId, 'payment.check-awaited');
       expect(awaited).toHaveLength(1);
+      const [awaitedMail] = await mailed(customer.email, 'Check payment of $200.00 awaited');
+      expect(awaitedMail.text).toContain(config.checkRemitAddress);
+      expect(awaitedMail.text).toContain('We are expecting your check for $200.00, by 2027-03-15.');
       expect(await notificationsOf(customer.customerId, 'payment.received')).toHaveLength(0);
 
       await setClock('2027-03-10T15:00:00Z');
@@ -423,6 +463,8 @@ describe('flows across intake, settlement, invoice and notification', () => {
       const failed = await paymentIn(customer.token, declined.body.paymentId, 'failed');
       const failure = failed.statusHistory.find((change: { status: string }) => change.status === 'failed');
       expect(failure.reason).toEqual(expect.stringMatching(/declined/i));
+      const [failedMail] = await mailed(customer.email, 'Payment of $70.07 failed');
+      expect(failedMail.text).toContain('please pay again');
       await customerWhen(
         customer.customerId,
         (body) => body.pendingPaymentsCents === 0 && body.currentBalanceCents === 7007,
@@ -460,11 +502,20 @@ describe('flows across intake, settlement, invoice and notification', () => {
       });
       expect(submitted.status).toBe(201);
       const paymentId: string = submitted.body.paymentId;
+      // A second debit of the same day, not canceled: the day's file holds it and not the first.
+      const keptInvoice = await newInvoice(customer.accountNumber, 2718, '2027-04-30');
+      const kept = await submit(customer.token, {
+        customerId: customer.customerId,
+        invoices: [{ invoiceId: keptInvoice }],
+        method: achMethod,
+      });
+      expect(kept.status).toBe(201);
       await paymentIn(customer.token, paymentId, 'scheduled');
+      await paymentIn(customer.token, kept.body.paymentId, 'scheduled');
       await customerWhen(
         customer.customerId,
-        (body) => body.pendingPaymentsCents === 31415,
-        'the pending payment',
+        (body) => body.pendingPaymentsCents === 31415 + 2718,
+        'the pending payments',
       );
 
       const canceled = await call('POST', 'intake', `/v1/payments/${paymentId}/cancel`, {
@@ -487,7 +538,7 @@ describe('flows across intake, settlement, invoice and notification', () => {
       );
       await customerWhen(
         customer.customerId,
-        (body) => body.pendingPaymentsCents === 0 && body.currentBalanceCents === 31415,
+        (body) => body.pendingPaymentsCents === 2718 && body.currentBalanceCents === 31415 + 2718,
         'the invoice pending released',
       );
 
@@ -497,14 +548,22 @@ describe('flows across intake, settlement, invoice and notification', () => {
       const entries = (await achFilesOf('2027-03-22')).flatMap(({ file }) =>
         file.batches.flatMap((batch) => batch.entries),
       );
-      expect(entries.map((entry) => entry.identificationNumber.trim())).not.toContain(
-        identificationOf(paymentId),
-      );
+      const identifications = entries.map((entry) => entry.identificationNumber.trim());
+      expect(identifications).toContain(identificationOf(kept.body.paymentId));
+      expect(identifications).not.toContain(identificationOf(paymentId));
+      expect(run.body.postedPaymentIds).toContain(kept.body.paymentId);
+      await paymentIn(customer.token, kept.body.paymentId, 'posted');
       const final = await call('GET', 'intake', `/v1/payments/${paymentId}`, { token: customer.token });
       expect(final.body.status).toBe('canceled');
       expect(
         (await invoicesOf(customer.customerId)).find((invoice) => invoice.invoiceId === invoiceId),
       ).toMatchObject({ status: 'open', amountDueCents: 31415 });
+      await invoiceWhen(
+        customer.customerId,
+        keptInvoice,
+        (invoice) => invoice.status === 'paid',
+        'the kept debit',
+      );
       await ledgerBalanced();
     });
   });
