@@ -222,6 +222,21 @@ describe('flows across intake, settlement, invoice and notification', () => {
     expect(ledger.body.debitsCents).toBe(ledger.body.creditsCents);
   }
 
+  /** Waits for intake's read model of the invoice to owe `amountDueCents`. */
+  async function intakeSees(invoiceId: string, amountDueCents: number): Promise<void> {
+    const intakeDb = apps.intake!.get(DataSource);
+    await waitFor(
+      async () => {
+        const rows: { amount_due_cents: string }[] = await intakeDb.query(
+          'SELECT amount_due_cents FROM intake.invoice_view WHERE invoice_id = $1',
+          [invoiceId],
+        );
+        return rows.length === 1 && Number(rows[0].amount_due_cents) === amountDueCents ? rows : undefined;
+      },
+      { ...POLL, what: `intake to see invoice ${invoiceId} owing ${amountDueCents}` },
+    );
+  }
+
   /** The emails sent to `to` of `subject`, once `count` of them have arrived. */
   async function mailed(to: string, subject: string, count = 1): Promise<ReturnType<SmtpSink['to']>> {
     return waitFor(
@@ -363,6 +378,21 @@ describe('flows across intake, settlement, invoice and notification', () => {
         returns: [{ returnCode: 'R01', count: 1, cents: 12345 }],
         returnFees: { count: 1, cents: 2500 },
       });
+
+      // Open again everywhere: intake takes a new payment of the invoice and of its fee.
+      const repaid = await submit(customer.token, {
+        customerId: customer.customerId,
+        invoices: [{ invoiceId }, { invoiceId: feeInvoices[0].invoiceId }],
+        method: { type: 'card', cardToken: 'tok_approve' },
+      });
+      expect(repaid.status).toBe(201);
+      expect(repaid.body.amountCents).toBe(12345 + 2500);
+      await paymentIn(customer.token, repaid.body.paymentId, 'posted');
+      await customerWhen(
+        customer.customerId,
+        (body) => body.currentBalanceCents === 0 && body.pendingPaymentsCents === 0,
+        'the reopened invoice and the fee paid',
+      );
       await ledgerBalanced();
     });
   });
@@ -426,6 +456,32 @@ describe('flows across intake, settlement, invoice and notification', () => {
         'the unmatched receipt to become credit',
       );
       expect(view).toMatchObject({ currentBalanceCents: 0, pendingPaymentsCents: 0 });
+
+      // The credit pays part of the next invoice, and intake asks only for the rest.
+      const nextInvoice = await newInvoice(customer.accountNumber, 1000, '2027-04-30');
+      await invoiceWhen(
+        customer.customerId,
+        nextInvoice,
+        (invoice) => invoice.amountDueCents === 1000 - 777,
+        'the credit applied to the next invoice',
+      );
+      await intakeSees(nextInvoice, 1000 - 777);
+      const rest = await submit(customer.token, {
+        customerId: customer.customerId,
+        invoices: [{ invoiceId: nextInvoice }],
+        method: { type: 'card', cardToken: 'tok_approve' },
+      });
+      expect(rest.status).toBe(201);
+      expect(rest.body.amountCents).toBe(1000 - 777);
+      await invoiceWhen(
+        customer.customerId,
+        nextInvoice,
+        (invoice) => invoice.status === 'paid',
+        'the next invoice',
+      );
+      expect(
+        (await call('GET', 'invoice', `/v1/customers/${customer.customerId}`)).body.creditBalanceCents,
+      ).toBe(0);
       await ledgerBalanced();
     });
   });
@@ -563,6 +619,19 @@ describe('flows across intake, settlement, invoice and notification', () => {
         keptInvoice,
         (invoice) => invoice.status === 'paid',
         'the kept debit',
+      );
+      const again = await submit(customer.token, {
+        customerId: customer.customerId,
+        invoices: [{ invoiceId }],
+        method: { type: 'card', cardToken: 'tok_approve' },
+      });
+      expect(again.status).toBe(201);
+      expect(again.body.amountCents).toBe(31415);
+      await invoiceWhen(
+        customer.customerId,
+        invoiceId,
+        (invoice) => invoice.status === 'paid',
+        'the invoice paid again',
       );
       await ledgerBalanced();
     });
