@@ -367,6 +367,14 @@ describe('flows across intake, settlement, invoice and notification', () => {
       });
       expect(await notificationsOf(customer.customerId, 'payment.returned')).toHaveLength(1);
       expect(await notificationsOf(customer.customerId, 'fee.charged')).toHaveLength(1);
+      // One email per event: received at submission, the posted receipt, the return and its fee.
+      const log = await call('GET', 'notification', `/v1/customers/${customer.customerId}/notifications`);
+      expect(log.body.map((entry: { type: string }) => entry.type).sort()).toEqual([
+        'fee.charged',
+        'payment.receipt',
+        'payment.received',
+        'payment.returned',
+      ]);
       expect(
         (await call('GET', 'intake', `/v1/payments/${paymentId}`, { token: customer.token })).body.status,
       ).toBe('returned');
@@ -706,6 +714,16 @@ describe('flows across intake, settlement, invoice and notification', () => {
 
       await setClock('2027-04-02T15:00:00Z');
       await runSettlement('2027-04-02');
+      // The saved account, sealed again for this payment, reaches the bank in Wednesday's file.
+      const autopayEntries = (await achFilesOf('2027-03-31'))
+        .flatMap(({ file }) => file.batches.flatMap((batch) => batch.entries))
+        .filter((entry) => entry.identificationNumber.trim() === identificationOf(autopayPaymentId));
+      expect(autopayEntries).toHaveLength(1);
+      expect(autopayEntries[0]).toMatchObject({
+        amountCents: 5005,
+        routingNumber: '021000021',
+        accountNumber: '000123456789',
+      });
       await paymentIn(customer.token, autopayPaymentId, 'posted');
       await invoiceWhen(
         customer.customerId,
