@@ -18,11 +18,6 @@ export type OutboxEventInput<T extends EventType> = Omit<NewEvent<T>, 'source'>;
 export interface OutboxOptions {
   /** Topic per event type; `topicOfEvent` from the contracts. Tests route to their own topics. */
   topicOf?: (type: EventType) => string;
-  /**
-   * "Now" for an event's `time` when the producer gives none: the platform clock (so that, under the
-   * test clock, every service stamps events with the same time as its own rows). Default: real time.
-   */
-  now?: () => Promise<Date>;
 }
 
 /** Kafka headers of an outgoing event; the value stays the whole CloudEvent (structured mode). */
@@ -54,14 +49,12 @@ const notifyingDataSources = new WeakSet<DataSource>();
 export class Outbox {
   private readonly listeners = new Set<() => void>();
   private readonly topicOf: (type: EventType) => string;
-  private readonly now?: () => Promise<Date>;
 
   constructor(
     readonly source: string,
     options: OutboxOptions = {},
   ) {
     this.topicOf = options.topicOf ?? ((type) => topicOfEvent[type]);
-    this.now = options.now;
   }
 
   /**
@@ -76,8 +69,7 @@ export class Outbox {
         'Outbox.add needs the EntityManager of an open transaction (dataSource.transaction(...))',
       );
     }
-    const time = event.time ?? (this.now ? await this.now() : undefined);
-    const newEvent = { ...event, source: this.source, ...(time ? { time } : {}) } as NewEvent<T>;
+    const newEvent = { ...event, source: this.source } as NewEvent<T>;
     const cloudEvent = createCloudEvent(newEvent);
     const row: NewOutboxRow = {
       id: cloudEvent.id,

@@ -165,23 +165,6 @@ describe(OutboxRelay.name, () => {
     expect(await unsentRows()).toBe(0);
   });
 
-  it("stamps an event's time from its `now` (the platform clock) unless the producer gives one", async () => {
-    const { topic } = await testTopic(1);
-    const outbox = new Outbox('remit/messaging-test', {
-      topicOf: () => topic,
-      now: () => Promise.resolve(new Date('2027-03-01T15:00:00Z')),
-    });
-    const stamped = await dataSource.transaction((manager) => outbox.add(manager, invoiceIssued('c-now')));
-    expect(stamped.time).toBe('2027-03-01T15:00:00.000Z');
-    const given = await dataSource.transaction((manager) =>
-      outbox.add(manager, { ...invoiceIssued('c-given'), time: new Date('2027-01-04T12:00:00Z') }),
-    );
-    expect(given.time).toBe('2027-01-04T12:00:00.000Z');
-    await dataSource.query(`DELETE FROM "${schema}".outbox_events WHERE id = ANY($1)`, [
-      [stamped.id, given.id],
-    ]);
-  });
-
   it('with two relays running, publishes each event exactly once and keeps each customer in order', async () => {
     const { topic, outbox } = await testTopic(3);
     const customers = Array.from({ length: 6 }, () => uniqueName('cust'));

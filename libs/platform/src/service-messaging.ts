@@ -1,6 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
 import { MessagingModule, type MessagingModuleOptions } from '@remit/messaging';
-import { Clock } from './clock/clock';
 import { REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { HEALTH_DETAILS, type HealthDetailsRegistry } from './health/health-details';
 import { bullConnectionOptions } from './redis/redis';
@@ -14,20 +13,14 @@ import type { ServiceName } from './tokens';
  */
 export function serviceMessagingModule(service: ServiceName): DynamicModule {
   return MessagingModule.forRootAsync({
-    inject: [REMIT_CONFIG, HEALTH_DETAILS, Clock],
-    useFactory: (
-      config: RemitConfig,
-      health: HealthDetailsRegistry,
-      clock: Clock,
-    ): MessagingModuleOptions => ({
+    inject: [REMIT_CONFIG, HEALTH_DETAILS],
+    useFactory: (config: RemitConfig, health: HealthDetailsRegistry): MessagingModuleOptions => ({
       source: `remit/${service}`,
       clientId: `remit-${service}`,
       brokers: config.kafkaBrokers,
       groupPrefix: config.kafkaGroupPrefix,
       purge: { connection: bullConnectionOptions(config), prefix: 'remit' },
       healthDetails: health,
-      // Events carry the platform clock's time, as every row of the service does.
-      now: () => clock.now(),
     }),
   });
 }

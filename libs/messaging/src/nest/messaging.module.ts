@@ -51,8 +51,6 @@ export interface MessagingModuleOptions {
    * `forRootAsync`): the module registers `outbox` there, with the relay's backlog.
    */
   healthDetails?: HealthDetailsSink;
-  /** The platform clock's `now` (`Clock` of @remit/platform): the `time` of every event this service publishes. */
-  now?: () => Promise<Date>;
 }
 
 /** The part of the platform's health registry this module uses (structural: no import of @remit/platform). */
@@ -116,7 +114,7 @@ const MESSAGING_PROVIDERS: Provider[] = [
   {
     provide: Outbox,
     inject: [MESSAGING_OPTIONS],
-    useFactory: (options: MessagingModuleOptions): Outbox => new Outbox(options.source, { now: options.now }),
+    useFactory: (options: MessagingModuleOptions): Outbox => new Outbox(options.source),
   },
   {
     provide: OutboxRelay,
