@@ -318,11 +318,14 @@ describe('flows across intake, settlement, invoice and notification', () => {
       expect(fed.body).toMatchObject({ applied: 1, duplicates: 0, unmatched: 0 });
 
       const returned = await paymentIn(customer.token, paymentId, 'returned');
-      expect(returned.statusHistory.map((change: { status: string }) => change.status)).toEqual([
-        'submitted',
-        'scheduled',
-        'posted',
-        'returned',
+      // Each change at the platform clock's time, as intake recorded it.
+      expect(
+        returned.statusHistory.map((change: { status: string; at: string }) => [change.status, change.at]),
+      ).toEqual([
+        ['submitted', '2027-03-01T15:00:00.000Z'],
+        ['scheduled', '2027-03-01T15:00:00.000Z'],
+        ['posted', '2027-03-03T15:00:00.000Z'],
+        ['returned', '2027-03-03T15:00:00.000Z'],
       ]);
       await invoiceWhen(
         customer.customerId,
