@@ -10,8 +10,11 @@ import { SettlementModule } from '../apps/settlement/src/settlement.module';
 import { SmtpSink } from '../apps/notification/test/support/smtp-sink';
 import { bankReplyFile } from '../apps/settlement/test/nacha-return-file';
 
-/** Asynchronous effects cross Kafka between services: poll with a deadline, never a fixed sleep. */
-const POLL = { timeoutMs: 30_000, intervalMs: 200 };
+/**
+ * Asynchronous effects cross Kafka between services: poll with a deadline, never a fixed sleep. 60 s:
+ * a consumer may lag behind a previous run's leftover events on the shared broker.
+ */
+const POLL = { timeoutMs: 60_000, intervalMs: 200 };
 
 type Service = 'intake' | 'invoice' | 'settlement' | 'notification';
 interface Reply {
