@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
 import { EventRefused } from '@remit/messaging';
+import { Clock } from '@remit/platform';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 
@@ -28,6 +29,8 @@ export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
 @Injectable()
 export class PaymentStatusService {
   private readonly logger = new Logger(PaymentStatusService.name);
+
+  constructor(private readonly clock: Clock) {}
 
   async onScheduled(event: CloudEvent<'payment.scheduled'>, manager: EntityManager): Promise<void> {
     const status = event.data.status ?? 'scheduled';
@@ -109,7 +112,8 @@ export class PaymentStatusService {
     await manager.insert(PaymentStatusChangeEntity, {
       paymentId,
       status: to,
-      at: new Date(event.time),
+      // When intake's status changed, by the platform clock: an event's `time` is its producer's real time.
+      at: await this.clock.now(),
       reason,
       sourceEventId: event.id,
     });
