@@ -7,7 +7,7 @@ import { defaultFeePolicy } from '@remit/fees';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
 import { DeliveryQueue } from '../delivery/delivery-queue.service';
 import { RecipientsService } from '../recipients/recipients.service';
-import { emailFor, type TemplateContext } from '../templates/email-templates';
+import { emailFor, wireInstructionsText, type TemplateContext } from '../templates/email-templates';
 import { webhookBody } from '../webhooks/webhook-events';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import {
@@ -68,7 +68,7 @@ export class NotificationsService {
       customerName: event.type === 'payment.applied' ? event.data.customerName : (recipient?.name ?? ''),
       sites: recipient?.sites ?? [],
       checkRemitAddress: this.config.checkRemitAddress,
-      wireInstructions: this.config.notification.wireInstructions,
+      wireInstructions: wireInstructionsText(this.config.wireInstructions),
       returnFeeCents: defaultFeePolicy.returnFee.amountCents,
       paperInvoiceFeeCents: defaultFeePolicy.paperInvoiceFee.amountCents,
     };

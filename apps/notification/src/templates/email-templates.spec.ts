@@ -10,6 +10,7 @@ import {
   fundsAwaited,
   paymentFailed,
   paymentMethodDisabled,
+  wireInstructionsText,
   paymentReceived,
   paymentReturned,
   postedReceipt,
@@ -342,5 +343,20 @@ describe(emailFor.name, () => {
     expect(email?.html).toContain('&lt;script&gt;');
     expect(email?.html).not.toContain('<script>');
     expect(email?.text).toContain('<script>alert(1)</script>');
+  });
+});
+
+describe(wireInstructionsText.name, () => {
+  it('gives the configured wire instructions on one line, as the intake notice does', () => {
+    expect(
+      wireInstructionsText({
+        beneficiaryName: 'Fusion',
+        bankName: 'Example Bank, N.A.',
+        routingNumber: '021000021',
+        accountNumber: '000000000000',
+      }),
+    ).toBe(
+      'Beneficiary: Fusion; Bank: Example Bank, N.A.; ABA routing number: 021000021; account: 000000000000',
+    );
   });
 });

@@ -15,7 +15,7 @@ export interface TemplateContext {
   sites: SiteName[];
   /** CHECK_REMIT_ADDRESS. */
   checkRemitAddress: string;
-  /** WIRE_INSTRUCTIONS. */
+  /** Where to wire (WIRE_*; the same instructions intake's 201 notice gives). */
   wireInstructions: string;
   /** The Return Fee in cents (libs/fees' policy: $25.00). */
   returnFeeCents: number;
@@ -302,4 +302,14 @@ function contentFor<T extends EventType>(
 ): EmailContent | undefined {
   const template = TEMPLATES[event.type];
   return template?.(event.data, context);
+}
+
+/** The wire instructions of the configuration (WIRE_*) as one line, as intake's notice gives them. */
+export function wireInstructionsText(wire: {
+  beneficiaryName: string;
+  bankName: string;
+  routingNumber: string;
+  accountNumber: string;
+}): string {
+  return `Beneficiary: ${wire.beneficiaryName}; Bank: ${wire.bankName}; ABA routing number: ${wire.routingNumber}; account: ${wire.accountNumber}`;
 }

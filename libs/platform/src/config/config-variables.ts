@@ -24,9 +24,6 @@ export const DEV_IDEMPOTENCY_HMAC_KEY = Buffer.alloc(32, 'remit-dev-idempotency-
 
 export const DEFAULT_CHECK_REMIT_ADDRESS = 'Fusion, P. O. Box 411470, Boston, MA 02241-1289';
 
-export const DEFAULT_WIRE_INSTRUCTIONS =
-  'Beneficiary: Fusion; Bank: Example Bank N.A.; ABA routing number: 021000021; reference: your customer id';
-
 /** The development-only AES-256-GCM key of webhook signing secrets at rest: base64 of 32 bytes. */
 export const DEV_WEBHOOK_SECRET_KEY = Buffer.alloc(32, 'remit-dev-webhook-secret-key').toString('base64');
 
@@ -285,12 +282,6 @@ export const CONFIG_VARIABLES = [
     name: 'AUTOPAY_REMINDER_BUSINESS_DAYS',
     default: '3',
     description: 'autopay: business days before an autopay debit that the customer is reminded of it',
-    secret: false,
-  },
-  {
-    name: 'WIRE_INSTRUCTIONS',
-    default: DEFAULT_WIRE_INSTRUCTIONS,
-    description: 'where customers send wires (the receiving bank and beneficiary), shown in wire notices',
     secret: false,
   },
   {

@@ -2,7 +2,6 @@ import {
   CONFIG_VARIABLES,
   configVariablesMarkdown,
   DEFAULT_CHECK_REMIT_ADDRESS,
-  DEFAULT_WIRE_INSTRUCTIONS,
   DEV_IDEMPOTENCY_HMAC_KEY,
   DEV_JWT_SECRET,
   DEV_PAYMENT_DATA_KEY,
@@ -67,7 +66,6 @@ describe(loadConfig.name, () => {
         accountNumber: '000000000000',
       },
       notification: {
-        wireInstructions: DEFAULT_WIRE_INSTRUCTIONS,
         emailFrom: 'Remit Billing <billing@remit.example>',
         emailAttempts: 10,
         retryBaseMs: 10_000,

@@ -71,7 +71,6 @@ export interface RemitConfig {
   wireInstructions: WireInstructions;
   /** Notification: emails and webhooks (docs/architecture.md, "notification"). */
   notification: {
-    wireInstructions: string;
     emailFrom: string;
     emailAttempts: number;
     retryBaseMs: number;
@@ -350,7 +349,6 @@ const envSchema = z
     ),
     AUTOPAY_REPRESENT_BUSINESS_DAYS: businessDays('AUTOPAY_REPRESENT_BUSINESS_DAYS'),
     AUTOPAY_REMINDER_BUSINESS_DAYS: businessDays('AUTOPAY_REMINDER_BUSINESS_DAYS'),
-    WIRE_INSTRUCTIONS: variable('WIRE_INSTRUCTIONS').pipe(z.string().min(1)),
     NOTIFICATION_EMAIL_FROM: variable('NOTIFICATION_EMAIL_FROM').pipe(z.string().min(3)),
     NOTIFICATION_EMAIL_ATTEMPTS: variable('NOTIFICATION_EMAIL_ATTEMPTS').pipe(
       z
@@ -489,7 +487,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accountNumber: value.WIRE_ACCOUNT_NUMBER,
     },
     notification: {
-      wireInstructions: value.WIRE_INSTRUCTIONS,
       emailFrom: value.NOTIFICATION_EMAIL_FROM,
       emailAttempts: value.NOTIFICATION_EMAIL_ATTEMPTS,
       retryBaseMs: value.NOTIFICATION_RETRY_BASE_MS,
