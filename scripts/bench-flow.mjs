@@ -290,28 +290,24 @@ async function setUp() {
 }
 
 /**
- * The consumer groups of the services (`<prefix>.<groupId>`; keep in step with the `@KafkaConsumer`
- * declarations and intake's command consumer). Each run has new groups, which start from the earliest
- * offset: they would replay every earlier run's and test's events on this broker (refused as unknown
- * customers, dead-lettered) and bill that to this run. So their offsets are set to the end of every
- * topic first.
+ * The consumer groups of the services (`<prefix>.<groupId>`) and their topics: keep in step with the
+ * `@KafkaConsumer` declarations and intake's command consumer. Each run has new groups, which start
+ * from the earliest offset: they would replay every earlier run's and test's events on this broker
+ * (refused as unknown customers, dead-lettered) and bill that to this run. So their offsets are set to
+ * the end of their topics first.
  */
-const CONSUMER_GROUPS = [
-  'invoice',
-  'settlement',
-  'notification',
-  'notification.intake',
-  'notification.settlement',
-  'payment-intake',
-  'payment-intake.invoice-view',
-  'payment-intake.commands',
-];
+const CONSUMER_GROUPS = {
+  invoice: ['intake.payments.v1', 'settlement.payments.v1'],
+  settlement: ['intake.payments.v1'],
+  notification: ['invoice.events.v1'],
+  'notification.intake': ['intake.payments.v1'],
+  'notification.settlement': ['settlement.payments.v1'],
+  'payment-intake': ['settlement.payments.v1'],
+  'payment-intake.invoice-view': ['invoice.events.v1'],
+  'payment-intake.commands': ['payments.commands.v1'],
+};
 
-async function startGroupsAtLatest() {
-  const topicsFile = JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'libs', 'contracts', 'src', 'topics.json'), 'utf8'),
-  );
-  const topics = Object.values(topicsFile.topics).map((topic) => topic.name);
+async function kafkaAdmin() {
   const { default: kafkajs } = await import('kafkajs');
   const kafka = new kafkajs.Kafka({
     clientId: 'remit-bench',
@@ -320,37 +316,38 @@ async function startGroupsAtLatest() {
   });
   const admin = kafka.admin();
   await admin.connect();
+  return admin;
+}
+
+async function startGroupsAtLatest() {
+  const admin = await kafkaAdmin();
   try {
-    for (const topic of topics) {
-      const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-        partition,
-        offset: high,
-      }));
-      for (const group of CONSUMER_GROUPS) {
-        await admin.setOffsets({ groupId: `${env.KAFKA_GROUP_PREFIX}.${group}`, topic, partitions });
-      }
-    }
+    // kafkajs joins the group to set its offsets (a few seconds each): the groups in parallel.
+    await Promise.all(
+      Object.entries(CONSUMER_GROUPS).map(async ([group, topics]) => {
+        for (const topic of topics) {
+          const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+            partition,
+            offset: high,
+          }));
+          await admin.setOffsets({ groupId: `${env.KAFKA_GROUP_PREFIX}.${group}`, topic, partitions });
+        }
+      }),
+    );
   } finally {
     await admin.disconnect();
   }
-  say(`consumer groups start at the end of ${topics.length} topics (earlier runs' events are not replayed)`);
+  say("consumer groups start at the end of their topics (earlier runs' events are not replayed)");
 }
 
 /** Warns about groups of this run that CONSUMER_GROUPS does not list (they replayed old events). */
 async function checkGroupsListed() {
-  const { default: kafkajs } = await import('kafkajs');
-  const kafka = new kafkajs.Kafka({
-    clientId: 'remit-bench',
-    brokers: (env.KAFKA_BROKERS || libs.infra.DEFAULT_BROKERS).split(','),
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await kafkaAdmin();
   try {
     const prefix = `${env.KAFKA_GROUP_PREFIX}.`;
     const unlisted = (await admin.listGroups()).groups
       .map((group) => group.groupId)
-      .filter((id) => id.startsWith(prefix) && !CONSUMER_GROUPS.includes(id.slice(prefix.length)));
+      .filter((id) => id.startsWith(prefix) && !Object.hasOwn(CONSUMER_GROUPS, id.slice(prefix.length)));
     if (unlisted.length > 0)
       say(`warning: groups not in CONSUMER_GROUPS replayed old events: ${unlisted.join(', ')}`);
   } finally {
