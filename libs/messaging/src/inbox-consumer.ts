@@ -405,6 +405,12 @@ export class InboxConsumer {
     };
     // A handler failure seen in a batch transaction: that event goes the one-message way next.
     let failed: { index: number; error: unknown } | undefined;
+    // Events per transaction: back to 1 after a failing event (a run of bad events, such as a replay
+    // of stale ones, then costs no rolled-back batches), doubling with each success.
+    let limit = this.maxBatchSize;
+    const succeeded = (): void => {
+      limit = Math.min(this.maxBatchSize, limit * 2);
+    };
     let index = 0;
     while (index < messages.length) {
       if (!isRunning() || isStale()) return;
@@ -414,7 +420,7 @@ export class InboxConsumer {
       const run: BatchEntry[] = [];
       let end = index;
       if (first.kind === 'event' && index < stop) {
-        while (end < stop && run.length < this.maxBatchSize) {
+        while (end < stop && run.length < limit) {
           const entry = classified[end];
           if (entry.kind === 'invalid') break;
           if (entry.kind === 'event')
@@ -426,13 +432,23 @@ export class InboxConsumer {
         // Skipped, invalid, a lone event, or the one that failed in a batch: on its own.
         const prior = failed?.index === index ? { error: failed.error } : undefined;
         if (prior) failed = undefined;
-        await this.handleClassified(topic, partition, messages[index], first, heartbeat, prior);
+        const outcome = await this.handleClassified(
+          topic,
+          partition,
+          messages[index],
+          first,
+          heartbeat,
+          prior,
+        );
+        if (prior || outcome === 'dead-lettered') limit = 1;
+        else succeeded();
         await done(messages[index]);
         index += 1;
         continue;
       }
       const result = await this.applyBatch(topic, partition, run);
       if (result.ok) {
+        succeeded();
         await done(messages[end - 1]);
         index = end;
         await heartbeat();

@@ -176,8 +176,11 @@ describe(InboxConsumer.name, () => {
         fields: expect.objectContaining({ eventId: events[1].id }),
       }),
     );
-    // The events before the failing one, then those after it, committed as batches.
-    expect(logger.lines.filter((line) => line.message === 'event batch applied')).toHaveLength(2);
+    // The events before the failing one committed as one batch (after it, one at a time again).
+    const batches = logger.lines.filter(
+      (line) => line.message === 'event batch applied' && line.fields.groupId === consumer.groupId,
+    );
+    expect(batches).toEqual([expect.objectContaining({ fields: expect.objectContaining({ size: 4 }) })]);
   });
 
   it('dead-letters an unparseable and a schema-invalid message with error headers, then processes the next good one', async () => {
