@@ -428,8 +428,14 @@ export class InboxConsumer {
           end += 1;
         }
       }
+      if (first.kind === 'skipped') {
+        // No effect to commit: its offset goes with the next commit (at the latest, the batch's end).
+        resolveOffset(messages[index].offset);
+        index += 1;
+        continue;
+      }
       if (run.length < 2) {
-        // Skipped, invalid, a lone event, or the one that failed in a batch: on its own.
+        // Invalid, a lone event, or the one that failed in a batch: on its own.
         const prior = failed?.index === index ? { error: failed.error } : undefined;
         if (prior) failed = undefined;
         const outcome = await this.handleClassified(
@@ -469,6 +475,7 @@ export class InboxConsumer {
         index += 1;
       }
     }
+    await commitOffsetsIfNecessary();
   }
 
   /**
