@@ -122,8 +122,9 @@ export function prefixedName(prefix: string | undefined, name: string): string {
  * group and event id) in the same transaction as its effect, so a redelivered event is skipped.
  * Messages that are not valid events, and events whose handler is refused or keeps failing, go to
  * `<topic>.dlq` and the partition moves on; a transient failure holds the partition and is retried
- * until it passes (`classifyFailure`). Offsets are committed message by message, after the outcome
- * (effect committed, or DLQ send acknowledged).
+ * until it passes (`classifyFailure`). Consecutive events of a partition share one transaction
+ * (`onBatch`, up to `maxBatchSize`); an offset is committed only after the outcome of every message
+ * before it (effects committed, or DLQ sends acknowledged).
  */
 export class InboxConsumer {
   /** The short name: the inbox key (see `InboxConsumerOptions.groupId`). */
