@@ -5,7 +5,8 @@
 //
 // 1. Builds the code into .run/bench/dist (its own copy), creates database remit_bench afresh and migrates
 //    it, flushes Redis db 7, starts the four services (ports 4201-4204, KAFKA_GROUP_PREFIX
-//    remit-bench-<run id>, NODE_ENV=development, LOG_LEVEL=warn, logs in .run/bench/<service>.log).
+//    remit-bench-<run id>, set to start at the end of every topic, NODE_ENV=development, LOG_LEVEL=warn,
+//    logs in .run/bench/<service>.log).
 // 2. Test clock at Monday 2026-11-23 10:00 New York; creates customers (40 invoices each) and measures
 //    issue→payable lag: the invoice's insert at invoice until intake's view holds it (both in remit_bench).
 // 3. Pays every invoice once, in full, by ACH, C requests at a time (one Idempotency-Key each): intake
@@ -268,6 +269,7 @@ async function setUp() {
   );
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
   db = new libs.pg.Pool({ connectionString: DATABASE_URL, max: 3 });
+  await startGroupsAtLatest();
 
   step(`services (logs in ${path.relative(ROOT, BENCH_DIR)}/<service>.log)`);
   for (const service of SERVICES) {
@@ -285,6 +287,72 @@ async function setUp() {
   );
   say(`healthy: ${SERVICES.map((service) => `${service.name} :${service.port}`).join(', ')}`);
   await must('PUT', 'settlement', '/v1/test/clock', { body: { now: START_CLOCK } });
+}
+
+/**
+ * The consumer groups of the services (`<prefix>.<groupId>`) and their topics: keep in step with the
+ * `@KafkaConsumer` declarations and intake's command consumer. Each run has new groups, which start
+ * from the earliest offset: they would replay every earlier run's and test's events on this broker
+ * (refused as unknown customers, dead-lettered) and bill that to this run. So their offsets are set to
+ * the end of their topics first.
+ */
+const CONSUMER_GROUPS = {
+  invoice: ['intake.payments.v1', 'settlement.payments.v1'],
+  settlement: ['intake.payments.v1'],
+  notification: ['invoice.events.v1'],
+  'notification.intake': ['intake.payments.v1'],
+  'notification.settlement': ['settlement.payments.v1'],
+  'payment-intake': ['settlement.payments.v1'],
+  'payment-intake.invoice-view': ['invoice.events.v1'],
+  'payment-intake.commands': ['payments.commands.v1'],
+};
+
+async function kafkaAdmin() {
+  const { default: kafkajs } = await import('kafkajs');
+  const kafka = new kafkajs.Kafka({
+    clientId: 'remit-bench',
+    brokers: (env.KAFKA_BROKERS || libs.infra.DEFAULT_BROKERS).split(','),
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+async function startGroupsAtLatest() {
+  const admin = await kafkaAdmin();
+  try {
+    // kafkajs joins the group to set its offsets (a few seconds each): the groups in parallel.
+    await Promise.all(
+      Object.entries(CONSUMER_GROUPS).map(async ([group, topics]) => {
+        for (const topic of topics) {
+          const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+            partition,
+            offset: high,
+          }));
+          await admin.setOffsets({ groupId: `${env.KAFKA_GROUP_PREFIX}.${group}`, topic, partitions });
+        }
+      }),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  say("consumer groups start at the end of their topics (earlier runs' events are not replayed)");
+}
+
+/** Warns about groups of this run that CONSUMER_GROUPS does not list (they replayed old events). */
+async function checkGroupsListed() {
+  const admin = await kafkaAdmin();
+  try {
+    const prefix = `${env.KAFKA_GROUP_PREFIX}.`;
+    const unlisted = (await admin.listGroups()).groups
+      .map((group) => group.groupId)
+      .filter((id) => id.startsWith(prefix) && !Object.hasOwn(CONSUMER_GROUPS, id.slice(prefix.length)));
+    if (unlisted.length > 0)
+      say(`warning: groups not in CONSUMER_GROUPS replayed old events: ${unlisted.join(', ')}`);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function createInvoices() {
@@ -469,6 +537,7 @@ async function main() {
   console.log(`Remit bench:flow ${runId}: ${PAYMENTS} payments, concurrency ${CONCURRENCY}`);
   await setUp();
   const invoices = await createInvoices();
+  await checkGroupsListed();
   const idleBefore = cpuSnapshot();
   await sleep(10_000);
   const idleAfter = cpuSnapshot();

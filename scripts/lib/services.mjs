@@ -31,7 +31,10 @@ export function services(env = process.env) {
 function serviceCommand(service, distDir) {
   const aliases =
     distDir === 'dist' ? './scripts/register-aliases.js' : './scripts/lib/register-dist-aliases.cjs';
-  return ['--enable-source-maps', '-r', aliases, `${distDir}/apps/${service.name}/src/main.js`];
+  // REMIT_NODE_ARGS: extra `node` flags for the services, split on spaces, such as
+  // `-r ./scripts/lib/cpu-profile.cjs` (a CPU profile per service; docs/performance.md, "Profiling").
+  const extra = (process.env.REMIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...extra, '--enable-source-maps', '-r', aliases, `${distDir}/apps/${service.name}/src/main.js`];
 }
 
 /**

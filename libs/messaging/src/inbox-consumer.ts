@@ -1,7 +1,7 @@
 import {
   Partitioners,
   type Consumer,
-  type EachMessagePayload,
+  type EachBatchPayload,
   type Kafka,
   type KafkaMessage,
   type Producer,
@@ -68,6 +68,27 @@ export interface InboxConsumerOptions {
    * a message arrives), but `stop()` waits for the fetch in flight: 1 s by default, not kafkajs' 5 s.
    */
   maxWaitTimeInMs?: number;
+  /**
+   * Most messages of one partition applied in one transaction (one multi-row inbox insert, the
+   * handlers in offset order, one commit). 1 = a transaction per message.
+   */
+  maxBatchSize?: number;
+}
+
+/** What a message is, before any handler runs. */
+type Classified =
+  | { kind: 'skipped' }
+  | { kind: 'invalid'; error: ContractViolation }
+  | { kind: 'event'; event: AnyCloudEvent; handler: EventHandler<EventType> };
+
+/** The outcome of one batch transaction: committed, or rolled back with where it failed. */
+type BatchResult = { ok: true } | { ok: false; error: unknown; failedIndex?: number };
+
+/** One event of a batch transaction. */
+interface BatchEntry {
+  message: KafkaMessage;
+  event: AnyCloudEvent;
+  handler: EventHandler<EventType>;
 }
 
 /** What happened to one message. */
@@ -101,8 +122,9 @@ export function prefixedName(prefix: string | undefined, name: string): string {
  * group and event id) in the same transaction as its effect, so a redelivered event is skipped.
  * Messages that are not valid events, and events whose handler is refused or keeps failing, go to
  * `<topic>.dlq` and the partition moves on; a transient failure holds the partition and is retried
- * until it passes (`classifyFailure`). Offsets are committed message by message, after the outcome
- * (effect committed, or DLQ send acknowledged).
+ * until it passes (`classifyFailure`). Consecutive events of a partition share one transaction
+ * (`onBatch`, up to `maxBatchSize`); an offset is committed only after the outcome of every message
+ * before it (effects committed, or DLQ sends acknowledged).
  */
 export class InboxConsumer {
   /** The short name: the inbox key (see `InboxConsumerOptions.groupId`). */
@@ -121,6 +143,7 @@ export class InboxConsumer {
   private readonly joinTimeoutMs: number;
   private readonly partitionsConsumedConcurrently: number;
   private readonly maxWaitTimeInMs: number;
+  private readonly maxBatchSize: number;
 
   private consumer?: Consumer;
   private producer?: Producer;
@@ -143,9 +166,12 @@ export class InboxConsumer {
     this.joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
     this.partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 1;
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 1_000;
+    this.maxBatchSize = options.maxBatchSize ?? 100;
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId}: no topics`);
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
       throw new Error('maxAttempts must be ≥ 1');
+    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1)
+      throw new Error('maxBatchSize must be ≥ 1');
   }
 
   get isRunning(): boolean {
@@ -198,10 +224,12 @@ export class InboxConsumer {
       });
       await consumer.run({
         autoCommit: true,
-        // Commit after every message: a restart redelivers at most the message in flight.
+        // Commit after every resolved offset (a batch transaction resolves its last message): a
+        // restart redelivers at most the transaction in flight, which the inbox then skips.
         autoCommitThreshold: 1,
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
-        eachMessage: (payload) => this.onMessage(payload),
+        eachBatch: (payload) => this.onBatch(payload),
       });
       await joined.promise;
       unlessStopped();
@@ -239,24 +267,59 @@ export class InboxConsumer {
     message: KafkaMessage,
     heartbeat?: () => Promise<void>,
   ): Promise<MessageOutcome> {
+    return this.handleClassified(
+      topic,
+      partition,
+      message,
+      this.classify(topic, partition, message),
+      heartbeat,
+    );
+  }
+
+  /** Whether the message is skipped, not a valid event, or an event with its handler (no I/O). */
+  private classify(topic: string, partition: number, message: KafkaMessage): Classified {
     const where = { groupId: this.groupId, topic, partition, offset: message.offset };
     const replayFor = message.headers?.[DLQ_HEADERS.replayGroup]?.toString();
     if (replayFor !== undefined && replayFor !== this.kafkaGroupId) {
       // A replayed dead letter is for the group that dead-lettered it (dead-letter-replay.ts); every
       // other group handled it the first time, and may have purged that inbox row since.
       this.logger.debug({ ...where, replayFor }, 'dead letter replayed for another group; skipped');
-      return 'skipped';
+      return { kind: 'skipped' };
     }
     const type = peekType(message.value);
     if (type !== undefined && !this.hasHandler(type)) {
       this.logger.debug({ ...where, type }, 'no handler for this event type; skipped');
-      return 'skipped';
+      return { kind: 'skipped' };
     }
     let event: AnyCloudEvent;
     try {
       event = parseCloudEvent(message.value);
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
+      return { kind: 'invalid', error };
+    }
+    const handler = this.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) return { kind: 'skipped' };
+    return { kind: 'event', event, handler };
+  }
+
+  /**
+   * One message on its own, in its own transaction, with retries and dead-lettering. `priorFailure`
+   * is a failure of this event's handler already seen in a batch transaction: it counts as the
+   * first attempt.
+   */
+  private async handleClassified(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    classified: Classified,
+    heartbeat?: () => Promise<void>,
+    priorFailure?: { error: unknown },
+  ): Promise<MessageOutcome> {
+    const where = { groupId: this.groupId, topic, partition, offset: message.offset };
+    if (classified.kind === 'skipped') return 'skipped';
+    if (classified.kind === 'invalid') {
+      const error = classified.error;
       // The message text may echo payload values: log the code and the paths only.
       this.logger.error(
         { ...where, errorCode: error.code, issuePaths: error.issues.map((issue) => issue.path) },
@@ -265,21 +328,24 @@ export class InboxConsumer {
       await this.deadLetter(topic, partition, message, error, 0);
       return 'dead-lettered';
     }
-    const handler = this.handlers[event.type] as EventHandler<EventType> | undefined;
-    if (!handler) return 'skipped';
+    const { event, handler } = classified;
     const fields = { ...where, eventId: event.id, type: event.type };
     // Only failures that may be the event's own count towards maxAttempts.
     let countedFailures = 0;
     for (let attempt = 1; ; attempt += 1) {
-      if (this.stopping.signal.aborted) throw stoppingError();
       let failure: unknown;
-      try {
-        const outcome = await this.applyOnce(event, handler, topic, partition, message.offset);
-        if (outcome === 'duplicate') this.logger.info(fields, 'event already processed; skipped');
-        else this.logger.debug({ ...fields, attempt }, 'event applied');
-        return outcome;
-      } catch (error) {
-        failure = error;
+      if (attempt === 1 && priorFailure) {
+        failure = priorFailure.error;
+      } else {
+        if (this.stopping.signal.aborted) throw stoppingError();
+        try {
+          const outcome = await this.applyOnce(event, handler, topic, partition, message.offset);
+          if (outcome === 'duplicate') this.logger.info(fields, 'event already processed; skipped');
+          else this.logger.debug({ ...fields, attempt }, 'event applied');
+          return outcome;
+        } catch (error) {
+          failure = error;
+        }
       }
       const kind = classifyFailure(failure);
       if (kind !== 'transient') countedFailures += 1;
@@ -315,8 +381,162 @@ export class InboxConsumer {
     }
   }
 
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    await this.handleMessage(topic, partition, message, heartbeat);
+  /**
+   * A fetched batch of one partition, in offset order: runs of valid events (up to `maxBatchSize`)
+   * are applied in one transaction each (`applyBatch`), and the offset after the run is committed
+   * once it has committed. A run that fails rolls back as a whole; the events before the failing
+   * one are applied again as a run, the failing one goes the one-message way (`handleClassified`:
+   * retries, dead letter), and the rest follow. Invalid messages go that way too. Order per
+   * partition, the inbox's exactly-once effect and at-least-once delivery are those of one message
+   * at a time.
+   */
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    const classified = messages.map((message) => this.classify(topic, partition, message));
+    const done = async (message: KafkaMessage): Promise<void> => {
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+    };
+    // A handler failure seen in a batch transaction: that event goes the one-message way next.
+    let failed: { index: number; error: unknown } | undefined;
+    // Events per transaction: back to 1 after a failing event (a run of bad events, such as a replay
+    // of stale ones, then costs no rolled-back batches), doubling with each success.
+    let limit = this.maxBatchSize;
+    const succeeded = (): void => {
+      limit = Math.min(this.maxBatchSize, limit * 2);
+    };
+    let index = 0;
+    while (index < messages.length) {
+      if (!isRunning() || isStale()) return;
+      if (this.stopping.signal.aborted) throw stoppingError();
+      const first = classified[index];
+      const stop = failed?.index ?? messages.length;
+      const run: BatchEntry[] = [];
+      let end = index;
+      if (first.kind === 'event' && index < stop) {
+        while (end < stop && run.length < limit) {
+          const entry = classified[end];
+          if (entry.kind === 'invalid') break;
+          if (entry.kind === 'event')
+            run.push({ message: messages[end], event: entry.event, handler: entry.handler });
+          end += 1;
+        }
+      }
+      if (first.kind === 'skipped') {
+        // No effect to commit: its offset goes with the next commit (at the latest, the batch's end).
+        resolveOffset(messages[index].offset);
+        index += 1;
+        continue;
+      }
+      if (run.length < 2) {
+        // Invalid, a lone event, or the one that failed in a batch: on its own.
+        const prior = failed?.index === index ? { error: failed.error } : undefined;
+        if (prior) failed = undefined;
+        const outcome = await this.handleClassified(
+          topic,
+          partition,
+          messages[index],
+          first,
+          heartbeat,
+          prior,
+        );
+        if (prior || outcome === 'dead-lettered') limit = 1;
+        else succeeded();
+        await done(messages[index]);
+        index += 1;
+        continue;
+      }
+      const result = await this.applyBatch(topic, partition, run);
+      if (result.ok) {
+        succeeded();
+        await done(messages[end - 1]);
+        index = end;
+        await heartbeat();
+        continue;
+      }
+      if (result.failedIndex !== undefined) {
+        // Next: the events before it as a batch again, then it alone (first attempt already counted).
+        failed = { index: messages.indexOf(run[result.failedIndex].message), error: result.error };
+      } else {
+        // Not any one handler's failure (the inbox insert, the commit, the connection): the first
+        // event goes alone, with its retries; batches resume after it.
+        this.logger.debug(
+          { groupId: this.groupId, topic, partition, size: run.length, ...describeError(result.error) },
+          'batch transaction failed; applying its first event alone',
+        );
+        await this.handleClassified(topic, partition, messages[index], first, heartbeat);
+        await done(messages[index]);
+        index += 1;
+      }
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  /**
+   * Applies consecutive events of one partition in one transaction: one multi-row inbox insert
+   * (`ON CONFLICT DO NOTHING`: those already there are duplicates), then each new event's handler in
+   * offset order, then one commit. Any failure rolls the whole batch back.
+   */
+  private async applyBatch(topic: string, partition: number, run: BatchEntry[]): Promise<BatchResult> {
+    let current: number | undefined;
+    const duplicates: number[] = [];
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const values: string[] = [];
+        const parameters: unknown[] = [this.groupId, topic, partition];
+        for (const { event, message } of run) {
+          const at = parameters.length;
+          values.push(`($1, $${at + 1}, $${at + 2}, $2, $3, $${at + 3})`);
+          parameters.push(event.id, event.type, message.offset);
+        }
+        const inserted: { event_id: string }[] = await manager.query(
+          `INSERT INTO ${this.tableName()} (consumer_group, event_id, event_type, topic, partition, "offset")
+           VALUES ${values.join(', ')}
+           ON CONFLICT (consumer_group, event_id) DO NOTHING
+           RETURNING event_id`,
+          parameters,
+        );
+        const fresh = new Set(inserted.map((row) => row.event_id));
+        for (const [position, { event, handler }] of run.entries()) {
+          // An id twice in one batch (a republished outbox row): only its first copy is applied.
+          if (!fresh.delete(event.id)) {
+            duplicates.push(position);
+            continue;
+          }
+          current = position;
+          await handler(event, manager);
+          current = undefined;
+        }
+      });
+    } catch (error) {
+      return { ok: false, error, failedIndex: current };
+    }
+    for (const position of duplicates) {
+      const { event, message } = run[position];
+      this.logger.info(
+        {
+          groupId: this.groupId,
+          topic,
+          partition,
+          offset: message.offset,
+          eventId: event.id,
+          type: event.type,
+        },
+        'event already processed; skipped',
+      );
+    }
+    this.logger.debug(
+      { groupId: this.groupId, topic, partition, size: run.length, duplicates: duplicates.length },
+      'event batch applied',
+    );
+    return { ok: true };
   }
 
   /** The inbox row and the handler's effect commit together, or neither does. */

@@ -21,7 +21,11 @@ export interface OutboxRelayOptions {
   logger?: MessagingLogger;
   /** Rows per claim (and per Kafka batch). */
   batchSize?: number;
-  /** How often the loop looks for rows when nobody calls `notify()`. */
+  /**
+   * How often the loop looks for rows when nobody calls `notify()`: 1 s by default. Commits through
+   * `Outbox.add` wake the relay at once (`notifyOutboxAfterCommit`), so the poll only finds rows
+   * due again (retries, ended leases) or written by another process; polling faster costs idle CPU.
+   */
   pollIntervalMs?: number;
   /** Longest wait between rounds while the broker or PostgreSQL is down. */
   maxErrorBackoffMs?: number;
@@ -155,7 +159,7 @@ export class OutboxRelay {
     this.kafka = options.kafka;
     this.logger = options.logger ?? consoleLogger;
     this.batchSize = options.batchSize ?? 100;
-    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxErrorBackoffMs = options.maxErrorBackoffMs ?? 5_000;
     this.outbox = options.outbox;
     this.producerRetry = options.producerRetry ?? { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 };

@@ -121,6 +121,68 @@ describe(InboxConsumer.name, () => {
     );
   });
 
+  it('applies the events of one fetch in order, each once: a duplicate inside the batch skipped, a failing one isolated and dead-lettered', async () => {
+    const topic = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const events = Array.from({ length: 6 }, () => newInvoiceEvent(customerId));
+    const poison = events[3];
+    const good = events.filter((event) => event !== poison);
+    const attempts = new Map<string, number>();
+    const handlers: EventHandlers = {
+      'invoice.issued': async (event, manager) => {
+        attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+        if (event.id === poison.id) {
+          throw Object.assign(new Error('cannot be applied'), { code: 'TEST.ALWAYS_FAILS' });
+        }
+        // In this transaction, every earlier good event of the key is already applied: offset order.
+        const index = good.indexOf(event);
+        if (index > 0) {
+          const rows: { value: number }[] = await manager.query(
+            `SELECT value FROM "${schema}".counters WHERE name = $1`,
+            [`applied-${good[index - 1].data.invoiceNumber}`],
+          );
+          if (rows[0]?.value !== 1) {
+            throw Object.assign(new Error('applied out of order'), { code: 'TEST.ORDER', retryable: false });
+          }
+        }
+        await bump(manager, schema, `applied-${event.data.invoiceNumber}`);
+      },
+    };
+    // One send before the consumer starts: one fetch, one batch; events[1] is there twice.
+    await producer.send({
+      topic,
+      messages: [...events.slice(0, 3), events[1], ...events.slice(3)].map(eventMessage),
+    });
+
+    const consumer = await startConsumer(topic, handlers, { maxAttempts: 3, backoffMs: 10 });
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+
+    for (const event of good) {
+      expect(await counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)).toBe(1);
+    }
+    expect(await counter(dataSource, schema, `applied-${poison.data.invoiceNumber}`)).toBe(0);
+    expect(attempts.get(poison.id)).toBe(3);
+    const inbox: { event_id: string }[] = await dataSource.query(
+      `SELECT event_id FROM "${schema}".inbox_events WHERE consumer_group = $1 ORDER BY "offset"::bigint`,
+      [consumer.groupId],
+    );
+    expect(inbox.map((row) => row.event_id)).toEqual(good.map((event) => event.id));
+    const [dead] = await readMessages(kafka, `${topic}.dlq`, 1);
+    expect(dead.headers).toMatchObject({ ce_id: poison.id, 'dlq-attempts': '3' });
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(1);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'event already processed; skipped',
+        fields: expect.objectContaining({ eventId: events[1].id }),
+      }),
+    );
+    // The events before the failing one committed as one batch (after it, one at a time again).
+    const batches = logger.lines.filter(
+      (line) => line.message === 'event batch applied' && line.fields.groupId === consumer.groupId,
+    );
+    expect(batches).toEqual([expect.objectContaining({ fields: expect.objectContaining({ size: 4 }) })]);
+  });
+
   it('dead-letters an unparseable and a schema-invalid message with error headers, then processes the next good one', async () => {
     const topic = await testTopic();
     const customerId = uniqueName('cust');

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { RemitConfig } from '../config/remit-config';
@@ -75,6 +76,18 @@ function refusal(error: unknown): string {
   return 'the token is not valid';
 }
 
+/**
+ * The HS256 secret as a KeyObject, built once per secret: given a string, jsonwebtoken first tries
+ * (and fails) to parse it as a public key on every verification, which cost more than the HMAC.
+ */
+let cachedKey: { secret: string; key: KeyObject } | undefined;
+function secretKeyOf(secret: string): KeyObject | string {
+  // An empty secret stays a string, which jsonwebtoken refuses (fails closed).
+  if (secret === '') return secret;
+  if (cachedKey?.secret !== secret) cachedKey = { secret, key: createSecretKey(Buffer.from(secret)) };
+  return cachedKey.key;
+}
+
 function isSeconds(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
@@ -126,7 +139,7 @@ export function verifyToken(
   const nowSeconds = Math.floor(now.getTime() / 1000);
   let payload: unknown;
   try {
-    payload = jwt.verify(token, policy.secret, {
+    payload = jwt.verify(token, secretKeyOf(policy.secret), {
       algorithms: ['HS256'],
       clockTolerance: policy.clockToleranceSeconds,
       clockTimestamp: nowSeconds,
