@@ -1249,8 +1249,8 @@ async function countNotAppliedAtIntake() {
 async function countMissingReceipts() {
   try {
     const result = await db.query(
-      `SELECT count(DISTINCT substring(body from 'Payment reference: ([0-9a-f-]{36})'))::int AS n
-         FROM notification.notifications WHERE customer_id LIKE $1`,
+      `SELECT count(DISTINCT substring(body from 'Reference: ([0-9a-f-]{36})'))::int AS n
+         FROM notification.notifications WHERE customer_id LIKE $1 AND type = 'payment.receipt'`,
       [`${OURS}%`],
     );
     return state.payments.filter((payment) => payment.paymentId).length - result.rows[0].n;
@@ -1368,8 +1368,9 @@ async function check() {
       );
   }
   const receipts = await query(
-    `SELECT substring(body from 'Payment reference: ([0-9a-f-]{36})') AS id, count(*)::int AS n
-       FROM notification.notifications WHERE customer_id LIKE $1 GROUP BY 1 HAVING count(*) > 1`,
+    `SELECT substring(body from 'Reference: ([0-9a-f-]{36})') AS id, count(*)::int AS n
+       FROM notification.notifications WHERE customer_id LIKE $1 AND type = 'payment.receipt'
+      GROUP BY 1 HAVING count(*) > 1`,
   );
   for (const row of receipts) {
     const payment = byPaymentId.get(row.id);
