@@ -482,8 +482,9 @@ function consumerGroups() {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
       else if (entry.name.endsWith('.js')) {
-        for (const match of fs.readFileSync(file, 'utf8').matchAll(/\bgroupId: '([^']+)'/g))
-          found.add(match[1]);
+        // `@KafkaConsumer({ groupId: '…' })`, and the plain consumers' `…_GROUP = '…'` constants.
+        const text = fs.readFileSync(file, 'utf8');
+        for (const match of text.matchAll(/\b(?:groupId: |[A-Z]+_GROUP = )'([^']+)'/g)) found.add(match[1]);
       }
     }
   };
