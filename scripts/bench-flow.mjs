@@ -25,6 +25,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { consumerGroupsIn } from './lib/consumer-groups.mjs';
 import { ROOT, healthStatus, services, startService, stopChild } from './lib/services.mjs';
 
 const BENCH_DIR = path.join(ROOT, '.run', 'bench');
@@ -290,22 +291,12 @@ async function setUp() {
 }
 
 /**
- * The consumer groups of the services (`<prefix>.<groupId>`) and their topics: keep in step with the
- * `@KafkaConsumer` declarations and intake's command consumer. Each run has new groups, which start
- * from the earliest offset: they would replay every earlier run's and test's events on this broker
- * (refused as unknown customers, dead-lettered) and bill that to this run. So their offsets are set to
- * the end of their topics first.
+ * The consumer groups of the services (`<prefix>.<groupId>`), read from this run's build. Each run has
+ * new groups, which start from the earliest offset: they would replay every earlier run's and test's
+ * events on this broker (refused as unknown customers, dead-lettered) and bill that to this run. So
+ * their offsets are set to the end of every topic (dead-letter topics aside) first.
  */
-const CONSUMER_GROUPS = {
-  invoice: ['intake.payments.v1', 'settlement.payments.v1'],
-  settlement: ['intake.payments.v1'],
-  notification: ['invoice.events.v1'],
-  'notification.intake': ['intake.payments.v1'],
-  'notification.settlement': ['settlement.payments.v1'],
-  'payment-intake': ['settlement.payments.v1'],
-  'payment-intake.invoice-view': ['invoice.events.v1'],
-  'payment-intake.commands': ['payments.commands.v1'],
-};
+const consumerGroups = () => consumerGroupsIn(path.join(ROOT, DIST_DIR, 'apps'));
 
 async function kafkaAdmin() {
   const { default: kafkajs } = await import('kafkajs');
@@ -323,13 +314,21 @@ async function startGroupsAtLatest() {
   const admin = await kafkaAdmin();
   try {
     // kafkajs joins the group to set its offsets (a few seconds each): the groups in parallel.
+    const topics = (await admin.listTopics()).filter(
+      (topic) => !topic.startsWith('__') && !topic.endsWith('.dlq'),
+    );
+    const ends = await Promise.all(
+      topics.map(async (topic) => ({
+        topic,
+        partitions: (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+          partition,
+          offset: high,
+        })),
+      })),
+    );
     await Promise.all(
-      Object.entries(CONSUMER_GROUPS).map(async ([group, topics]) => {
-        for (const topic of topics) {
-          const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-            partition,
-            offset: high,
-          }));
+      consumerGroups().map(async (group) => {
+        for (const { topic, partitions } of ends) {
           await admin.setOffsets({ groupId: `${env.KAFKA_GROUP_PREFIX}.${group}`, topic, partitions });
         }
       }),
@@ -337,19 +336,20 @@ async function startGroupsAtLatest() {
   } finally {
     await admin.disconnect();
   }
-  say("consumer groups start at the end of their topics (earlier runs' events are not replayed)");
+  say("consumer groups start at the end of every topic (earlier runs' events are not replayed)");
 }
 
-/** Warns about groups of this run that CONSUMER_GROUPS does not list (they replayed old events). */
+/** Warns about groups of this run not found in the build (they replayed old events). */
 async function checkGroupsListed() {
   const admin = await kafkaAdmin();
   try {
     const prefix = `${env.KAFKA_GROUP_PREFIX}.`;
+    const known = new Set(consumerGroups());
     const unlisted = (await admin.listGroups()).groups
       .map((group) => group.groupId)
-      .filter((id) => id.startsWith(prefix) && !Object.hasOwn(CONSUMER_GROUPS, id.slice(prefix.length)));
+      .filter((id) => id.startsWith(prefix) && !known.has(id.slice(prefix.length)));
     if (unlisted.length > 0)
-      say(`warning: groups not in CONSUMER_GROUPS replayed old events: ${unlisted.join(', ')}`);
+      say(`warning: groups not found in the build replayed old events: ${unlisted.join(', ')}`);
   } finally {
     await admin.disconnect();
   }

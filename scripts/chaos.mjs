@@ -50,6 +50,7 @@ import {
   listenerPid,
   restartPostgres,
 } from './lib/infra-faults.mjs';
+import { consumerGroupsIn } from './lib/consumer-groups.mjs';
 import { ROOT, hasExited, healthStatus, services, startService, stopChild } from './lib/services.mjs';
 
 // ---------------------------------------------------------------------------------------------- settings
@@ -476,20 +477,7 @@ const dlqTopics = () => libs.infra.topicSpecs().filter((spec) => spec.topic.ends
 
 /** The consumer groups the services register (`groupId: '…'` in the built consumers). */
 function consumerGroups() {
-  const found = new Set();
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.js')) {
-        // `@KafkaConsumer({ groupId: '…' })`, and the plain consumers' `…_GROUP = '…'` constants.
-        const text = fs.readFileSync(file, 'utf8');
-        for (const match of text.matchAll(/\b(?:groupId: |[A-Z]+_GROUP = )'([^']+)'/g)) found.add(match[1]);
-      }
-    }
-  };
-  walk(path.join(ROOT, DIST_DIR, 'apps'));
-  return [...found].sort();
+  return consumerGroupsIn(path.join(ROOT, DIST_DIR, 'apps'));
 }
 
 /**
