@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
-import { EventRefused } from '@remit/messaging';
+import { EventRefused, qualifiedTableName } from '@remit/messaging';
 import { Clock } from '@remit/platform';
 import { PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
@@ -78,6 +78,10 @@ export class PaymentStatusService {
     await this.transition(manager, event.data.paymentId, 'canceled', event, 'canceled by settlement');
   }
 
+  /**
+   * Two statements whatever happens (this runs for every settlement event): the row's status, read
+   * under its lock, then one statement that moves it and writes its history row together.
+   */
   private async transition(
     manager: EntityManager,
     paymentId: string,
@@ -85,38 +89,45 @@ export class PaymentStatusService {
     event: CloudEvent,
     reason: string,
   ): Promise<void> {
-    const payment = await manager.findOne(PaymentEntity, {
-      where: { paymentId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const payments = qualifiedTableName(manager.connection, PaymentEntity);
+    const [payment] = await manager.query<{ status: PaymentStatus; acknowledged: boolean }[]>(
+      `SELECT status, settlement_acknowledged_at IS NOT NULL AS acknowledged
+         FROM ${payments} WHERE payment_id = $1 FOR UPDATE`,
+      [paymentId],
+    );
     if (!payment) {
       throw new EventRefused(
         'PAYMENT.UNKNOWN',
         `event ${event.id} (${event.type}) names unknown payment ${paymentId}`,
       );
     }
-    if (payment.settlementAcknowledgedAt === null) {
-      await manager.update(PaymentEntity, { paymentId }, { settlementAcknowledgedAt: new Date() });
-    }
-    if (payment.status === to) {
-      this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
+    // Any event of settlement about the payment says settlement has it (payment-redrive.service.ts).
+    const acknowledge = `settlement_acknowledged_at = COALESCE(settlement_acknowledged_at, now())`;
+    const moves = payment.status !== to && canTransition(payment.status, to);
+    if (!moves) {
+      if (!payment.acknowledged) {
+        await manager.query(`UPDATE ${payments} SET ${acknowledge} WHERE payment_id = $1`, [paymentId]);
+      }
+      if (payment.status === to) {
+        this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
+      } else {
+        this.logger.warn(
+          `payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`,
+        );
+      }
       return;
     }
-    if (!canTransition(payment.status, to)) {
-      this.logger.warn(
-        `payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`,
-      );
-      return;
-    }
-    await manager.update(PaymentEntity, { paymentId }, { status: to });
-    await manager.insert(PaymentStatusChangeEntity, {
-      paymentId,
-      status: to,
-      // When intake's status changed, by the platform clock: an event's `time` is its producer's real time.
-      at: await this.clock.now(),
-      reason,
-      sourceEventId: event.id,
-    });
+    // When intake's status changed, by the platform clock: an event's `time` is its producer's real time.
+    const at = await this.clock.now();
+    await manager.query(
+      `WITH moved AS (
+         UPDATE ${payments} SET status = $2, ${acknowledge}, updated_at = CURRENT_TIMESTAMP
+          WHERE payment_id = $1 RETURNING payment_id)
+       INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
+              (payment_id, status, at, reason, source_event_id)
+       SELECT payment_id, $2, $3, $4, $5 FROM moved`,
+      [paymentId, to, at, reason, event.id],
+    );
     this.logger.log(`payment ${paymentId}: ${payment.status} → ${to} (${reason})`);
   }
 }

@@ -107,6 +107,8 @@ export class SubmitPaymentService {
     const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
     const options = { cutoff: this.config.achCutoff };
     const paymentId = randomUUID();
+    // The id of its payment.submitted, known before the insert so that the row carries it at once.
+    const submittedEventId = randomUUID();
     const method = await this.resolveMethod(manager, request.customerId, request.method, paymentId, now);
     const payment = manager.create(PaymentEntity, {
       paymentId,
@@ -122,6 +124,7 @@ export class SubmitPaymentService {
       encryptionKeyId: method.bankAccount?.keyId ?? null,
       accountHolderName: method.accountHolderName ?? null,
       paymentMethodId: method.paymentMethodId ?? null,
+      submittedEventId,
       invoices,
       submittedAt: now,
       businessDate: businessDateOf(now, options),
@@ -136,7 +139,8 @@ export class SubmitPaymentService {
       reason: null,
       sourceEventId: null,
     });
-    const submitted = await this.outbox.add(manager, {
+    await this.outbox.add(manager, {
+      id: submittedEventId,
       type: 'payment.submitted',
       customerId: payment.customerId,
       subject: payment.paymentId,
@@ -152,7 +156,6 @@ export class SubmitPaymentService {
         ...(origin ?? {}),
       },
     });
-    await manager.update(PaymentEntity, { paymentId }, { submittedEventId: submitted.id });
     this.logger.log(
       `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
     );
