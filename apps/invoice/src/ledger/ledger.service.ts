@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { qualifiedTableName } from '@remit/messaging';
 import { assertBalanced, customerBalanceDelta, type Journal } from './journal';
 import { JournalEntity } from './journal.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -47,22 +48,28 @@ export class LedgerService {
    */
   async record(manager: EntityManager, journal: Journal): Promise<void> {
     assertBalanced(journal);
-    await manager.insert(JournalEntity, {
-      journalId: journal.journalId,
-      customerId: journal.customerId,
-      kind: journal.journalId.split(':')[0],
-      memo: journal.memo,
-    });
-    await manager.insert(
-      LedgerEntryEntity,
-      journal.lines.map((line) => ({
-        journalId: journal.journalId,
-        customerId: journal.customerId,
-        account: line.account,
-        debitCents: line.debitCents ?? 0,
-        creditCents: line.creditCents ?? 0,
-        memo: journal.memo,
-      })),
+    // One statement for the journal and its lines (the lines' foreign key is checked at the
+    // statement's end, after the journal's row); the lines keep their order in `seq`.
+    await manager.query(
+      `WITH journal AS (
+         INSERT INTO ${qualifiedTableName(manager.connection, JournalEntity)} (journal_id, customer_id, kind, memo)
+         VALUES ($1, $2, $3, $4) RETURNING journal_id)
+       INSERT INTO ${qualifiedTableName(manager.connection, LedgerEntryEntity)}
+              (journal_id, customer_id, account, debit_cents, credit_cents, memo)
+       SELECT journal.journal_id, $2, line.account, line.debit_cents, line.credit_cents, $4
+         FROM journal,
+              unnest($5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY
+                AS line(account, debit_cents, credit_cents, position)
+        ORDER BY line.position`,
+      [
+        journal.journalId,
+        journal.customerId,
+        journal.journalId.split(':')[0],
+        journal.memo,
+        journal.lines.map((line) => line.account),
+        journal.lines.map((line) => line.debitCents ?? 0),
+        journal.lines.map((line) => line.creditCents ?? 0),
+      ],
     );
   }
 

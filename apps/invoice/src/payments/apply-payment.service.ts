@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
-import { EventRefused, Outbox } from '@remit/messaging';
+import { EventRefused, Outbox, qualifiedTableName } from '@remit/messaging';
 import { allocateRequested } from '@remit/money';
 import { CreditService } from '../credit/credit.service';
 import { InvoicesService } from '../invoices/invoices.service';
@@ -67,11 +67,17 @@ export class ApplyPaymentService {
       );
     }
     const journalId = `payment:${paymentId}`;
-    if (await manager.existsBy(JournalEntity, { journalId })) {
+    // One look for both reasons not to apply it.
+    const [seen] = await manager.query<{ applied: boolean; reversed: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM ${qualifiedTableName(manager.connection, JournalEntity)} WHERE journal_id = $1) AS applied,
+              EXISTS (SELECT 1 FROM ${qualifiedTableName(manager.connection, PaymentReversalEntity)} WHERE payment_id = $2) AS reversed`,
+      [journalId, paymentId],
+    );
+    if (seen.applied) {
       this.logger.warn(`payment ${paymentId} was already applied; ignoring the repeated posting`);
       return;
     }
-    if (await manager.existsBy(PaymentReversalEntity, { paymentId })) {
+    if (seen.reversed) {
       // A posting replayed (from a dead-letter topic, say) after its return: the money is gone.
       this.logger.warn(`payment ${paymentId} was returned before its posting arrived; not applying it`);
       return;
