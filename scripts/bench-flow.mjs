@@ -31,7 +31,7 @@ import { ROOT, healthStatus, services, startService, stopChild } from './lib/ser
 const BENCH_DIR = path.join(ROOT, '.run', 'bench');
 const DIST_DIR = '.run/bench/dist';
 const DATABASE = 'remit_bench';
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
+const TCP_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
 const PORTS = {
   INTAKE_PORT: '4201',
@@ -60,12 +60,13 @@ const { values: options } = parseArgs({
     label: { type: 'string', default: '' },
     out: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    'pg-socket': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(
-    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build]',
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR]',
   );
   process.exit(0);
 }
@@ -80,6 +81,11 @@ const positive = (name) => {
 const PAYMENTS = positive('payments');
 const CONCURRENCY = positive('concurrency');
 const PGBENCH_SECONDS = positive('pgbench-seconds');
+// --pg-socket /var/run/postgresql: services, this script and pgbench reach PostgreSQL through its Unix
+// socket instead of TCP on 127.0.0.1 (a co-located database; docs/performance.md).
+const DATABASE_URL = options['pg-socket']
+  ? `${TCP_DATABASE_URL}?host=${encodeURIComponent(options['pg-socket'])}`
+  : TCP_DATABASE_URL;
 const runId = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
 const OURS = `bench-${runId}-`;
 const env = {
@@ -570,7 +576,7 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}`,
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''}`,
     payments: PAYMENTS,
     concurrency: CONCURRENCY,
     intake: {
