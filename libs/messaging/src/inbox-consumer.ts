@@ -19,6 +19,7 @@ import { backoffDelay, sleep } from './backoff';
 import { classifyFailure, deadLetterErrorCode, deadLetterHeaders, DLQ_HEADERS } from './dead-letter';
 import { InboxEventEntity } from './inbox-event.entity';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
+import type { ConsumerMetricsHook } from './messaging-metrics';
 import { qualifiedTableName } from './messaging-tables';
 
 /** Applies one event; runs inside the transaction that records the event in the inbox. */
@@ -73,6 +74,8 @@ export interface InboxConsumerOptions {
    * handlers in offset order, one commit). 1 = a transaction per message.
    */
   maxBatchSize?: number;
+  /** Where batch sizes, lag and outcomes go (`MessagingMetrics.forConsumer`); nothing without it. */
+  metrics?: ConsumerMetricsHook;
 }
 
 /** What a message is, before any handler runs. */
@@ -144,6 +147,7 @@ export class InboxConsumer {
   private readonly partitionsConsumedConcurrently: number;
   private readonly maxWaitTimeInMs: number;
   private readonly maxBatchSize: number;
+  private readonly metrics?: ConsumerMetricsHook;
 
   private consumer?: Consumer;
   private producer?: Producer;
@@ -167,6 +171,7 @@ export class InboxConsumer {
     this.partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 1;
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 1_000;
     this.maxBatchSize = options.maxBatchSize ?? 100;
+    this.metrics = options.metrics;
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId}: no topics`);
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
       throw new Error('maxAttempts must be ≥ 1');
@@ -222,6 +227,7 @@ export class InboxConsumer {
         );
         if (!payload.restart) this.running = false;
       });
+      if (this.metrics) consumer.on(consumer.events.GROUP_JOIN, () => this.metrics?.rebalanced());
       await consumer.run({
         autoCommit: true,
         // Commit after every resolved offset (a batch transaction resolves its last message): a
@@ -317,7 +323,7 @@ export class InboxConsumer {
     priorFailure?: { error: unknown },
   ): Promise<MessageOutcome> {
     const where = { groupId: this.groupId, topic, partition, offset: message.offset };
-    if (classified.kind === 'skipped') return 'skipped';
+    if (classified.kind === 'skipped') return this.counted(topic, 'skipped');
     if (classified.kind === 'invalid') {
       const error = classified.error;
       // The message text may echo payload values: log the code and the paths only.
@@ -326,7 +332,8 @@ export class InboxConsumer {
         'message is not a valid event; dead-lettering it',
       );
       await this.deadLetter(topic, partition, message, error, 0);
-      return 'dead-lettered';
+      this.metrics?.deadLettered(topic, 'invalid');
+      return this.counted(topic, 'dead-lettered');
     }
     const { event, handler } = classified;
     const fields = { ...where, eventId: event.id, type: event.type };
@@ -342,12 +349,13 @@ export class InboxConsumer {
           const outcome = await this.applyOnce(event, handler, topic, partition, message.offset);
           if (outcome === 'duplicate') this.logger.info(fields, 'event already processed; skipped');
           else this.logger.debug({ ...fields, attempt }, 'event applied');
-          return outcome;
+          return this.counted(topic, outcome);
         } catch (error) {
           failure = error;
         }
       }
       const kind = classifyFailure(failure);
+      this.metrics?.handlerFailed(topic, kind);
       if (kind !== 'transient') countedFailures += 1;
       if (kind === 'poison' || countedFailures >= this.maxAttempts) {
         this.logger.error(
@@ -355,7 +363,8 @@ export class InboxConsumer {
           'event handler failed; dead-lettering the event',
         );
         await this.deadLetter(topic, partition, message, failure, attempt);
-        return 'dead-lettered';
+        this.metrics?.deadLettered(topic, kind === 'poison' ? 'refused' : 'retries_exhausted');
+        return this.counted(topic, 'dead-lettered');
       }
       const delayMs = backoffDelay(attempt, this.backoffMs, this.maxBackoffMs);
       if (kind === 'transient') {
@@ -399,6 +408,8 @@ export class InboxConsumer {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
+    // Unconsumed messages of the partition when the batch arrived, the batch included.
+    this.metrics?.batchFetched(topic, partition, messages.length, Number(batch.offsetLagLow()) + 1);
     const classified = messages.map((message) => this.classify(topic, partition, message));
     const done = async (message: KafkaMessage): Promise<void> => {
       resolveOffset(message.offset);
@@ -432,6 +443,7 @@ export class InboxConsumer {
       if (first.kind === 'skipped') {
         // No effect to commit: its offset goes with the next commit (at the latest, the batch's end).
         resolveOffset(messages[index].offset);
+        this.metrics?.outcome(topic, 'skipped', 1);
         index += 1;
         continue;
       }
@@ -477,6 +489,7 @@ export class InboxConsumer {
       }
     }
     await commitOffsetsIfNecessary();
+    this.metrics?.lag(topic, partition, Number(batch.offsetLag()));
   }
 
   /**
@@ -518,6 +531,8 @@ export class InboxConsumer {
     } catch (error) {
       return { ok: false, error, failedIndex: current };
     }
+    this.metrics?.outcome(topic, 'applied', run.length - duplicates.length);
+    this.metrics?.outcome(topic, 'duplicate', duplicates.length);
     for (const position of duplicates) {
       const { event, message } = run[position];
       this.logger.info(
@@ -537,6 +552,12 @@ export class InboxConsumer {
       'event batch applied',
     );
     return { ok: true };
+  }
+
+  /** Reports a message's outcome to the metrics hook, if any, and returns it. */
+  private counted(topic: string, outcome: MessageOutcome): MessageOutcome {
+    this.metrics?.outcome(topic, outcome, 1);
+    return outcome;
   }
 
   /** The inbox row and the handler's effect commit together, or neither does. */

@@ -24,4 +24,5 @@ export * from './dead-letter';
 export * from './dead-letter-replay';
 export * from './messaging-purge';
 export * from './inbox-consumer';
+export * from './messaging-metrics';
 export * from './nest';

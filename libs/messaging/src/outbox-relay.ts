@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { backoffDelay } from './backoff';
 import { KafkaHealth } from './kafka';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
+import type { OutboxMetricsHook } from './messaging-metrics';
 import { qualifiedTableName } from './messaging-tables';
 import { CLOUDEVENTS_CONTENT_TYPE, type Outbox } from './outbox';
 import { OutboxEventEntity } from './outbox-event.entity';
@@ -58,6 +59,8 @@ export interface OutboxRelayOptions {
    * and are published again, with the same event ids.
    */
   afterPublishBeforeMark?: (eventIds: string[]) => Promise<void> | void;
+  /** Where published rows are counted (`MessagingMetrics.outbox`); nothing without it. */
+  metrics?: OutboxMetricsHook;
 }
 
 interface OutboxRow {
@@ -145,6 +148,7 @@ export class OutboxRelay {
   private readonly maxRetryBackoffMs: number;
   private readonly brokerReachable: () => Promise<boolean>;
   private readonly afterPublishBeforeMark?: (eventIds: string[]) => Promise<void> | void;
+  private readonly metrics?: OutboxMetricsHook;
 
   private producer?: Promise<Producer>;
   private loop?: Promise<void>;
@@ -169,6 +173,7 @@ export class OutboxRelay {
     this.maxRetryBackoffMs = options.maxRetryBackoffMs ?? 300_000;
     this.brokerReachable = options.brokerReachable ?? (() => KafkaHealth.check(this.kafka));
     this.afterPublishBeforeMark = options.afterPublishBeforeMark;
+    this.metrics = options.metrics;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error('batchSize must be a positive integer');
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
@@ -426,6 +431,7 @@ export class OutboxRelay {
        WHERE id = ANY($1::uuid[]) AND sent_at IS NULL`,
       [ids],
     );
+    this.metrics?.published(ids.length);
   }
 
   /** Gives claimed rows back at once rather than at the end of the lease. */

@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { InboxTransport } from '@remit/messaging';
 import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { bodyParserErrorToAppError } from './errors/error-response';
+import { HttpMetrics } from './metrics/http-metrics';
 import { SERVICE_NAME, type ServiceName } from './tokens';
 
 /** JSON bodies: payment requests are small. */
@@ -65,11 +66,26 @@ function connectKafkaHandlers(app: NestExpressApplication): void {
   app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
 }
 
-/** The global setup shared by a running service and its tests: logger, body parsers, OpenAPI, Kafka handlers. */
+/**
+ * `remit_http_request_duration_seconds`, installed before every other middleware so that it sees
+ * each request whole (body parsing and auth failures included). Nothing without PlatformModule.
+ */
+function measureHttp(app: NestExpressApplication): void {
+  let metrics: HttpMetrics;
+  try {
+    metrics = app.get(ModuleRef).get(HttpMetrics, { strict: false });
+  } catch {
+    return;
+  }
+  app.use(metrics.middleware);
+}
+
+/** The global setup shared by a running service and its tests: logger, metrics, body parsers, OpenAPI, Kafka handlers. */
 function configure(app: NestExpressApplication, service: string): void {
   app.useLogger(app.get(Logger));
   connectKafkaHandlers(app);
   app.disable('x-powered-by');
+  measureHttp(app);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useBodyParser('text', { limit: TEXT_BODY_LIMIT });
   // Right after the parsers, so that their errors reach the filter as AppErrors (see bodyParserErrorToAppError).

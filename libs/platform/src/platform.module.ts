@@ -7,7 +7,8 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import type { Registry } from 'prom-client';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
 import type Redis from 'ioredis';
@@ -20,7 +21,9 @@ import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-confi
 import { buildDataSourceOptions, type ServiceDatabase } from './database/data-source-options';
 import { ErrorEnvelopeFilter } from './errors/error-envelope.filter';
 import { HEALTH_DETAILS, HealthDetailsRegistry } from './health/health-details';
+import { HttpMetrics } from './metrics/http-metrics';
 import { createMetricsRegistry } from './metrics/metrics';
+import { QueueDiscovery, QueueMetricsRegistry } from './metrics/queue-metrics';
 import { METRICS_REGISTRY, MetricsController } from './metrics/metrics.controller';
 import { HealthChecker } from './health/health.checker';
 import { HealthController } from './health/health.controller';
@@ -83,8 +86,9 @@ class PlatformConfigModule {
  * validated configuration (`REMIT_CONFIG`), pino logging, the TypeORM connection of its schema, a
  * shared Redis connection (`REDIS`), the platform `Clock`, JWT auth on every route (global guard),
  * the error envelope (global filter), `GET /health`, `/health/live` and `/health/ready` (with
- * `HealthDetailsRegistry`, alias `HEALTH_DETAILS`, for details of its own) and, only under
- * `NODE_ENV=development` or `test`, `/v1/test/clock`.
+ * `HealthDetailsRegistry`, alias `HEALTH_DETAILS`, for details of its own), `GET /metrics`
+ * (`METRICS_REGISTRY`, with `HttpMetrics` and the job counts of every BullMQ queue provider,
+ * `QueueMetricsRegistry`) and, only under `NODE_ENV=development` or `test`, `/v1/test/clock`.
  *
  * ```ts
  * @Module({ imports: [PlatformModule.forRoot({ service: 'invoice', schema: 'invoice', entities, migrations })] })
@@ -102,6 +106,7 @@ export class PlatformModule {
       global: true,
       imports: [
         configModule,
+        DiscoveryModule,
         LoggerModule.forRootAsync({
           imports: [configModule],
           inject: [REMIT_CONFIG],
@@ -142,6 +147,17 @@ export class PlatformModule {
           inject: [HealthDetailsRegistry],
           useFactory: (details: HealthDetailsRegistry) => createMetricsRegistry(options.service, details),
         },
+        {
+          provide: HttpMetrics,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new HttpMetrics(registry),
+        },
+        {
+          provide: QueueMetricsRegistry,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new QueueMetricsRegistry(registry),
+        },
+        QueueDiscovery,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorEnvelopeFilter },
       ],
@@ -154,6 +170,8 @@ export class PlatformModule {
         HealthDetailsRegistry,
         HEALTH_DETAILS,
         METRICS_REGISTRY,
+        HttpMetrics,
+        QueueMetricsRegistry,
       ],
     };
   }

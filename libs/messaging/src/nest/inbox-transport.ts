@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Kafka } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
@@ -7,13 +7,14 @@ import { isEventType, type CloudEvent, type EventType } from '@remit/contracts';
 import { backoffDelay, sleep } from '../backoff';
 import { InboxConsumer, type EventHandler, type EventHandlers } from '../inbox-consumer';
 import { describeError } from '../logger';
+import type { MessagingMetrics } from '../messaging-metrics';
 import {
   InboxContext,
   KAFKA_CONSUMER_EXTRA,
   type KafkaConsumerDeclaration,
 } from './kafka-consumer.decorator';
 import { nestMessagingLogger } from './nest-logger';
-import { KAFKA, MESSAGING_OPTIONS } from './tokens';
+import { KAFKA, MESSAGING_METRICS, MESSAGING_OPTIONS } from './tokens';
 
 /** How long a consumer that failed to start (broker down at boot) waits before it tries again. */
 const START_RETRY_BASE_MS = 1_000;
@@ -45,6 +46,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly dataSource: DataSource,
     @Inject(MESSAGING_OPTIONS) private readonly options: { groupPrefix?: string },
+    @Optional() @Inject(MESSAGING_METRICS) private readonly metrics: MessagingMetrics | null = null,
   ) {
     super();
   }
@@ -120,6 +122,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           dataSource: this.dataSource,
           groupPrefix: this.options.groupPrefix,
           logger: nestMessagingLogger(`InboxConsumer:${options.groupId}`),
+          metrics: this.metrics?.forConsumer(options.groupId),
         }),
     );
   }

@@ -45,6 +45,8 @@ const SCHEDULER_REFRESH_MS = 60_000;
 
 interface PurgeHolder {
   purge?: MessagingPurgeScheduleOptions;
+  /** `MessagingModuleOptions.metrics`: the purge queue's job counts are reported there. */
+  metrics?: { registerQueue?(queue: Queue): void };
 }
 
 /**
@@ -95,6 +97,7 @@ export class MessagingPurgeScheduler implements OnApplicationBootstrap, BeforeAp
     this.queue.on('error', (error) => {
       this.logger.warn({ queue: name, ...describeError(error) }, 'messaging purge queue error');
     });
+    this.options.metrics?.registerQueue?.(this.queue);
     // In the background: a daily chore must neither delay the start nor fail it while Redis is down.
     // Written again every minute: a job scheduler lives only in Redis, and a Redis restarted empty
     // would otherwise lose it until the next deploy (an unchanged upsert changes nothing).

@@ -11,16 +11,19 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { prefixedName } from '../inbox-consumer';
 import { createKafka } from '../kafka';
+import { MessagingMetrics } from '../messaging-metrics';
 import { notifyOutboxAfterCommit, Outbox } from '../outbox';
-import { OutboxRelay } from '../outbox-relay';
+import { OutboxRelay, type OutboxBacklog } from '../outbox-relay';
 import { InboxTransport } from './inbox-transport';
 import { MessagingPurgeScheduler, type MessagingPurgeScheduleOptions } from './messaging-purge.scheduler';
 import { nestMessagingLogger } from './nest-logger';
-import { KAFKA, MESSAGING_OPTIONS } from './tokens';
+import { KAFKA, MESSAGING_METRICS, MESSAGING_OPTIONS } from './tokens';
 
 export interface MessagingModuleOptions {
   /** CloudEvents `source` of the events this service publishes, e.g. 'remit/invoice'. */
@@ -51,6 +54,18 @@ export interface MessagingModuleOptions {
    * `forRootAsync`): the module registers `outbox` there, with the relay's backlog.
    */
   healthDetails?: HealthDetailsSink;
+  /**
+   * Where the module's Prometheus metrics go (messaging-metrics.ts: consumers, outbox relay and
+   * backlog) and where the BullMQ queues it creates (the purge's) are registered for job counts.
+   * The platform passes the service's registry; without it the module measures nothing.
+   */
+  metrics?: MessagingMetricsSink;
+}
+
+/** The platform's metrics as this module sees them (structural: no import of @remit/platform). */
+export interface MessagingMetricsSink {
+  registry: Registry;
+  registerQueue?(queue: Queue): void;
 }
 
 /** The part of the platform's health registry this module uses (structural: no import of @remit/platform). */
@@ -74,14 +89,19 @@ export interface MessagingModuleAsyncOptions {
  */
 @Injectable()
 export class OutboxRelayLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** One backlog query at a time, shared by whoever asks meanwhile (/health and /metrics). */
+  private backlogInFlight?: Promise<OutboxBacklog>;
+
   constructor(
     private readonly relay: OutboxRelay,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+    @Inject(MESSAGING_METRICS) private readonly metrics: MessagingMetrics | null,
   ) {}
 
   onModuleInit(): void {
+    this.metrics?.observeOutboxBacklog(() => this.backlog());
     this.options.healthDetails?.register(OUTBOX_HEALTH_DETAIL, async () => {
-      const backlog = await this.relay.backlog();
+      const backlog = await this.backlog();
       return {
         unsent: backlog.unsent,
         parked: backlog.parked,
@@ -96,6 +116,13 @@ export class OutboxRelayLifecycle implements OnModuleInit, OnApplicationBootstra
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.relay.stop();
+  }
+
+  private backlog(): Promise<OutboxBacklog> {
+    this.backlogInFlight ??= this.relay.backlog().finally(() => {
+      this.backlogInFlight = undefined;
+    });
+    return this.backlogInFlight;
   }
 }
 
@@ -112,18 +139,25 @@ const MESSAGING_PROVIDERS: Provider[] = [
       }),
   },
   {
+    provide: MESSAGING_METRICS,
+    inject: [MESSAGING_OPTIONS],
+    useFactory: (options: MessagingModuleOptions): MessagingMetrics | null =>
+      options.metrics ? new MessagingMetrics(options.metrics.registry) : null,
+  },
+  {
     provide: Outbox,
     inject: [MESSAGING_OPTIONS],
     useFactory: (options: MessagingModuleOptions): Outbox => new Outbox(options.source),
   },
   {
     provide: OutboxRelay,
-    inject: [DataSource, KAFKA, Outbox, MESSAGING_OPTIONS],
+    inject: [DataSource, KAFKA, Outbox, MESSAGING_OPTIONS, MESSAGING_METRICS],
     useFactory: (
       dataSource: DataSource,
       kafka: Kafka,
       outbox: Outbox,
       options: MessagingModuleOptions,
+      metrics: MessagingMetrics | null,
     ): OutboxRelay => {
       // Publish right after a commit that added outbox rows, not only at the next poll.
       notifyOutboxAfterCommit(dataSource);
@@ -136,6 +170,7 @@ const MESSAGING_PROVIDERS: Provider[] = [
         pollIntervalMs: options.relay?.pollIntervalMs,
         maxAttempts: options.relay?.maxAttempts,
         leaseMs: options.relay?.leaseMs,
+        metrics: metrics?.outbox,
       });
     },
   },
@@ -179,7 +214,15 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       providers: [optionsProvider, ...MESSAGING_PROVIDERS],
-      exports: [KAFKA, MESSAGING_OPTIONS, Outbox, OutboxRelay, InboxTransport, MessagingPurgeScheduler],
+      exports: [
+        KAFKA,
+        MESSAGING_OPTIONS,
+        MESSAGING_METRICS,
+        Outbox,
+        OutboxRelay,
+        InboxTransport,
+        MessagingPurgeScheduler,
+      ],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { withinMs } from '@remit/messaging';
 import type { HealthDetailsRegistry } from '../health/health-details';
 
 /** A detail field worth a gauge: a finite number (counts, ages), never text. */
@@ -8,11 +9,17 @@ function numericFields(detail: Record<string, unknown>): [string, number][] {
   );
 }
 
+/** The longest a scrape waits for one `/health` detail before leaving it out. */
+export const HEALTH_DETAIL_SCRAPE_TIMEOUT_MS = 500;
+
 /**
  * The Prometheus registry of one service: the process's default metrics (CPU, memory, event loop
  * lag, GC) and every numeric field of its `/health` details as `remit_health_detail{detail,field}`
  * — the outbox's `unsent`, `parked` and `oldestUnsentAgeSeconds`, say. One registry per service, not
  * prom-client's global one, so several services can live in one process (as in the e2e tests).
+ * The rest registers itself here: `HttpMetrics`, `QueueMetricsRegistry` and messaging's
+ * `MessagingMetrics` (docs/operations.md lists every metric). A scrape never fails because of one
+ * collector: a detail that fails or takes longer than 500 ms is absent from that scrape.
  */
 export function createMetricsRegistry(service: string, details: HealthDetailsRegistry): Registry {
   const registry = new Registry();
@@ -24,14 +31,23 @@ export function createMetricsRegistry(service: string, details: HealthDetailsReg
     labelNames: ['detail', 'field'],
     registers: [registry],
     async collect() {
+      // In parallel, each within its time limit: a slow detail must not hold the scrape.
+      const answers = await Promise.all(
+        details
+          .entries()
+          .map(
+            async ([name, provider]) =>
+              [
+                name,
+                await withinMs(Promise.resolve().then(provider), HEALTH_DETAIL_SCRAPE_TIMEOUT_MS),
+              ] as const,
+          ),
+      );
       this.reset();
-      for (const [name, provider] of details.entries()) {
-        try {
-          for (const [field, value] of numericFields(await provider()))
-            this.set({ detail: name, field }, value);
-        } catch {
-          // A detail that cannot be read now is simply absent from this scrape; /health says why.
-        }
+      for (const [name, detail] of answers) {
+        // A detail that cannot be read now is simply absent from this scrape; /health says why.
+        if (!detail) continue;
+        for (const [field, value] of numericFields(detail)) this.set({ detail: name, field }, value);
       }
     },
   });
