@@ -38,6 +38,12 @@ type NewOutboxRow = Pick<
   'id' | 'topic' | 'messageKey' | 'eventType' | 'payload' | 'headers'
 >;
 
+/**
+ * Rows per INSERT statement of `Outbox.addMany`: 6 parameters a row, far below PostgreSQL's limit of
+ * 65 535 per statement, and a statement of a few hundred kB at most.
+ */
+export const OUTBOX_ROWS_PER_INSERT = 500;
+
 /** DataSources whose commits notify the outbox (`notifyOutboxAfterCommit`). */
 const notifyingDataSources = new WeakSet<DataSource>();
 
@@ -98,6 +104,48 @@ export class Outbox {
     // Waking the relay is idempotent, so a transaction that adds several rows may wake it several times.
     if (notifyingDataSources.has(manager.connection)) afterCommit(manager, () => this.notify());
     return cloudEvent;
+  }
+
+  /**
+   * `add` for several events of one transaction (a settlement run's chunk of postings): every event is
+   * built and validated before any row is written, then the rows go in with one multi-row INSERT per
+   * {@link OUTBOX_ROWS_PER_INSERT} events, in the given order (the relay publishes in `seq` order). One
+   * round trip per event was most of the cost of such a batch. Returns the events in the same order.
+   */
+  async addMany<T extends EventType>(
+    manager: EntityManager,
+    events: readonly OutboxEventInput<T>[],
+  ): Promise<CloudEvent<T>[]> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error(
+        'Outbox.addMany needs the EntityManager of an open transaction (dataSource.transaction(...))',
+      );
+    }
+    const cloudEvents = events.map((event) => createCloudEvent<T>({ ...event, source: this.source }));
+    const table = qualifiedTableName(manager.connection, OutboxEventEntity);
+    for (let start = 0; start < cloudEvents.length; start += OUTBOX_ROWS_PER_INSERT) {
+      const chunk = cloudEvents.slice(start, start + OUTBOX_ROWS_PER_INSERT);
+      const values = chunk.map((_, index) => {
+        const [id, topic, key, type, payload, headers] = [1, 2, 3, 4, 5, 6].map((n) => `$${index * 6 + n}`);
+        return `(${id}, ${topic}, ${key}, ${type}, ${payload}::jsonb, ${headers}::jsonb)`;
+      });
+      // The same columns as `add`, by name, for the same reason.
+      await manager.query(
+        `INSERT INTO ${table} (id, topic, message_key, event_type, payload, headers) VALUES ${values.join(', ')}`,
+        chunk.flatMap((cloudEvent) => [
+          cloudEvent.id,
+          this.topicOf(cloudEvent.type),
+          cloudEvent.customerid,
+          cloudEvent.type,
+          JSON.stringify(cloudEvent),
+          JSON.stringify(cloudEventHeaders(cloudEvent)),
+        ]),
+      );
+    }
+    if (cloudEvents.length > 0 && notifyingDataSources.has(manager.connection)) {
+      afterCommit(manager, () => this.notify());
+    }
+    return cloudEvents;
   }
 
   /**

@@ -2,9 +2,11 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { parseCloudEvent, type CloudEvent, type EventType } from '@remit/contracts';
 import {
+  cloudEventHeaders,
   InboxConsumer,
   notifyOutboxAfterCommit,
   Outbox,
+  OUTBOX_ROWS_PER_INSERT,
   OutboxPublishError,
   OutboxRelay,
   waitFor,
@@ -163,6 +165,57 @@ describe(OutboxRelay.name, () => {
     invalid.data.amountDueCents = 12.5;
     await expect(dataSource.transaction((manager) => outbox.add(manager, invalid))).rejects.toThrow();
     expect(await unsentRows()).toBe(0);
+  });
+
+  it('adds many events of one transaction in one statement per OUTBOX_ROWS_PER_INSERT, in order, each published once', async () => {
+    const { topic, outbox } = await testTopic(1);
+    const customers = [uniqueName('cust'), uniqueName('cust')];
+    const inputs = Array.from({ length: OUTBOX_ROWS_PER_INSERT + 2 }, (_, index) =>
+      invoiceIssued(customers[index % 2]),
+    );
+    let statements = 0;
+    const events = await dataSource.transaction(async (manager) => {
+      const query = jest.spyOn(manager, 'query');
+      const added = await outbox.addMany(manager, inputs);
+      statements = query.mock.calls.length;
+      return added;
+    });
+    expect(statements).toBe(2);
+    expect(events.map((event) => event.data)).toEqual(inputs.map((input) => input.data));
+    const rows: { id: string; message_key: string; headers: Record<string, string> }[] =
+      await dataSource.query(`SELECT id, message_key, headers FROM "${schema}".outbox_events ORDER BY seq`);
+    expect(rows.map((row) => row.id)).toEqual(events.map((event) => event.id));
+    expect(rows[1]).toMatchObject({ message_key: customers[1], headers: cloudEventHeaders(events[1]) });
+
+    const relay = new OutboxRelay({ dataSource, kafka, logger });
+    try {
+      await waitFor(
+        async () => ((await relay.relayOnce()) === 0 && (await unsentRows()) === 0 ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          what: 'every added event published',
+        },
+      );
+    } finally {
+      await relay.stop();
+    }
+    const messages = await readMessages(kafka, topic, events.length);
+    // One partition: the topic holds the events in the order they were added.
+    expect(messages.map((message) => parseCloudEvent(message.value))).toEqual(events);
+  });
+
+  it('adds none of many events when one breaks its contract, and refuses outside a transaction', async () => {
+    const { outbox } = await testTopic(1);
+    const invalid = invoiceIssued('c-3');
+    invalid.data.amountDueCents = 12.5;
+    await expect(
+      dataSource.transaction((manager) => outbox.addMany(manager, [invoiceIssued('c-3'), invalid])),
+    ).rejects.toThrow();
+    expect(await unsentRows()).toBe(0);
+    await expect(outbox.addMany(dataSource.manager, [invoiceIssued('c-3')])).rejects.toThrow(
+      /open transaction/,
+    );
+    expect(await dataSource.transaction((manager) => outbox.addMany(manager, []))).toEqual([]);
   });
 
   it('with two relays running, publishes each event exactly once and keeps each customer in order', async () => {
