@@ -1,5 +1,9 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { patchKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
+
+// Before any client exists: kafkajs 2.2.4 otherwise spins on every connection (kafkajs-idle-loop.ts).
+patchKafkajsIdleLoop();
 
 export interface CreateKafkaOptions {
   clientId: string;
