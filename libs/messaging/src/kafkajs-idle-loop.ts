@@ -37,7 +37,7 @@ export function needsPendingCheck(
 export function patchKafkajsIdleLoop(): boolean {
   let RequestQueue: { prototype: RequestQueueLike & { [PATCHED]?: true } } | undefined;
   try {
-    RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue');
+    RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue') as typeof RequestQueue;
   } catch {
     return false;
   }

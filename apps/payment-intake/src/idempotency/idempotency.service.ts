@@ -50,23 +50,24 @@ export class IdempotencyService {
     const owned = { scope, idempotencyKey: key, state: 'in_flight' as const, lockToken: claimed.token };
     try {
       const response = await this.dataSource.transaction(async (manager) => {
-        const held = await manager
-          .createQueryBuilder(IdempotencyKeyEntity, 'claim')
-          .setLock('pessimistic_write')
-          .where(owned)
-          .getExists();
-        if (!held) {
+        const held = await manager.query<unknown[]>(
+          `SELECT 1 FROM ${this.table()}
+            WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3
+              FOR UPDATE`,
+          [scope, key, claimed.token],
+        );
+        if (held.length === 0) {
           throw AppError.conflict(
             'IDEMPOTENCY.REQUEST_TAKEN_OVER',
             'a retry with this Idempotency-Key took the request over; its response is the one that counts',
           );
         }
         const result = await work(manager);
-        await manager.update(IdempotencyKeyEntity, owned, {
-          state: 'completed',
-          responseStatus: result.status,
-          responseBody: result.body as object,
-        });
+        await manager.query(
+          `UPDATE ${this.table()} SET state = 'completed', response_status = $4, response_body = $5::jsonb
+            WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3`,
+          [scope, key, claimed.token, result.status, JSON.stringify(result.body)],
+        );
         return result;
       });
       return { ...response, replayed: false };
@@ -76,6 +77,11 @@ export class IdempotencyService {
       await this.dataSource.getRepository(IdempotencyKeyEntity).delete(owned);
       throw error;
     }
+  }
+
+  /** The keys' table, schema-qualified (hot paths write SQL, not TypeORM query builders). */
+  private table(): string {
+    return qualifiedTableName(this.dataSource, IdempotencyKeyEntity);
   }
 
   /** Deletes keys older than the retention, in batches; returns how many. */
@@ -102,21 +108,14 @@ export class IdempotencyService {
   private async claim(scope: string, key: string, requestHash: string, round = 1): Promise<Claim> {
     const repository = this.dataSource.getRepository(IdempotencyKeyEntity);
     const token = randomUUID();
-    const inserted = await repository
-      .createQueryBuilder()
-      .insert()
-      .values({
-        scope,
-        idempotencyKey: key,
-        requestHash,
-        state: 'in_flight',
-        lockedAt: () => 'now()',
-        lockToken: token,
-      })
-      .orIgnore()
-      .returning(['scope'])
-      .execute();
-    if ((inserted.raw as unknown[]).length > 0) return { ok: true, token };
+    const inserted = await this.dataSource.query<unknown[]>(
+      `INSERT INTO ${this.table()} (scope, idempotency_key, request_hash, state, locked_at, lock_token)
+       VALUES ($1, $2, $3, 'in_flight', now(), $4)
+       ON CONFLICT DO NOTHING
+       RETURNING scope`,
+      [scope, key, requestHash, token],
+    );
+    if (inserted.length > 0) return { ok: true, token };
 
     const existing = await repository.findOneBy({ scope, idempotencyKey: key });
     // Freed or completed between our insert and read: look again (a bounded number of times).

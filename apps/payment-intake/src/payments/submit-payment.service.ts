@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { businessDateOf, postingDate } from '@remit/calendar';
 import type { EventData, PaymentMethodType } from '@remit/contracts';
-import { Outbox } from '@remit/messaging';
+import { Outbox, qualifiedTableName } from '@remit/messaging';
 import {
   AccountNumberCipher,
   AppError,
@@ -131,14 +131,39 @@ export class SubmitPaymentService {
       expectedPostingDate: postingDate(now, postingRuleOf(method.type), options),
       notice: paymentNotice(method.type, this.config, paymentId),
     });
-    await manager.insert(PaymentEntity, payment);
-    await manager.insert(PaymentStatusChangeEntity, {
-      paymentId: payment.paymentId,
-      status: payment.status,
-      at: now,
-      reason: null,
-      sourceEventId: null,
-    });
+    // The payment and its first history row in one statement (this runs for every payment).
+    await manager.query(
+      `WITH payment AS (
+         INSERT INTO ${qualifiedTableName(manager.connection, PaymentEntity)}
+                (payment_id, customer_id, amount_cents, currency, status, method_type, last4, routing_number,
+                 account_number_ciphertext, encryption_key_id, account_holder_name, payment_method_id,
+                 invoices, submitted_at, business_date, expected_posting_date, notice, submitted_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18)
+         RETURNING payment_id, status, submitted_at)
+       INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
+              (payment_id, status, at, reason, source_event_id)
+       SELECT payment_id, status, submitted_at, NULL, NULL FROM payment`,
+      [
+        payment.paymentId,
+        payment.customerId,
+        payment.amountCents,
+        payment.currency,
+        payment.status,
+        payment.methodType,
+        payment.last4,
+        payment.routingNumber,
+        payment.accountNumberCiphertext,
+        payment.encryptionKeyId,
+        payment.accountHolderName,
+        payment.paymentMethodId,
+        JSON.stringify(payment.invoices),
+        payment.submittedAt,
+        payment.businessDate,
+        payment.expectedPostingDate,
+        payment.notice,
+        payment.submittedEventId,
+      ],
+    );
     await this.outbox.add(manager, {
       id: submittedEventId,
       type: 'payment.submitted',
@@ -238,10 +263,17 @@ export class SubmitPaymentService {
     request: SubmitPaymentRequest,
   ): Promise<{ invoiceId: string; amountCents: number }[]> {
     const ids = request.invoices.map((invoice) => invoice.invoiceId);
-    const known = await manager.find(InvoiceViewEntity, {
-      where: { invoiceId: In(ids), customerId: request.customerId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const known = await manager.query<
+      { invoiceId: string; invoiceNumber: string; amountDueCents: string; status: string }[]
+    >(
+      `SELECT invoice_id AS "invoiceId", invoice_number AS "invoiceNumber",
+              amount_due_cents::text AS "amountDueCents", status
+         FROM ${qualifiedTableName(manager.connection, InvoiceViewEntity)}
+        WHERE invoice_id = ANY($1::uuid[]) AND customer_id = $2
+        ORDER BY invoice_id
+          FOR UPDATE`,
+      [ids, request.customerId],
+    );
     const byId = new Map(known.map((invoice) => [invoice.invoiceId, invoice]));
     const inFlight = await this.amountsInFlight(manager, request.customerId);
     return request.invoices.map((requested, index) => {
@@ -254,7 +286,7 @@ export class SubmitPaymentService {
           [{ field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' }],
         );
       }
-      const payableCents = invoice.amountDueCents - (inFlight.get(invoice.invoiceId) ?? 0);
+      const payableCents = Number(invoice.amountDueCents) - (inFlight.get(invoice.invoiceId) ?? 0);
       if (invoice.status !== 'open' || payableCents <= 0) {
         throw AppError.unprocessable(
           'PAYMENT.INVOICE_NOT_PAYABLE',
