@@ -135,6 +135,42 @@ describe(verifyToken.name, () => {
     expect(failure(() => verifyToken(header({ iat: now + 1 }), strict, NOW))?.message).toMatch(/future/);
   });
 
+  describe('tokens verified before (kept by their text)', () => {
+    it('refuses a kept token once it has expired, with the tolerance', () => {
+      const kept = { ...policy, clockToleranceSeconds: 30 };
+      const token = header({ exp: now + 60 });
+      expect(verifyToken(token, kept, NOW)).toEqual(ops);
+      expect(verifyToken(token, kept, new Date((now + 89) * 1000))).toEqual(ops);
+      expect(failure(() => verifyToken(token, kept, new Date((now + 90) * 1000)))?.message).toMatch(
+        /expired/,
+      );
+    });
+
+    it('refuses a kept token under a policy whose secret differs', () => {
+      const token = header();
+      expect(verifyToken(token, { ...policy }, NOW)).toEqual(ops);
+      expect(
+        failure(() => verifyToken(token, { ...policy, secret: 'another-secret-of-decent-length' }, NOW))
+          ?.status,
+      ).toBe(401);
+    });
+
+    it('refuses a kept token before its nbf when asked for an earlier instant', () => {
+      const kept = { ...policy, clockToleranceSeconds: 0 };
+      const token = header({ nbf: now });
+      expect(verifyToken(token, kept, NOW)).toEqual(ops);
+      expect(failure(() => verifyToken(token, kept, new Date((now - 1) * 1000)))?.message).toMatch(
+        /not valid yet/,
+      );
+    });
+
+    it('never keeps a refused token', () => {
+      const token = header({}, {}, 'not-the-secret-but-long-enough');
+      expect(failure(() => verifyToken(token, policy, NOW))?.status).toBe(401);
+      expect(failure(() => verifyToken(token, policy, NOW))?.status).toBe(401);
+    });
+  });
+
   describe('issuer and audience, when configured', () => {
     const issuer = 'https://auth.remit.example';
     const audience = 'remit-api';

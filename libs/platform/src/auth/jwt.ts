@@ -137,6 +137,13 @@ export function verifyToken(
   const token = bearerToken(authorization);
   if (!token) throw AppError.unauthorized();
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  const cached = verifiedTokensOf(policy).get(token);
+  if (cached) {
+    // The signature, issuer, audience and claims of these exact bytes were checked already; only
+    // the rules that depend on the time are checked again.
+    assertStillValid(cached.payload, policy, nowSeconds);
+    return cached.principal;
+  }
   let payload: unknown;
   try {
     payload = jwt.verify(token, secretKeyOf(policy.secret), {
@@ -152,5 +159,51 @@ export function verifyToken(
   assertLifetime(payload, policy, nowSeconds);
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw AppError.unauthorized('the token lacks valid sub, role or customers claims');
+  remember(policy, token, { payload: payload as TimedClaims, principal: claims.data });
   return claims.data;
+}
+
+/** The time claims of a verified token (`assertLifetime` has checked `exp` and `iat` are numbers). */
+interface TimedClaims {
+  exp: number;
+  nbf?: number;
+  iat?: number;
+}
+
+/**
+ * Tokens already verified under a policy, by their exact text: a client sends the same token with
+ * every request until it expires, and verifying it (an HMAC, JSON and base64 decoding, the claims'
+ * schema) was a tenth of the cost of a request (docs/performance.md). Bounded; the oldest go first.
+ * A refused token is never kept, and a kept one is still refused once it expires.
+ */
+export const VERIFIED_TOKEN_CACHE_SIZE = 1_000;
+type VerifiedTokens = Map<string, { payload: TimedClaims; principal: Principal }>;
+const verifiedTokens = new WeakMap<TokenPolicy, VerifiedTokens>();
+
+function verifiedTokensOf(policy: TokenPolicy): VerifiedTokens {
+  let tokens = verifiedTokens.get(policy);
+  if (!tokens) {
+    tokens = new Map() as VerifiedTokens;
+    verifiedTokens.set(policy, tokens);
+  }
+  return tokens;
+}
+
+function remember(
+  policy: TokenPolicy,
+  token: string,
+  entry: { payload: TimedClaims; principal: Principal },
+): void {
+  const tokens = verifiedTokensOf(policy);
+  if (tokens.size >= VERIFIED_TOKEN_CACHE_SIZE) tokens.delete(tokens.keys().next().value as string);
+  tokens.set(token, entry);
+}
+
+/** jsonwebtoken's time rules (`exp`, `nbf`, with the tolerance) and the lifetime cap, for `now`. */
+function assertStillValid(payload: TimedClaims, policy: TokenPolicy, nowSeconds: number): void {
+  if (nowSeconds >= payload.exp + policy.clockToleranceSeconds)
+    throw AppError.unauthorized('the token has expired');
+  if (payload.nbf !== undefined && payload.nbf > nowSeconds + policy.clockToleranceSeconds)
+    throw AppError.unauthorized('the token is not valid yet');
+  assertLifetime(payload, policy, nowSeconds);
 }
