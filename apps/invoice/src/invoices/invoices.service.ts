@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Outbox } from '@remit/messaging';
+import { Outbox, type OutboxEventInput } from '@remit/messaging';
 import { AppError } from '@remit/platform';
 import { CustomerEntity } from '../customers/customer.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -149,6 +149,19 @@ export class InvoicesService {
    * and `invoice.balance-changed` (plus `invoice.paid` when it becomes paid) goes out in the same transaction.
    */
   async setAmountDue(manager: EntityManager, invoice: InvoiceEntity, amountDueCents: number): Promise<void> {
+    await this.outbox.addMany(manager, await this.changeAmountDue(manager, invoice, amountDueCents));
+  }
+
+  /**
+   * `setAmountDue` without the publishing: the snapshot events to publish (`invoice.balance-changed`,
+   * and `invoice.paid` when it became paid), for a caller that writes all of its transaction's events
+   * with one `Outbox.addMany`.
+   */
+  async changeAmountDue(
+    manager: EntityManager,
+    invoice: InvoiceEntity,
+    amountDueCents: number,
+  ): Promise<OutboxEventInput<SnapshotType>[]> {
     const wasPaid = invoice.status === 'paid';
     invoice.amountDueCents = amountDueCents;
     invoice.status = amountDueCents === 0 ? 'paid' : 'open';
@@ -158,8 +171,9 @@ export class InvoicesService {
       { invoiceId: invoice.invoiceId },
       { amountDueCents: invoice.amountDueCents, status: invoice.status, version: invoice.version },
     );
-    await this.publishSnapshot(manager, invoice, 'invoice.balance-changed');
-    if (!wasPaid && invoice.status === 'paid') await this.publishSnapshot(manager, invoice, 'invoice.paid');
+    const events = [snapshotEvent(invoice, 'invoice.balance-changed')];
+    if (!wasPaid && invoice.status === 'paid') events.push(snapshotEvent(invoice, 'invoice.paid'));
+    return events;
   }
 
   async list(customerId: string, status: 'open' | 'paid' | 'all'): Promise<InvoiceView[]> {
@@ -173,28 +187,31 @@ export class InvoicesService {
   }
 
   /** Tells other services (intake validates payments against it) what an invoice now owes. */
-  async publishSnapshot(
-    manager: EntityManager,
-    invoice: InvoiceEntity,
-    type: 'invoice.issued' | 'invoice.balance-changed' | 'invoice.paid',
-  ): Promise<void> {
-    const { invoiceId, invoiceNumber, customerId, accountNumber, invoiceDate, dueDate } = invoice;
-    await this.outbox.add(manager, {
-      type,
-      customerId,
-      subject: invoiceId,
-      data: {
-        invoiceId,
-        invoiceNumber,
-        customerId,
-        accountNumber,
-        invoiceDate,
-        dueDate,
-        invoiceAmountCents: invoice.invoiceAmountCents,
-        amountDueCents: invoice.amountDueCents,
-        status: invoice.status,
-        version: invoice.version,
-      },
-    });
+  async publishSnapshot(manager: EntityManager, invoice: InvoiceEntity, type: SnapshotType): Promise<void> {
+    await this.outbox.add(manager, snapshotEvent(invoice, type));
   }
+}
+
+type SnapshotType = 'invoice.issued' | 'invoice.balance-changed' | 'invoice.paid';
+
+/** An invoice's snapshot event as the outbox takes it. */
+function snapshotEvent(invoice: InvoiceEntity, type: SnapshotType): OutboxEventInput<SnapshotType> {
+  const { invoiceId, invoiceNumber, customerId, accountNumber, invoiceDate, dueDate } = invoice;
+  return {
+    type,
+    customerId,
+    subject: invoiceId,
+    data: {
+      invoiceId,
+      invoiceNumber,
+      customerId,
+      accountNumber,
+      invoiceDate,
+      dueDate,
+      invoiceAmountCents: invoice.invoiceAmountCents,
+      amountDueCents: invoice.amountDueCents,
+      status: invoice.status,
+      version: invoice.version,
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CloudEvent } from '@remit/contracts';
-import { EventRefused, Outbox, qualifiedTableName } from '@remit/messaging';
+import type { CloudEvent, EventType } from '@remit/contracts';
+import { EventRefused, Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
 import { allocateRequested } from '@remit/money';
 import { CreditService } from '../credit/credit.service';
 import { InvoicesService } from '../invoices/invoices.service';
@@ -102,9 +102,17 @@ export class ApplyPaymentService {
       event.data.invoices,
     );
 
+    // Every event of this transaction goes out with one insert, in the order they happened.
+    const snapshots = [];
     for (const application of allocation.applications) {
       const invoice = byId.get(application.invoiceId)!;
-      await this.invoices.setAmountDue(manager, invoice, invoice.amountDueCents - application.amountCents);
+      snapshots.push(
+        ...(await this.invoices.changeAmountDue(
+          manager,
+          invoice,
+          invoice.amountDueCents - application.amountCents,
+        )),
+      );
       await manager.insert(PaymentApplicationEntity, {
         paymentId,
         invoiceId: invoice.invoiceId,
@@ -141,7 +149,7 @@ export class ApplyPaymentService {
       })
       .orUpdate(['status'], ['payment_id'])
       .execute();
-    await this.outbox.add(manager, {
+    const applied: OutboxEventInput<'payment.applied'> = {
       type: 'payment.applied',
       customerId,
       subject: paymentId,
@@ -159,7 +167,8 @@ export class ApplyPaymentService {
         creditCents: allocation.creditCents,
         postingDate: event.data.postingDate,
       },
-    });
+    };
+    await this.outbox.addMany<EventType>(manager, [...snapshots, applied]);
     this.logger.log(
       `payment ${paymentId} applied for ${customerId}: ${appliedCents} cents to ${allocation.applications.length} invoice(s), ${allocation.creditCents} cents credit`,
     );
