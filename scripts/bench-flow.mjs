@@ -25,14 +25,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { tcpOpen } from './infra/common.mjs';
 import { consumerGroupsIn } from './lib/consumer-groups.mjs';
-import { ROOT, healthStatus, services, startService, stopChild } from './lib/services.mjs';
+import { ROOT, healthStatus, services, startService, startSmtpSink, stopChild } from './lib/services.mjs';
 
 const BENCH_DIR = path.join(ROOT, '.run', 'bench');
 const DIST_DIR = '.run/bench/dist';
 const DATABASE = 'remit_bench';
 const TCP_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
+/** notification's mail goes to this run's own SMTP sink (scripts/smtp-sink.mjs), kept in MAIL_DIR. */
+const SMTP_URL = 'smtp://127.0.0.1:4225';
+const MAIL_DIR = path.join('.run', 'bench', 'mail');
 const PORTS = {
   INTAKE_PORT: '4201',
   INVOICE_PORT: '4202',
@@ -95,6 +99,9 @@ const env = {
   LOG_LEVEL: 'warn',
   DATABASE_URL,
   REDIS_URL,
+  SMTP_URL,
+  MAIL_DIR,
+  SMTP_SINK_QUIET: '1',
   KAFKA_GROUP_PREFIX: `remit-bench-${runId}`,
   DB_MIGRATIONS_RUN: 'false',
 };
@@ -106,6 +113,7 @@ const step = (line) => console.log(`\n▸ ${line}`);
 
 let libs;
 let db;
+let smtpSink;
 const children = new Map();
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -278,6 +286,11 @@ async function setUp() {
   db = new libs.pg.Pool({ connectionString: DATABASE_URL, max: 3 });
   await startGroupsAtLatest();
 
+  // Without a server there, every e-mail fails and is retried: notification's figures would be those
+  // of refused connections, not of deliveries.
+  fs.rmSync(path.join(ROOT, MAIL_DIR), { recursive: true, force: true });
+  smtpSink = startSmtpSink({ env });
+  await waitFor('the SMTP sink', () => tcpOpen('127.0.0.1', Number(new URL(SMTP_URL).port)), 20_000);
   step(`services (logs in ${path.relative(ROOT, BENCH_DIR)}/<service>.log)`);
   for (const service of SERVICES) {
     const logFile = path.join(BENCH_DIR, `${service.name}.log`);
@@ -591,6 +604,10 @@ async function main() {
       runToAllPaidSeconds: round1(flow.postingSeconds),
     },
     issueToPayableLagMs: invoices.lag,
+    // By the end of the run (receipts trail the postings; the flow does not wait for them).
+    emailsReceived: fs.existsSync(path.join(ROOT, MAIL_DIR))
+      ? fs.readdirSync(path.join(ROOT, MAIL_DIR)).length
+      : 0,
     cpuMsPerPayment: cpuPerPayment,
     nodeCpuMsPerPayment: round1([...children.keys()].reduce((sum, name) => sum + cpuPerPayment[name], 0)),
     idleCpuPercentOfOneCore: idlePercent,
@@ -624,6 +641,7 @@ function printTable(result) {
     ],
     ...Object.entries(result.cpuMsPerPayment).map(([name, ms]) => [`CPU ms per payment: ${name}`, ms]),
     ['CPU ms per payment: the four services', result.nodeCpuMsPerPayment],
+    ['e-mails at the SMTP sink by the end', result.emailsReceived],
     ...Object.entries(result.idleCpuPercentOfOneCore).map(([name, pct]) => [
       `idle CPU % of a core: ${name}`,
       pct,
@@ -638,6 +656,7 @@ function printTable(result) {
 
 async function cleanup() {
   await Promise.all([...children.values()].map((child) => stopChild(child)));
+  if (smtpSink) await stopChild(smtpSink.child);
   await db?.end().catch(() => {});
 }
 

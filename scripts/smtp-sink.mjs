@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A local SMTP sink for `npm start`: accepts every mail sent to SMTP_URL (smtp://127.0.0.1:1025 by
-// default) and keeps each as an .eml file under .run/mail/ (MAIL_DIR), printing one line per mail.
+// default) and keeps each as an .eml file under .run/mail/ (MAIL_DIR), printing one line per mail
+// (unless SMTP_SINK_QUIET=1).
 // Nothing is relayed anywhere. Run alone: `node scripts/smtp-sink.mjs`.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,9 @@ const host = smtpUrl.hostname || '127.0.0.1';
 const mailDir = path.resolve(root, process.env.MAIL_DIR || path.join('.run', 'mail'));
 fs.mkdirSync(mailDir, { recursive: true });
 
+// SMTP_SINK_QUIET=1 (bench:flow): keep the files, but neither parse nor print each mail, so that the
+// sink costs the machine little next to the services being measured.
+const quiet = process.env.SMTP_SINK_QUIET === '1';
 let count = 0;
 const server = new SMTPServer({
   authOptional: true,
@@ -30,6 +34,7 @@ const server = new SMTPServer({
       const file = path.join(mailDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${count}.eml`);
       try {
         fs.writeFileSync(file, raw);
+        if (quiet) return callback();
         const mail = await simpleParser(raw);
         const to = session.envelope.rcptTo.map((recipient) => recipient.address).join(', ');
         console.log(`✉ ${to}: ${mail.subject ?? '(no subject)'} → ${path.relative(root, file)}`);
