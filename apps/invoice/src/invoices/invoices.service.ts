@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Outbox, type OutboxEventInput } from '@remit/messaging';
+import { Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
+import { centsTransformer } from '@remit/persistence';
 import { AppError } from '@remit/platform';
 import { CustomerEntity } from '../customers/customer.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -50,16 +51,25 @@ export class InvoicesService {
     private readonly ledger: LedgerService,
   ) {}
 
+  // The locks below run in every payment's transaction: plain SQL, not TypeORM's query building,
+  // which cost more CPU than the statement itself (docs/performance.md).
+
   async lockCustomer(manager: EntityManager, customerId: string): Promise<CustomerEntity | null> {
-    return manager.findOne(CustomerEntity, { where: { customerId }, lock: { mode: 'pessimistic_write' } });
+    const [row] = await manager.query<CustomerRow[]>(
+      `SELECT ${CUSTOMER_COLUMNS} FROM ${qualifiedTableName(manager.connection, CustomerEntity)}
+        WHERE customer_id = $1 FOR UPDATE`,
+      [customerId],
+    );
+    return row ? customerOf(row) : null;
   }
 
   async lockOpenInvoices(manager: EntityManager, customerId: string): Promise<InvoiceEntity[]> {
-    return manager.find(InvoiceEntity, {
-      where: { customerId, status: 'open' },
-      lock: { mode: 'pessimistic_write' },
-      order: { invoiceId: 'ASC' },
-    });
+    const rows = await manager.query<InvoiceRow[]>(
+      `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
+        WHERE customer_id = $1 AND status = 'open' ORDER BY invoice_id FOR UPDATE`,
+      [customerId],
+    );
+    return rows.map(invoiceOf);
   }
 
   async lockInvoices(
@@ -68,16 +78,12 @@ export class InvoicesService {
     invoiceIds: string[],
   ): Promise<InvoiceEntity[]> {
     if (invoiceIds.length === 0) return [];
-    return manager
-      .getRepository(InvoiceEntity)
-      .createQueryBuilder('invoice')
-      .where('invoice.invoice_id IN (:...invoiceIds) AND invoice.customer_id = :customerId', {
-        invoiceIds,
-        customerId,
-      })
-      .orderBy('invoice.invoice_id', 'ASC')
-      .setLock('pessimistic_write')
-      .getMany();
+    const rows = await manager.query<InvoiceRow[]>(
+      `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
+        WHERE invoice_id = ANY($1::uuid[]) AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
+      [invoiceIds, customerId],
+    );
+    return rows.map(invoiceOf);
   }
 
   /** Issues an invoice in the caller's transaction: its lines, its journal and `invoice.issued`. */
@@ -214,4 +220,30 @@ function snapshotEvent(invoice: InvoiceEntity, type: SnapshotType): OutboxEventI
       version: invoice.version,
     },
   };
+}
+
+/** The columns of `InvoiceEntity` as its properties (cents and dates as text, as TypeORM reads them). */
+const INVOICE_COLUMNS = `invoice_id AS "invoiceId", invoice_number AS "invoiceNumber", customer_id AS "customerId",
+  account_number AS "accountNumber", invoice_date::text AS "invoiceDate", due_date::text AS "dueDate",
+  invoice_amount_cents::text AS "invoiceAmountCents", amount_due_cents::text AS "amountDueCents", status,
+  version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+type InvoiceRow = Omit<InvoiceEntity, 'invoiceAmountCents' | 'amountDueCents' | 'lines'> & {
+  invoiceAmountCents: string;
+  amountDueCents: string;
+};
+function invoiceOf(row: InvoiceRow): InvoiceEntity {
+  return Object.assign(new InvoiceEntity(), row, {
+    invoiceAmountCents: cents(row.invoiceAmountCents),
+    amountDueCents: cents(row.amountDueCents),
+  });
+}
+
+/** A bigint column's text as cents (refusing what is not a safe integer, as the entities do). */
+const cents = (value: string): number => centsTransformer.from(value) as number;
+
+const CUSTOMER_COLUMNS = `customer_id AS "customerId", name, email, billing_delivery AS "billingDelivery",
+  credit_balance_cents::text AS "creditBalanceCents", created_at AS "createdAt"`;
+type CustomerRow = Omit<CustomerEntity, 'creditBalanceCents' | 'accounts'> & { creditBalanceCents: string };
+function customerOf(row: CustomerRow): CustomerEntity {
+  return Object.assign(new CustomerEntity(), row, { creditBalanceCents: cents(row.creditBalanceCents) });
 }
