@@ -55,12 +55,16 @@ export class InvoiceViewService {
   }
 
   async markApplied(event: CloudEvent<'payment.applied'>, manager: EntityManager): Promise<void> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(PaymentEntity)
-      .set({ appliedAt: new Date(event.time) })
-      .where('payment_id = :paymentId AND applied_at IS NULL', { paymentId: event.data.paymentId })
-      .execute();
-    if (result.affected) this.logger.log(`payment ${event.data.paymentId} applied by invoice`);
+    // A SELECT around the UPDATE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+    const marked = await manager.query<unknown[]>(
+      `WITH marked AS (
+         UPDATE ${qualifiedTableName(manager.connection, PaymentEntity)}
+            SET applied_at = $2, updated_at = CURRENT_TIMESTAMP
+          WHERE payment_id = $1 AND applied_at IS NULL
+         RETURNING 1)
+       SELECT 1 FROM marked`,
+      [event.data.paymentId, new Date(event.time)],
+    );
+    if (marked.length > 0) this.logger.log(`payment ${event.data.paymentId} applied by invoice`);
   }
 }
