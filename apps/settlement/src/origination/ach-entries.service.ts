@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
-import { EventRefused } from '@remit/messaging';
+import { EventRefused, qualifiedTableName } from '@remit/messaging';
 import { AchEntryEntity } from './ach-entry.entity';
 
 /** Item 1 of ACH origination: the bank data of a submitted ach or saved payment, kept as ciphertext. */
@@ -24,31 +24,30 @@ export class AchEntriesService {
         `payment ${payment.paymentId}: a ${method.type} payment without method.bankAccount cannot be originated`,
       );
     }
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(AchEntryEntity)
-      .values({
-        paymentId: payment.paymentId,
-        customerId: payment.customerId,
-        amountCents: payment.amountCents,
-        methodType: method.type,
-        last4: method.last4 ?? null,
-        paymentMethodId: method.paymentMethodId ?? null,
-        routingNumber: method.bankAccount.routingNumber,
-        accountNumberCiphertext: method.bankAccount.accountNumberCiphertext,
-        keyId: method.bankAccount.keyId,
-        accountHolderName: method.accountHolderName ?? null,
-        businessDate: payment.businessDate,
-        status: 'pending',
-        fileId: null,
-        traceNumber: null,
-        correlationId: event.correlationid,
-      })
-      .orIgnore()
-      .returning(['payment_id'])
-      .execute();
-    if ((inserted.raw as unknown[]).length > 0) {
+    // Plain SQL: this runs for every ACH payment, and TypeORM's insert builder cost more than it.
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO ${qualifiedTableName(manager.connection, AchEntryEntity)}
+              (payment_id, customer_id, amount_cents, method_type, last4, payment_method_id, routing_number,
+               account_number_ciphertext, key_id, account_holder_name, business_date, status, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12)
+       ON CONFLICT DO NOTHING
+       RETURNING payment_id`,
+      [
+        payment.paymentId,
+        payment.customerId,
+        payment.amountCents,
+        method.type,
+        method.last4 ?? null,
+        method.paymentMethodId ?? null,
+        method.bankAccount.routingNumber,
+        method.bankAccount.accountNumberCiphertext,
+        method.bankAccount.keyId,
+        method.accountHolderName ?? null,
+        payment.businessDate,
+        event.correlationid,
+      ],
+    );
+    if (inserted.length > 0) {
       this.logger.log(
         `payment ${payment.paymentId}: ACH debit of ${payment.amountCents} cents queued for ${payment.businessDate}'s file`,
       );
