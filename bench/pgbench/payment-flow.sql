@@ -30,7 +30,6 @@ INSERT INTO payments (payment_id, customer_id, amount_cents, status, method_type
 INSERT INTO payment_status_history (payment_id, status, at) VALUES (md5(:n || 'pay')::uuid, 'submitted', now());
 INSERT INTO outbox_events (id, topic, message_key, event_type, payload)
   VALUES (md5(:n || 'e1')::uuid, 'intake.payments.v1', 'c-' || (:n % 1000), 'payment.submitted', jsonb_build_object('paymentId', md5(:n || 'pay')::uuid, 'amountCents', :cents, 'pad', repeat('x', 600)));
-UPDATE payments SET submitted_event_id = md5(:n || 'e1')::uuid WHERE payment_id = md5(:n || 'pay')::uuid;
 UPDATE idempotency_keys SET state = 'completed', response_status = 201, response_body = '{"status":"submitted"}'
   WHERE scope = 'c-' || (:n % 1000) AND idempotency_key = :n::text AND lock_token = md5(:n || 'lock')::uuid;
 COMMIT;
