@@ -507,6 +507,42 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
     await mailsTo(email, 2, 'a later email');
     expect(smtp.to(email).filter((received) => received.messageId === mail.messageId)).toHaveLength(1);
   });
+
+  it('sends consecutive emails over one pooled SMTP connection', async () => {
+    const { customerId, email } = await newCustomer();
+    const before = smtp.connections;
+    for (let count = 1; count <= 3; count += 1) {
+      await publisher.send(submitted(customerId));
+      await mailsTo(email, count, `email ${count}`);
+    }
+    // Without the pool each email opens a connection of its own; one may be open from earlier tests.
+    expect(smtp.connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('sends on a new connection, in one attempt, once the server dropped the pooled one', async () => {
+    const { customerId, email, token } = await newCustomer();
+    await publisher.send(submitted(customerId));
+    await mailsTo(email, 1, 'the first email');
+    // A server restart drops the connection the pool keeps open.
+    await smtp.stop();
+    await smtp.start();
+    const before = smtp.connections;
+    const second = submitted(customerId);
+    await publisher.send(second);
+    const mails = await mailsTo(email, 2, 'the email after the restart');
+    const entry = await waitFor(
+      async () => {
+        const logged = (await notifications(customerId, token)).find((row) => row.eventId === second.id);
+        return logged?.status === 'sent' ? logged : undefined;
+      },
+      { ...POLL, what: 'the second notification marked sent' },
+    );
+    expect(entry.attempts).toBe(1);
+    expect(smtp.connections).toBeGreaterThan(before);
+    expect(
+      mails.filter((mail) => mail.messageId === `<${entry.notificationId}@notification.remit>`),
+    ).toHaveLength(1);
+  });
 });
 
 describe('notification delivery across restarts and lost jobs', () => {

@@ -15,8 +15,9 @@ export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
 
 /**
  * How long a delivery holds its notification: longer than one send can take (SMTP: 10 s to connect,
- * 10 s for the greeting, 30 s of socket silence; a webhook: 10 s), so that a second delivery starts
- * only once the first has certainly given up. After a crash the sweep picks the notification up again.
+ * 10 s for the greeting, 30 s of socket silence, twice when the Mailer's pool tries a mail again on
+ * a new connection; a webhook: 10 s), so that a second delivery starts only once the first has
+ * certainly given up. After a crash the sweep picks the notification up again.
  */
 export const DELIVERY_LEASE_SECONDS = 120;
 /** Commits of "sent" retried (0.5 s doubling to 8 s) before the job fails and would send again. */
