@@ -543,6 +543,57 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
       mails.filter((mail) => mail.messageId === `<${entry.notificationId}@notification.remit>`),
     ).toHaveLength(1);
   });
+
+  it('records the email and one webhook per subscribed endpoint of an event, each sent and announced once', async () => {
+    const { customerId, email, token } = await newCustomer();
+    const endpoint = async (path: string, events: string[]): Promise<string> => {
+      const created = await call('POST', `${url}/v1/webhook-endpoints`, token, {
+        customerId,
+        url: `${receiver.url}/${path}/${customerId}`,
+        events,
+      });
+      expect(created.status).toBe(201);
+      return created.body.endpointId;
+    };
+    const first = await endpoint('ok', ['payment.submitted']);
+    const second = await endpoint('ok-too', ['payment.posted', 'payment.submitted']);
+    await endpoint('ok-other', ['payment.posted']);
+    const event = submitted(customerId);
+    await publisher.send(event);
+    await mailsTo(email, 1, 'the email');
+    const rows = await waitFor(
+      async () => {
+        const logged: { channel: string; recipient: string; status: string }[] = await dataSource.query(
+          `SELECT channel, recipient, status FROM notification.notifications WHERE event_id = $1`,
+          [event.id],
+        );
+        return logged.length === 3 && logged.every((row) => row.status === 'sent') ? logged : undefined;
+      },
+      { ...POLL, what: 'the email and the two webhooks sent' },
+    );
+    expect(rows.map((row) => `${row.channel} ${row.recipient}`).sort()).toEqual(
+      [`email ${email}`, `webhook ${first}`, `webhook ${second}`].sort(),
+    );
+    // The same event again records and sends nothing more.
+    await publisher.send(event);
+    await publisher.send(submitted(customerId));
+    await mailsTo(email, 2, 'a later email');
+    await waitFor(() => (receiver.at(`/ok-too/${customerId}`).length >= 2 ? true : undefined), {
+      ...POLL,
+      what: 'the later webhook',
+    });
+    expect(receiver.at(`/ok/${customerId}`).filter((hook) => hook.body.includes(event.id))).toHaveLength(1);
+    expect(receiver.at(`/ok-too/${customerId}`).filter((hook) => hook.body.includes(event.id))).toHaveLength(
+      1,
+    );
+    expect(receiver.at(`/ok-other/${customerId}`)).toHaveLength(0);
+    const [announced] = await dataSource.query(
+      `SELECT count(*)::int AS count FROM notification.outbox_events
+        WHERE event_type = 'notification.sent' AND payload -> 'data' ->> 'sourceEventId' = $1`,
+      [event.id],
+    );
+    expect(announced.count).toBe(3);
+  });
 });
 
 describe('notification delivery across restarts and lost jobs', () => {
