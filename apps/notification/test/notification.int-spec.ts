@@ -507,6 +507,93 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
     await mailsTo(email, 2, 'a later email');
     expect(smtp.to(email).filter((received) => received.messageId === mail.messageId)).toHaveLength(1);
   });
+
+  it('sends consecutive emails over one pooled SMTP connection', async () => {
+    const { customerId, email } = await newCustomer();
+    const before = smtp.connections;
+    for (let count = 1; count <= 3; count += 1) {
+      await publisher.send(submitted(customerId));
+      await mailsTo(email, count, `email ${count}`);
+    }
+    // Without the pool each email opens a connection of its own; one may be open from earlier tests.
+    expect(smtp.connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('sends on a new connection, in one attempt, once the server dropped the pooled one', async () => {
+    const { customerId, email, token } = await newCustomer();
+    await publisher.send(submitted(customerId));
+    await mailsTo(email, 1, 'the first email');
+    // A server restart drops the connection the pool keeps open.
+    await smtp.stop();
+    await smtp.start();
+    const before = smtp.connections;
+    const second = submitted(customerId);
+    await publisher.send(second);
+    const mails = await mailsTo(email, 2, 'the email after the restart');
+    const entry = await waitFor(
+      async () => {
+        const logged = (await notifications(customerId, token)).find((row) => row.eventId === second.id);
+        return logged?.status === 'sent' ? logged : undefined;
+      },
+      { ...POLL, what: 'the second notification marked sent' },
+    );
+    expect(entry.attempts).toBe(1);
+    expect(smtp.connections).toBeGreaterThan(before);
+    expect(
+      mails.filter((mail) => mail.messageId === `<${entry.notificationId}@notification.remit>`),
+    ).toHaveLength(1);
+  });
+
+  it('records the email and one webhook per subscribed endpoint of an event, each sent and announced once', async () => {
+    const { customerId, email, token } = await newCustomer();
+    const endpoint = async (path: string, events: string[]): Promise<string> => {
+      const created = await call('POST', `${url}/v1/webhook-endpoints`, token, {
+        customerId,
+        url: `${receiver.url}/${path}/${customerId}`,
+        events,
+      });
+      expect(created.status).toBe(201);
+      return created.body.endpointId;
+    };
+    const first = await endpoint('ok', ['payment.submitted']);
+    const second = await endpoint('ok-too', ['payment.posted', 'payment.submitted']);
+    await endpoint('ok-other', ['payment.posted']);
+    const event = submitted(customerId);
+    await publisher.send(event);
+    await mailsTo(email, 1, 'the email');
+    const rows = await waitFor(
+      async () => {
+        const logged: { channel: string; recipient: string; status: string }[] = await dataSource.query(
+          `SELECT channel, recipient, status FROM notification.notifications WHERE event_id = $1`,
+          [event.id],
+        );
+        return logged.length === 3 && logged.every((row) => row.status === 'sent') ? logged : undefined;
+      },
+      { ...POLL, what: 'the email and the two webhooks sent' },
+    );
+    expect(rows.map((row) => `${row.channel} ${row.recipient}`).sort()).toEqual(
+      [`email ${email}`, `webhook ${first}`, `webhook ${second}`].sort(),
+    );
+    // The same event again records and sends nothing more.
+    await publisher.send(event);
+    await publisher.send(submitted(customerId));
+    await mailsTo(email, 2, 'a later email');
+    await waitFor(() => (receiver.at(`/ok-too/${customerId}`).length >= 2 ? true : undefined), {
+      ...POLL,
+      what: 'the later webhook',
+    });
+    expect(receiver.at(`/ok/${customerId}`).filter((hook) => hook.body.includes(event.id))).toHaveLength(1);
+    expect(receiver.at(`/ok-too/${customerId}`).filter((hook) => hook.body.includes(event.id))).toHaveLength(
+      1,
+    );
+    expect(receiver.at(`/ok-other/${customerId}`)).toHaveLength(0);
+    const [announced] = await dataSource.query(
+      `SELECT count(*)::int AS count FROM notification.outbox_events
+        WHERE event_type = 'notification.sent' AND payload -> 'data' ->> 'sourceEventId' = $1`,
+      [event.id],
+    );
+    expect(announced.count).toBe(3);
+  });
 });
 
 describe('notification delivery across restarts and lost jobs', () => {

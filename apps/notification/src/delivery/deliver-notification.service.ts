@@ -9,14 +9,16 @@ import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WebhookSender } from '../webhooks/webhook-sender';
 import { signWebhook } from '../webhooks/webhook-signature';
 import { DeliveryQueue } from './delivery-queue.service';
+import { GroupCommit } from './group-commit';
 import { Mailer } from './mailer';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
 
 /**
  * How long a delivery holds its notification: longer than one send can take (SMTP: 10 s to connect,
- * 10 s for the greeting, 30 s of socket silence; a webhook: 10 s), so that a second delivery starts
- * only once the first has certainly given up. After a crash the sweep picks the notification up again.
+ * 10 s for the greeting, 30 s of socket silence, twice when the Mailer's pool tries a mail again on
+ * a new connection; a webhook: 10 s), so that a second delivery starts only once the first has
+ * certainly given up. After a crash the sweep picks the notification up again.
  */
 export const DELIVERY_LEASE_SECONDS = 120;
 /** Commits of "sent" retried (0.5 s doubling to 8 s) before the job fails and would send again. */
@@ -28,6 +30,28 @@ class PermanentDeliveryError extends Error {
     super(message);
     this.name = 'PermanentDeliveryError';
   }
+}
+
+/** What a delivery reads of its notification: the row as its claim returns it. */
+export type ClaimedNotification = Pick<
+  NotificationEntity,
+  | 'notificationId'
+  | 'eventId'
+  | 'customerId'
+  | 'type'
+  | 'channel'
+  | 'to'
+  | 'subject'
+  | 'body'
+  | 'html'
+  | 'endpointId'
+  | 'attempts'
+>;
+
+/** A sent notification waiting for its "sent" commit. */
+interface SentMark {
+  row: ClaimedNotification;
+  attempt: number;
 }
 
 /** A failure reason fit for the log and the API: one line, bounded. */
@@ -48,6 +72,8 @@ function reasonOf(error: unknown): string {
 @Injectable()
 export class DeliverNotificationService {
   private readonly logger = new Logger(DeliverNotificationService.name);
+  /** Deliveries that finish while one commits "sent" are marked in the next transaction, together. */
+  private readonly sentMarks = new GroupCommit<SentMark>((marks) => this.commitSent(marks));
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -62,15 +88,17 @@ export class DeliverNotificationService {
 
   async deliver(notificationId: string): Promise<DeliveryOutcome> {
     // Claim it first: only a pending or failed notification that no other delivery holds is sent.
-    const [claimed] = await this.dataSource.query<[{ notification_id: string }[], number]>(
+    // The claim returns what the send needs, so the row is not read again.
+    const [claimed] = await this.dataSource.query<[ClaimedNotification[], number]>(
       `UPDATE notification.notifications SET lease_until = now() + make_interval(secs => $2)
         WHERE notification_id = $1 AND status IN ('pending', 'failed')
           AND (lease_until IS NULL OR lease_until < now())
-        RETURNING notification_id`,
+        RETURNING notification_id AS "notificationId", event_id AS "eventId", customer_id AS "customerId",
+                  type, channel, recipient AS "to", subject, body, html, endpoint_id AS "endpointId", attempts`,
       [notificationId, DELIVERY_LEASE_SECONDS],
     );
-    if (claimed.length === 0) return 'skipped';
-    const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ notificationId });
+    const row = claimed[0];
+    if (!row) return 'skipped';
     const attempt = row.attempts + 1;
     try {
       await this.send(row);
@@ -98,10 +126,10 @@ export class DeliverNotificationService {
    * Marks the notification sent and announces it, retrying a failed commit for a while: once the
    * mail or webhook has gone out, throwing would make the job send it again.
    */
-  private async markSent(row: NotificationEntity, attempt: number): Promise<void> {
+  private async markSent(row: ClaimedNotification, attempt: number): Promise<void> {
     for (let retry = 0; ; retry += 1) {
       try {
-        await this.commitSent(row, attempt);
+        await this.sentMarks.add({ row, attempt });
         return;
       } catch (error) {
         if (retry >= MARK_SENT_RETRIES) throw error;
@@ -113,35 +141,44 @@ export class DeliverNotificationService {
     }
   }
 
-  private async commitSent(row: NotificationEntity, attempt: number): Promise<void> {
-    const { notificationId } = row;
+  /**
+   * Marks the notifications sent and publishes one `notification.sent` each, in one transaction:
+   * one statement for all the rows, one outbox row per notification that was still waiting (a row
+   * already sent, or given up meanwhile, is left as it is and announced by nobody again).
+   */
+  private async commitSent(marks: SentMark[]): Promise<void> {
     const sentAt = await this.clock.now();
     await this.dataSource.transaction(async (manager) => {
-      const [updated] = await manager.query<[unknown[], number]>(
-        `UPDATE notification.notifications
-            SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL, last_attempt_at = now(),
-                updated_at = now(), lease_until = NULL
-          WHERE notification_id = $1 AND status IN ('pending', 'failed')
-          RETURNING notification_id`,
-        [notificationId, attempt, sentAt],
+      const [updated] = await manager.query<[{ notification_id: string }[], number]>(
+        `UPDATE notification.notifications AS n
+            SET status = 'sent', attempts = marked.attempts, sent_at = $3, last_error = NULL,
+                last_attempt_at = now(), updated_at = now(), lease_until = NULL
+           FROM unnest($1::uuid[], $2::int[]) AS marked (notification_id, attempts)
+          WHERE n.notification_id = marked.notification_id AND n.status IN ('pending', 'failed')
+          RETURNING n.notification_id`,
+        [marks.map(({ row }) => row.notificationId), marks.map(({ attempt }) => attempt), sentAt],
       );
-      if (updated.length === 0) return;
-      await this.outbox.add(manager, {
-        type: 'notification.sent',
-        customerId: row.customerId,
-        subject: notificationId,
-        data: {
-          notificationId,
-          sourceEventId: row.eventId,
+      const marked = new Set(updated.map((entry) => entry.notification_id));
+      for (const { row } of marks) {
+        // `delete`: a notification twice in the group is announced once.
+        if (!marked.delete(row.notificationId)) continue;
+        await this.outbox.add(manager, {
+          type: 'notification.sent',
           customerId: row.customerId,
-          type: row.type,
-          channel: row.channel,
-        },
-      });
+          subject: row.notificationId,
+          data: {
+            notificationId: row.notificationId,
+            sourceEventId: row.eventId,
+            customerId: row.customerId,
+            type: row.type,
+            channel: row.channel,
+          },
+        });
+      }
     });
   }
 
-  private async send(row: NotificationEntity): Promise<void> {
+  private async send(row: ClaimedNotification): Promise<void> {
     if (row.channel === 'email') {
       if (row.to === RECIPIENT_NOT_YET_KNOWN) row.to = await this.resolveRecipient(row);
       await this.mailer.send({
@@ -164,7 +201,7 @@ export class DeliverNotificationService {
   }
 
   /** The address of an email recorded before its customer was known; retried (an attempt) until it is. */
-  private async resolveRecipient(row: NotificationEntity): Promise<string> {
+  private async resolveRecipient(row: ClaimedNotification): Promise<string> {
     const recipient = await this.recipients.find(row.customerId, this.dataSource.manager);
     if (!recipient) throw new Error(`no email address known for customer ${row.customerId} yet`);
     await this.dataSource.query(

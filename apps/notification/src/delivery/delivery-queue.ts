@@ -3,6 +3,9 @@ import type { JobsOptions } from 'bullmq';
 /** BullMQ queue of deliveries: one job per notification (its id is the job id), email or webhook. */
 export const DELIVERY_QUEUE = 'notification-delivery';
 
+/** Deliveries one process runs at once (BullMQ worker concurrency; the Mailer keeps as many SMTP connections). */
+export const DELIVERY_CONCURRENCY = 4;
+
 export interface DeliveryJob {
   notificationId: string;
 }

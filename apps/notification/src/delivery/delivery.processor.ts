@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { maintainJobSchedulers } from '@remit/platform';
 import { DeliverNotificationService, type DeliveryOutcome } from './deliver-notification.service';
 import {
+  DELIVERY_CONCURRENCY,
   DELIVERY_QUEUE,
   DELIVERY_STALE_AFTER_MS,
   DELIVERY_SWEEP_EVERY_MS,
@@ -16,7 +17,7 @@ import { DeliveryQueue } from './delivery-queue.service';
  * Thin adapter: a delivery job delivers its notification; the sweep (every minute, one schedule for
  * all replicas) queues again the notifications whose job was lost, so none waits forever.
  */
-@Processor(DELIVERY_QUEUE, { concurrency: 4 })
+@Processor(DELIVERY_QUEUE, { concurrency: DELIVERY_CONCURRENCY })
 export class DeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private stopSchedulers = (): Promise<void> => Promise.resolve();

@@ -6,10 +6,9 @@ import type { AnyCloudEvent } from '@remit/contracts';
 import { defaultFeePolicy } from '@remit/fees';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
 import { DeliveryQueue } from '../delivery/delivery-queue.service';
-import { RecipientsService } from '../recipients/recipients.service';
+import type { RecipientEntity } from '../recipients/recipient.entity';
 import { emailFor, wireInstructionsText, type TemplateContext } from '../templates/email-templates';
 import { webhookBody } from '../webhooks/webhook-events';
-import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import {
   NotificationEntity,
   RECIPIENT_NOT_YET_KNOWN,
@@ -56,14 +55,12 @@ export class NotificationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
-    private readonly recipients: RecipientsService,
-    private readonly endpoints: WebhookEndpointsService,
     private readonly deliveries: DeliveryQueue,
   ) {}
 
   async notify(event: AnyCloudEvent, manager: EntityManager): Promise<void> {
     const customerId = event.customerid;
-    const recipient = await this.recipients.find(customerId, manager);
+    const { recipient, endpointIds } = await this.audienceOf(customerId, event.type, manager);
     const context: TemplateContext = {
       customerName: event.type === 'payment.applied' ? event.data.customerName : (recipient?.name ?? ''),
       sites: recipient?.sites ?? [],
@@ -92,7 +89,7 @@ export class NotificationsService {
         endpointId: null,
       });
     }
-    for (const endpoint of await this.endpoints.subscribedTo(customerId, event.type, manager)) {
+    for (const endpointId of endpointIds) {
       const notificationId = randomUUID();
       rows.push({
         notificationId,
@@ -100,29 +97,95 @@ export class NotificationsService {
         customerId,
         type: event.type,
         channel: 'webhook',
-        to: endpoint.endpointId,
+        to: endpointId,
         subject: event.type,
         body: webhookBody(event, notificationId),
         html: null,
-        endpointId: endpoint.endpointId,
+        endpointId,
       });
     }
+    if (rows.length === 0) return;
+    const inserted = new Set(await this.insertPending(rows, manager));
+    const recorded = rows.filter((row) => inserted.has(row.notificationId));
     for (const row of rows) {
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(NotificationEntity)
-        .values({ ...row, status: 'pending', attempts: 0, sentAt: null })
-        .orIgnore()
-        .returning(['notification_id'])
-        .execute();
-      if ((inserted.raw as unknown[]).length === 0) {
+      if (inserted.has(row.notificationId)) {
+        this.logger.log(`${row.channel} ${row.type} ${row.notificationId} recorded for ${customerId}`);
+      } else {
         this.logger.warn(`${row.channel} ${row.type} for event ${event.id} already recorded`);
-        continue;
       }
-      this.deliveries.enqueueAfterCommit(manager, row.notificationId, row.channel);
-      this.logger.log(`${row.channel} ${row.type} ${row.notificationId} recorded for ${customerId}`);
     }
+    if (recorded.length > 0) this.deliveries.enqueueAfterCommit(manager, recorded);
+  }
+
+  /**
+   * Who hears about an event, in one statement: the customer's recipient (null until invoice's
+   * `customer.created` has arrived) and the ids of the customer's webhook endpoints subscribed to
+   * the event type. Read in the event's transaction every time, never cached: an endpoint created
+   * or deleted through the API, or a `customer.updated`, counts from the next event on, whichever
+   * replica handled it.
+   */
+  private async audienceOf(
+    customerId: string,
+    eventType: string,
+    manager: EntityManager,
+  ): Promise<{ recipient: Pick<RecipientEntity, 'name' | 'email' | 'sites'> | null; endpointIds: string[] }> {
+    const [row] = await manager.query<
+      {
+        name: string | null;
+        email: string | null;
+        sites: RecipientEntity['sites'] | null;
+        endpoint_ids: string[];
+      }[]
+    >(
+      `SELECT recipient.name, recipient.email, recipient.sites,
+              ARRAY(SELECT endpoint.endpoint_id::text FROM notification.webhook_endpoints endpoint
+                     WHERE endpoint.customer_id = $1 AND endpoint.events @> $2::jsonb
+                     ORDER BY endpoint.created_at, endpoint.endpoint_id) AS endpoint_ids
+         FROM (SELECT $1::text AS customer_id) AS customer
+         LEFT JOIN notification.recipients recipient ON recipient.customer_id = customer.customer_id`,
+      [customerId, JSON.stringify([eventType])],
+    );
+    const recipient =
+      row?.name != null && row.email != null
+        ? { name: row.name, email: row.email, sites: row.sites ?? [] }
+        : null;
+    return { recipient, endpointIds: row?.endpoint_ids ?? [] };
+  }
+
+  /**
+   * Records the notifications `pending` in one statement; returns the ids of those inserted. A row
+   * whose (event, channel, recipient) is already there (the event applied again under another id
+   * of ours) is left out by the unique key.
+   */
+  private async insertPending(rows: NewNotification[], manager: EntityManager): Promise<string[]> {
+    const columns = 10;
+    const values = rows
+      .map(
+        (_row, index) =>
+          `(${Array.from({ length: columns }, (_unused, column) => `$${index * columns + column + 1}`).join(', ')}, 'pending', 0)`,
+      )
+      .join(', ');
+    const inserted = await manager.query<{ notification_id: string }[]>(
+      `INSERT INTO notification.notifications
+         (notification_id, event_id, customer_id, type, channel, recipient, subject, body, html, endpoint_id,
+          status, attempts)
+       VALUES ${values}
+       ON CONFLICT DO NOTHING
+       RETURNING notification_id`,
+      rows.flatMap((row) => [
+        row.notificationId,
+        row.eventId,
+        row.customerId,
+        row.type,
+        row.channel,
+        row.to,
+        row.subject,
+        row.body,
+        row.html,
+        row.endpointId,
+      ]),
+    );
+    return inserted.map((entry) => entry.notification_id);
   }
 
   async list(customerId: string): Promise<NotificationView[]> {

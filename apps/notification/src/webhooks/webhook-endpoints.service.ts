@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
   AccountNumberCipher,
@@ -116,20 +116,6 @@ export class WebhookEndpointsService {
         },
       ]);
     }
-  }
-
-  /** The endpoints of a customer subscribed to `eventType`. */
-  subscribedTo(
-    customerId: string,
-    eventType: string,
-    manager: EntityManager,
-  ): Promise<WebhookEndpointEntity[]> {
-    return manager
-      .getRepository(WebhookEndpointEntity)
-      .createQueryBuilder('endpoint')
-      .where('endpoint.customer_id = :customerId', { customerId })
-      .andWhere('endpoint.events @> :types::jsonb', { types: JSON.stringify([eventType]) })
-      .getMany();
   }
 
   find(endpointId: string): Promise<WebhookEndpointEntity | null> {

@@ -24,6 +24,8 @@ function addressText(address: ParsedMail['to'] | ParsedMail['from']): string {
  */
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
+  /** SMTP connections accepted since the start, across restarts. */
+  connections = 0;
   private server?: SMTPServer;
   port = 0;
 
@@ -32,6 +34,13 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // An outage drops the connections the client keeps open (its pool) at once, as a crashed or
+      // restarted server would; the default would wait 30 s for them to quit.
+      closeTimeout: 50,
+      onConnect: (_session, callback) => {
+        this.connections += 1;
+        callback();
+      },
       onData: (stream, _session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
