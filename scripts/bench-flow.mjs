@@ -67,12 +67,13 @@ const { values: options } = parseArgs({
     out: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'pg-socket': { type: 'string' },
+    rate: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(
-    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR]',
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R]',
   );
   process.exit(0);
 }
@@ -87,6 +88,8 @@ const positive = (name) => {
 const PAYMENTS = positive('payments');
 const CONCURRENCY = positive('concurrency');
 const PGBENCH_SECONDS = positive('pgbench-seconds');
+// --rate R: the payments are offered at R per second (open loop) instead of C at a time.
+const RATE = options.rate === undefined ? undefined : positive('rate');
 // --pg-socket /var/run/postgresql: services, this script and pgbench reach PostgreSQL through its Unix
 // socket instead of TCP on 127.0.0.1 (a co-located database; docs/performance.md).
 const DATABASE_URL = options['pg-socket']
@@ -180,6 +183,23 @@ async function pool(items, limit, fn) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Open loop: starts `fn` for item i at `i / perSecond` seconds, whether or not earlier ones have
+ * answered (as clients arriving at a fixed rate do), so that latency is measured at an offered load
+ * rather than at a fixed number of requests in flight.
+ */
+async function paced(items, perSecond, fn) {
+  const started = performance.now();
+  const running = [];
+  for (const [index, item] of items.entries()) {
+    const due = started + (index * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    running.push(fn(item, index));
+  }
+  await Promise.all(running);
 }
 
 async function waitFor(what, check, timeoutMs) {
@@ -473,11 +493,15 @@ async function createInvoices() {
 }
 
 async function pay(payments) {
-  step(`${payments.length} payments through POST /v1/payments, ${CONCURRENCY} at a time`);
+  step(
+    RATE
+      ? `${payments.length} payments through POST /v1/payments, offered at ${RATE}/s`
+      : `${payments.length} payments through POST /v1/payments, ${CONCURRENCY} at a time`,
+  );
   const latencies = [];
   const failures = {};
   const started = Date.now();
-  await pool(payments, CONCURRENCY, async (payment) => {
+  const submit = async (payment) => {
     for (let attempt = 1; attempt <= 10; attempt += 1) {
       const sent = performance.now();
       const response = await call('POST', 'payment-intake', '/v1/payments', {
@@ -496,7 +520,9 @@ async function pay(payments) {
       if (response.status !== null && response.status < 500 && response.status !== 409) return;
       await sleep(100 * attempt);
     }
-  });
+  };
+  if (RATE) await paced(payments, RATE, submit);
+  else await pool(payments, CONCURRENCY, submit);
   const seconds = (Date.now() - started) / 1000;
   const accepted = payments.filter((payment) => payment.paymentId).length;
   const latency = summarise(latencies);
@@ -620,9 +646,10 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''}`,
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''}`,
     payments: PAYMENTS,
-    concurrency: CONCURRENCY,
+    concurrency: RATE ? null : CONCURRENCY,
+    offeredPerSecond: RATE ?? null,
     intake: {
       paymentsPerSecond: round1(intake.perSecond),
       latencyMs: intake.latency,
