@@ -4,9 +4,8 @@
 // Used through REMIT_NODE_ARGS like cpu-profile.cjs (docs/performance.md, "Profiling"); read the
 // result with `node scripts/sql-count-top.mjs FILE.sql.json [...]`.
 'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
 const { Client } = require('pg');
+const { writeWhenProcessEnds } = require('./profile-output.cjs');
 
 const counts = new Map();
 const original = Client.prototype.query;
@@ -25,16 +24,6 @@ Client.prototype.query = function countedQuery(config, ...rest) {
   return original.call(this, config, ...rest);
 };
 
-let written = false;
-function write() {
-  if (written) return;
-  written = true;
-  const dir = process.env.REMIT_PROFILE_DIR || path.join(process.cwd(), '.run', 'profiles');
-  fs.mkdirSync(dir, { recursive: true });
-  const service = (process.argv[1] || 'node').split(path.sep).slice(-3)[0];
-  const sorted = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
-  fs.writeFileSync(path.join(dir, `${service}-${process.pid}.sql.json`), JSON.stringify(sorted, null, 1));
-}
-process.prependListener('SIGTERM', write);
-process.prependListener('SIGINT', write);
-process.on('exit', write);
+writeWhenProcessEnds('.sql.json', () =>
+  JSON.stringify(Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])), null, 1),
+);
