@@ -37,6 +37,7 @@ const REDIS_URL = 'redis://127.0.0.1:6379/7';
 /** notification's mail goes to this run's own SMTP sink (scripts/smtp-sink.mjs), kept in MAIL_DIR. */
 const SMTP_URL = 'smtp://127.0.0.1:4225';
 const MAIL_DIR = path.join('.run', 'bench', 'mail');
+const MAIL_PATH = path.join(ROOT, MAIL_DIR);
 /** An ACH payment makes two: "payment received" when submitted, the receipt when applied. */
 const EMAILS_PER_PAYMENT = 2;
 const PORTS = {
@@ -228,13 +229,9 @@ function summarise(values) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------- CPU
+// ---------------------------------------------------------------------------------------------- mail
 
-const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of a process, in ms (0 when it is gone). */
-const mailCount = () =>
-  fs.existsSync(path.join(ROOT, MAIL_DIR)) ? fs.readdirSync(path.join(ROOT, MAIL_DIR)).length : 0;
+const mailCount = () => (fs.existsSync(MAIL_PATH) ? fs.readdirSync(MAIL_PATH).length : 0);
 
 /**
  * Waits until the sink holds `expected` e-mails, or none has arrived for 10 s (at most 3 minutes):
@@ -260,6 +257,11 @@ async function mailSettled(expected, startedAt) {
   return { count: last, seconds };
 }
 
+// ---------------------------------------------------------------------------------------------- CPU
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process, in ms (0 when it is gone). */
 function cpuMsOf(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -337,7 +339,7 @@ async function setUp() {
 
   // Without a server there, every e-mail fails and is retried: notification's figures would be those
   // of refused connections, not of deliveries.
-  fs.rmSync(path.join(ROOT, MAIL_DIR), { recursive: true, force: true });
+  fs.rmSync(MAIL_PATH, { recursive: true, force: true });
   smtpSink = startSmtpSink({ env });
   await waitFor('the SMTP sink', () => tcpOpen('127.0.0.1', Number(new URL(SMTP_URL).port)), 20_000);
   step(`services (logs in ${path.relative(ROOT, BENCH_DIR)}/<service>.log)`);
