@@ -20,6 +20,9 @@ export const IN_FLIGHT_TIMEOUT_SECONDS = 60;
  */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 
+/** The key's row while this claim still holds it ($1 scope, $2 key, $3 the claim's token). */
+const STILL_OURS = `scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3`;
+
 type Claim = { ok: true; token: string } | { ok: false; stored: StoredResponse<unknown> };
 
 /**
@@ -51,9 +54,7 @@ export class IdempotencyService {
     try {
       const response = await this.dataSource.transaction(async (manager) => {
         const held = await manager.query<unknown[]>(
-          `SELECT 1 FROM ${this.table()}
-            WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3
-              FOR UPDATE`,
+          `SELECT 1 FROM ${this.table()} WHERE ${STILL_OURS} FOR UPDATE`,
           [scope, key, claimed.token],
         );
         if (held.length === 0) {
@@ -65,7 +66,7 @@ export class IdempotencyService {
         const result = await work(manager);
         await manager.query(
           `UPDATE ${this.table()} SET state = 'completed', response_status = $4, response_body = $5::jsonb
-            WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3`,
+            WHERE ${STILL_OURS}`,
           [scope, key, claimed.token, result.status, JSON.stringify(result.body)],
         );
         return result;
@@ -86,7 +87,7 @@ export class IdempotencyService {
 
   /** Deletes keys older than the retention, in batches; returns how many. */
   async purgeExpired(retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS, batchSize = 5_000): Promise<number> {
-    const table = qualifiedTableName(this.dataSource, IdempotencyKeyEntity);
+    const table = this.table();
     let purged = 0;
     for (;;) {
       // A SELECT around the DELETE: TypeORM returns [rows, count] for a bare DELETE … RETURNING.
