@@ -12,6 +12,22 @@ function numericFields(detail: Record<string, unknown>): [string, number][] {
   );
 }
 
+/**
+ * What a scrape-time collector reads: each reader's answer, all read at once, or undefined for a
+ * reader that failed or took longer than `ms` — one slow source never holds the whole scrape.
+ */
+export function readEachWithin<K, T>(
+  readers: Iterable<readonly [K, () => T | Promise<T>]>,
+  ms: number,
+): Promise<[K, T | undefined][]> {
+  return Promise.all(
+    [...readers].map(async ([key, read]): Promise<[K, T | undefined]> => [
+      key,
+      await withinMs(Promise.resolve().then(read), ms),
+    ]),
+  );
+}
+
 /** The longest a scrape waits for one `/health` detail before leaving it out. */
 export const HEALTH_DETAIL_SCRAPE_TIMEOUT_MS = 500;
 
@@ -39,18 +55,7 @@ export function createMetricsRegistry(service: string, details: HealthDetailsReg
     labelNames: ['detail', 'field'],
     registers: [registry],
     async collect() {
-      // In parallel, each within its time limit: a slow detail must not hold the scrape.
-      const answers = await Promise.all(
-        details
-          .entries()
-          .map(
-            async ([name, provider]) =>
-              [
-                name,
-                await withinMs(Promise.resolve().then(provider), HEALTH_DETAIL_SCRAPE_TIMEOUT_MS),
-              ] as const,
-          ),
-      );
+      const answers = await readEachWithin(details.entries(), HEALTH_DETAIL_SCRAPE_TIMEOUT_MS);
       this.reset();
       for (const [name, detail] of answers) {
         // A detail that cannot be read now is simply absent from this scrape; /health says why.

@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
-import { withinMs } from '@remit/messaging';
+import { readEachWithin } from './metrics';
 
 /** The job states reported per queue: what an operator needs to see a queue stall or fail. */
 export const QUEUE_JOB_STATES = [
@@ -42,17 +42,11 @@ export class QueueMetricsRegistry {
       labelNames: ['queue', 'state'],
       registers: [registry],
       async collect() {
-        const answers = await Promise.all(
+        const answers = await readEachWithin(
           [...queues.values()].map(
-            async (queue) =>
-              [
-                queue.name,
-                await withinMs(
-                  Promise.resolve().then(() => queue.getJobCounts(...QUEUE_JOB_STATES)),
-                  QUEUE_COUNTS_SCRAPE_TIMEOUT_MS,
-                ),
-              ] as const,
+            (queue) => [queue.name, () => queue.getJobCounts(...QUEUE_JOB_STATES)] as const,
           ),
+          QUEUE_COUNTS_SCRAPE_TIMEOUT_MS,
         );
         this.reset();
         for (const [queue, counts] of answers) {
