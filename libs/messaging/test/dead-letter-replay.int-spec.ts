@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import {
@@ -12,14 +12,14 @@ import {
 import {
   bump,
   captureLogger,
+  closeTestClients,
   counter,
-  createTestDataSource,
   createTestTopics,
-  dropTestSchema,
   invoiceIssued,
   messageCount,
+  openTestClients,
   readMessages,
-  testKafka,
+  type TestClients,
   uniqueName,
   waitForGroupCaughtUp,
 } from './support';
@@ -34,6 +34,7 @@ describe(replayDeadLetters.name, () => {
   const schema = uniqueName('messaging_test');
   const topics: string[] = [];
   const consumers: InboxConsumer[] = [];
+  let clients: TestClients;
   let dataSource: DataSource;
   let kafka: Kafka;
   let admin: Admin;
@@ -62,18 +63,13 @@ describe(replayDeadLetters.name, () => {
   }
 
   beforeAll(async () => {
-    dataSource = await createTestDataSource(schema);
-    kafka = testKafka(logger);
-    admin = kafka.admin();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
+    clients = await openTestClients(schema, logger);
+    ({ dataSource, kafka, admin, producer } = clients);
   });
 
   afterAll(async () => {
     await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-    await dropTestSchema(dataSource, schema);
+    await closeTestClients(clients, schema, topics);
   });
 
   it('lists a dead letter without its payload, replays it for its group only, applied once, and not twice', async () => {

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { InboxConsumer, waitFor, type EventHandlers, type InboxConsumerOptions } from '@remit/messaging';
 import {
   bump,
   captureLogger,
+  closeTestClients,
   counter,
-  createTestDataSource,
   createTestTopics,
-  dropTestSchema,
   invoiceIssued,
   messageCount,
+  openTestClients,
   readMessages,
-  testKafka,
+  type TestClients,
   uniqueName,
   waitForGroupCaughtUp,
 } from './support';
@@ -28,6 +28,7 @@ describe(InboxConsumer.name, () => {
   const schema = uniqueName('messaging_test');
   const topics: string[] = [];
   const consumers: InboxConsumer[] = [];
+  let clients: TestClients;
   let dataSource: DataSource;
   let kafka: Kafka;
   let admin: Admin;
@@ -81,11 +82,8 @@ describe(InboxConsumer.name, () => {
   };
 
   beforeAll(async () => {
-    dataSource = await createTestDataSource(schema);
-    kafka = testKafka(logger);
-    admin = kafka.admin();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
+    clients = await openTestClients(schema, logger);
+    ({ dataSource, kafka, admin, producer } = clients);
   });
 
   afterEach(async () => {
@@ -94,9 +92,7 @@ describe(InboxConsumer.name, () => {
   });
 
   afterAll(async () => {
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-    await dropTestSchema(dataSource, schema);
+    await closeTestClients(clients, schema, topics);
   });
 
   it('applies an event delivered twice only once', async () => {

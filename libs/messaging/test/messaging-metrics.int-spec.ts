@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
@@ -6,12 +6,12 @@ import { InboxConsumer, MessagingMetrics, type EventHandlers } from '@remit/mess
 import {
   bump,
   captureLogger,
+  closeTestClients,
   counter,
-  createTestDataSource,
   createTestTopics,
-  dropTestSchema,
   invoiceIssued,
-  testKafka,
+  openTestClients,
+  type TestClients,
   uniqueName,
   waitForGroupCaughtUp,
 } from './support';
@@ -22,6 +22,7 @@ describe(`${InboxConsumer.name} with ${MessagingMetrics.name}`, () => {
   const logger = captureLogger();
   const schema = uniqueName('messaging_test');
   const topics: string[] = [];
+  let clients: TestClients;
   let dataSource: DataSource;
   let kafka: Kafka;
   let admin: Admin;
@@ -29,18 +30,13 @@ describe(`${InboxConsumer.name} with ${MessagingMetrics.name}`, () => {
   let consumer: InboxConsumer | undefined;
 
   beforeAll(async () => {
-    dataSource = await createTestDataSource(schema);
-    kafka = testKafka(logger);
-    admin = kafka.admin();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
+    clients = await openTestClients(schema, logger);
+    ({ dataSource, kafka, admin, producer } = clients);
   });
 
   afterAll(async () => {
     await consumer?.stop();
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-    await dropTestSchema(dataSource, schema);
+    await closeTestClients(clients, schema, topics);
   });
 
   function eventMessage(event: CloudEvent): Message {

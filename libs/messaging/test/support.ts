@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  Partitioners,
+  type Admin,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { OutboxEventInput } from '@remit/messaging';
 import {
@@ -82,6 +89,35 @@ export async function createTestDataSource(schema: string): Promise<DataSource> 
     await queryRunner.release();
   }
   return dataSource;
+}
+
+/** What a consumer or dead-letter test talks to: its schema's DataSource, Kafka, an admin and a producer. */
+export interface TestClients {
+  dataSource: DataSource;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+}
+
+/** Opens the `TestClients` of a spec (its `beforeAll`); `closeTestClients` undoes it. */
+export async function openTestClients(schema: string, logger: MessagingLogger): Promise<TestClients> {
+  const dataSource = await createTestDataSource(schema);
+  const kafka = testKafka(logger);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await Promise.all([admin.connect(), producer.connect()]);
+  return { dataSource, kafka, admin, producer };
+}
+
+/** Deletes the spec's topics, disconnects, and drops its schema (its `afterAll`). */
+export async function closeTestClients(
+  { dataSource, admin, producer }: TestClients,
+  schema: string,
+  topics: string[],
+): Promise<void> {
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await Promise.all([admin.disconnect(), producer.disconnect()]);
+  await dropTestSchema(dataSource, schema);
 }
 
 export async function dropTestSchema(dataSource: DataSource, schema: string): Promise<void> {
