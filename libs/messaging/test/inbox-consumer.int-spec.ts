@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { InboxConsumer, waitFor, type EventHandlers, type InboxConsumerOptions } from '@remit/messaging';
