@@ -149,6 +149,29 @@ export class Outbox {
   }
 
   /**
+   * Events for an INSERT the caller makes part of its own statement, a CTE beside the state change they
+   * announce: one statement writes both, atomically, with no transaction and no round trip of its own
+   * (a "sent" mark and its `notification.sent`). Every event is built and validated here, before
+   * anything is written; after the statement, `written(manager)` tells the relay.
+   */
+  prepare<T extends EventType>(events: readonly OutboxEventInput<T>[]): PreparedOutboxEvents<T> {
+    return new PreparedOutboxEvents(
+      events.map((event) => createCloudEvent<T>({ ...event, source: this.source })),
+      this.topicOf,
+    );
+  }
+
+  /**
+   * After a statement that wrote `prepare`d events: the relay is told now, or after the commit when
+   * `manager` is in a transaction (never after a rollback).
+   */
+  written(manager: EntityManager): void {
+    if (!notifyingDataSources.has(manager.connection)) return;
+    if (manager.queryRunner?.isTransactionActive) afterCommit(manager, () => this.notify());
+    else this.notify();
+  }
+
+  /**
    * Tells the relay(s) there is something to publish now, instead of at the next poll. Call it after
    * the commit; `notifyOutboxAfterCommit(dataSource)` makes this automatic.
    */
@@ -170,4 +193,44 @@ export class Outbox {
  */
 export function notifyOutboxAfterCommit(dataSource: DataSource): void {
   notifyingDataSources.add(dataSource);
+}
+
+/**
+ * Events of `Outbox.prepare`, as the six array parameters of an `INSERT … SELECT … FROM unnest(…)`.
+ * The rows go in in the events' order (the relay publishes in `seq` order).
+ */
+export class PreparedOutboxEvents<T extends EventType> {
+  /** id, topic, message key, type, payload (CloudEvent JSON) and headers (JSON), one entry per event. */
+  readonly parameters: [string[], string[], string[], string[], string[], string[]];
+
+  constructor(
+    readonly events: CloudEvent<T>[],
+    topicOf: (type: EventType) => string,
+  ) {
+    this.parameters = [
+      events.map((event) => event.id),
+      events.map((event) => topicOf(event.type)),
+      events.map((event) => event.customerid),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event)),
+      events.map((event) => JSON.stringify(cloudEventHeaders(event))),
+    ];
+  }
+
+  /**
+   * The INSERT, for a CTE: `first` is the number of the first of its six parameters (`parameters`, in
+   * order); `where` (optional) filters the rows, each named `event` with the columns of the outbox
+   * table (`event.payload->>'subject'`, …).
+   */
+  insert(connection: DataSource, first: number, where?: string): string {
+    const [id, topic, key, type, payload, headers] = [0, 1, 2, 3, 4, 5].map((n) => `$${first + n}`);
+    return `INSERT INTO ${qualifiedTableName(connection, OutboxEventEntity)}
+         (id, topic, message_key, event_type, payload, headers)
+       SELECT event.id, event.topic, event.message_key, event.event_type, event.payload, event.headers
+         FROM unnest(${id}::uuid[], ${topic}::text[], ${key}::text[], ${type}::text[], ${payload}::jsonb[],
+                     ${headers}::jsonb[]) WITH ORDINALITY
+                AS event (id, topic, message_key, event_type, payload, headers, position)
+        ${where ? `WHERE ${where}` : ''}
+        ORDER BY event.position`;
+  }
 }

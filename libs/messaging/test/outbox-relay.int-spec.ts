@@ -218,6 +218,65 @@ describe(OutboxRelay.name, () => {
     expect(await dataSource.transaction((manager) => outbox.addMany(manager, []))).toEqual([]);
   });
 
+  it("writes prepared events inside the caller's own statement, filtered and in order, and wakes the relay", async () => {
+    const { outbox } = await testTopic(1);
+    const customers = [uniqueName('cust'), uniqueName('cust'), uniqueName('cust')];
+    const prepared = outbox.prepare(customers.map((customer) => invoiceIssued(customer)));
+    expect(() =>
+      outbox.prepare([{ ...invoiceIssued('c-4'), data: { amountDueCents: 0.5 } } as never]),
+    ).toThrow();
+    const woken = jest.fn();
+    const unsubscribe = outbox.onNotify(woken);
+    notifyOutboxAfterCommit(dataSource);
+    try {
+      // One statement, no transaction: the CTE writes the events whose customer the caller picked.
+      const picked = [customers[2], customers[0]];
+      const written: { id: string }[] = await dataSource.query(
+        `WITH wanted AS (SELECT unnest($7::text[]) AS customer_id),
+              inserted AS (${prepared.insert(dataSource, 1, 'event.message_key IN (SELECT customer_id FROM wanted)')}
+                           RETURNING id)
+         SELECT id FROM inserted`,
+        [...prepared.parameters, picked],
+      );
+      outbox.written(dataSource.manager);
+      expect(woken).toHaveBeenCalledTimes(1);
+      const expected = [prepared.events[0], prepared.events[2]];
+      expect(written.map((row) => row.id).sort()).toEqual(expected.map((event) => event.id).sort());
+      const rows: { id: string; payload: unknown; headers: Record<string, string> }[] =
+        await dataSource.query(
+          `SELECT id, payload, headers FROM "${schema}".outbox_events WHERE id = ANY($1::uuid[]) ORDER BY seq`,
+          [prepared.events.map((event) => event.id)],
+        );
+      expect(rows).toEqual(
+        expected.map((event) => ({ id: event.id, payload: event, headers: cloudEventHeaders(event) })),
+      );
+      // In a transaction the relay hears of it after the commit, and not at all after a rollback.
+      const again = outbox.prepare([invoiceIssued(customers[1])]);
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await manager.query(
+            `WITH inserted AS (${again.insert(dataSource, 1)} RETURNING id) SELECT id FROM inserted`,
+            [...again.parameters],
+          );
+          outbox.written(manager);
+          expect(woken).toHaveBeenCalledTimes(1);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect(woken).toHaveBeenCalledTimes(1);
+      await dataSource.transaction(async (manager) => {
+        await manager.query(
+          `WITH inserted AS (${again.insert(dataSource, 1)} RETURNING id) SELECT id FROM inserted`,
+          [...again.parameters],
+        );
+        outbox.written(manager);
+      });
+      expect(woken).toHaveBeenCalledTimes(2);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('with two relays running, publishes each event exactly once and keeps each customer in order', async () => {
     const { topic, outbox } = await testTopic(3);
     const customers = Array.from({ length: 6 }, () => uniqueName('cust'));
