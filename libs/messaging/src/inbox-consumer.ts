@@ -16,6 +16,7 @@ import {
   type EventType,
 } from '@remit/contracts';
 import { backoffDelay, sleep } from './backoff';
+import { withBatchWork } from './batch-work';
 import { classifyFailure, deadLetterErrorCode, deadLetterHeaders, DLQ_HEADERS } from './dead-letter';
 import { InboxEventEntity } from './inbox-event.entity';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
@@ -495,7 +496,8 @@ export class InboxConsumer {
   /**
    * Applies consecutive events of one partition in one transaction: one multi-row inbox insert
    * (`ON CONFLICT DO NOTHING`: those already there are duplicates), then each new event's handler in
-   * offset order, then one commit. Any failure rolls the whole batch back.
+   * offset order, then the work they deferred (`batchWork`), then one commit. Any failure rolls the
+   * whole batch back; one of the deferred work is no single handler's (`failedIndex` undefined).
    */
   private async applyBatch(topic: string, partition: number, run: BatchEntry[]): Promise<BatchResult> {
     let current: number | undefined;
@@ -517,16 +519,18 @@ export class InboxConsumer {
           parameters,
         );
         const fresh = new Set(inserted.map((row) => row.event_id));
-        for (const [position, { event, handler }] of run.entries()) {
-          // An id twice in one batch (a republished outbox row): only its first copy is applied.
-          if (!fresh.delete(event.id)) {
-            duplicates.push(position);
-            continue;
+        await withBatchWork(manager, async () => {
+          for (const [position, { event, handler }] of run.entries()) {
+            // An id twice in one batch (a republished outbox row): only its first copy is applied.
+            if (!fresh.delete(event.id)) {
+              duplicates.push(position);
+              continue;
+            }
+            current = position;
+            await handler(event, manager);
+            current = undefined;
           }
-          current = position;
-          await handler(event, manager);
-          current = undefined;
-        }
+        });
       });
     } catch (error) {
       return { ok: false, error, failedIndex: current };
@@ -577,7 +581,7 @@ export class InboxConsumer {
         [this.groupId, event.id, event.type, topic, partition, offset],
       );
       if (inserted.length === 0) return 'duplicate';
-      await handler(event, manager);
+      await withBatchWork(manager, () => handler(event, manager));
       return 'applied';
     });
   }

@@ -18,6 +18,7 @@ export * from './kafka';
 export * from './outbox-event.entity';
 export * from './inbox-event.entity';
 export * from './messaging-tables';
+export * from './batch-work';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './dead-letter';

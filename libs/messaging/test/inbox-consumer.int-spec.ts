@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
-import { InboxConsumer, waitFor, type EventHandlers, type InboxConsumerOptions } from '@remit/messaging';
+import {
+  batchWork,
+  flushBatchWork,
+  InboxConsumer,
+  waitFor,
+  type EventHandlers,
+  type InboxConsumerOptions,
+} from '@remit/messaging';
 import {
   bump,
   captureLogger,
@@ -177,6 +184,61 @@ describe(InboxConsumer.name, () => {
       (line) => line.message === 'event batch applied' && line.fields.groupId === consumer.groupId,
     );
     expect(batches).toEqual([expect.objectContaining({ fields: expect.objectContaining({ size: 4 }) })]);
+  });
+
+  it('runs the work handlers defer (batchWork) once per transaction, before its commit, and a flush asked for early first', async () => {
+    const topic = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const events = Array.from({ length: 5 }, () => newInvoiceEvent(customerId));
+    /** Each flush: the invoice numbers it wrote, in one statement. */
+    const flushes: string[][] = [];
+    const key = {};
+    class Deferred {
+      readonly numbers: string[] = [];
+      async flush(manager: EntityManager): Promise<void> {
+        const numbers = this.numbers.splice(0);
+        flushes.push(numbers);
+        await manager.query(
+          `INSERT INTO "${schema}".counters (name, value) SELECT 'deferred-' || n, 1 FROM unnest($1::text[]) AS n`,
+          [numbers],
+        );
+      }
+    }
+    let failedOnce = false;
+    const handlers: EventHandlers = {
+      'invoice.issued': async (event, manager) => {
+        // The third event's own write must follow the earlier events' deferred work.
+        if (event.id === events[2].id) {
+          await flushBatchWork(manager);
+          const seen: unknown[] = await manager.query(`SELECT 1 FROM "${schema}".counters WHERE name = $1`, [
+            `deferred-${events[1].data.invoiceNumber}`,
+          ]);
+          await bump(manager, schema, `seen-before-${event.data.invoiceNumber}-${seen.length}`);
+        }
+        batchWork(manager, key, () => new Deferred()).numbers.push(event.data.invoiceNumber);
+        // The last event's work fails once: the whole transaction is rolled back, and applied again.
+        if (event.id === events[4].id && !failedOnce) {
+          failedOnce = true;
+          batchWork(manager, {}, () => ({ flush: () => Promise.reject(new Error('deferred work failed')) }));
+        }
+      },
+    };
+    await producer.send({ topic, messages: events.map(eventMessage) });
+
+    const consumer = await startConsumer(topic, handlers);
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+
+    for (const event of events) {
+      expect(await counter(dataSource, schema, `deferred-${event.data.invoiceNumber}`)).toBe(1);
+    }
+    // Flushed early, the second event's work was there for the third event's handler, uncommitted.
+    expect(await counter(dataSource, schema, `seen-before-${events[2].data.invoiceNumber}-1`)).toBe(1);
+    const [n0, n1, n2, n3, n4] = events.map((event) => event.data.invoiceNumber);
+    // First try, one transaction: [0, 1] early, [2, 3, 4] at the end, which fails: rolled back. Then
+    // the first event alone, and the rest as a batch again: [1] early, [2, 3, 4] at the end.
+    expect(flushes).toEqual([[n0, n1], [n2, n3, n4], [n0], [n1], [n2, n3, n4]]);
+    expect(() => batchWork(dataSource.manager, key, () => new Deferred())).toThrow(/InboxConsumer/);
+    await expect(flushBatchWork(dataSource.manager)).resolves.toBeUndefined();
   });
 
   it('dead-letters an unparseable and a schema-invalid message with error headers, then processes the next good one', async () => {

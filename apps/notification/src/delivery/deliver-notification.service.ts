@@ -142,40 +142,49 @@ export class DeliverNotificationService {
   }
 
   /**
-   * Marks the notifications sent and publishes one `notification.sent` each, in one transaction:
-   * one statement for all the rows, one outbox row per notification that was still waiting (a row
-   * already sent, or given up meanwhile, is left as it is and announced by nobody again).
+   * Marks the notifications sent and publishes one `notification.sent` each, in one statement (atomic
+   * without a transaction around it): the rows still waiting are marked, and only their events are
+   * written to the outbox (a row already sent, or given up meanwhile, is left as it is and announced by
+   * nobody again).
    */
   private async commitSent(marks: SentMark[]): Promise<void> {
     const sentAt = await this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
-      const [updated] = await manager.query<[{ notification_id: string }[], number]>(
-        `UPDATE notification.notifications AS n
+    // A notification twice in the group is marked and announced once.
+    const unique = [...new Map(marks.map((mark) => [mark.row.notificationId, mark])).values()];
+    const events = this.outbox.prepare(
+      unique.map(({ row }) => ({
+        type: 'notification.sent' as const,
+        customerId: row.customerId,
+        subject: row.notificationId,
+        data: {
+          notificationId: row.notificationId,
+          sourceEventId: row.eventId,
+          customerId: row.customerId,
+          type: row.type,
+          channel: row.channel,
+        },
+      })),
+    );
+    await this.dataSource.query(
+      `WITH marked AS (
+         UPDATE notification.notifications AS n
             SET status = 'sent', attempts = marked.attempts, sent_at = $3, last_error = NULL,
                 last_attempt_at = now(), updated_at = now(), lease_until = NULL
            FROM unnest($1::uuid[], $2::int[]) AS marked (notification_id, attempts)
           WHERE n.notification_id = marked.notification_id AND n.status IN ('pending', 'failed')
-          RETURNING n.notification_id`,
-        [marks.map(({ row }) => row.notificationId), marks.map(({ attempt }) => attempt), sentAt],
-      );
-      const marked = new Set(updated.map((entry) => entry.notification_id));
-      for (const { row } of marks) {
-        // `delete`: a notification twice in the group is announced once.
-        if (!marked.delete(row.notificationId)) continue;
-        await this.outbox.add(manager, {
-          type: 'notification.sent',
-          customerId: row.customerId,
-          subject: row.notificationId,
-          data: {
-            notificationId: row.notificationId,
-            sourceEventId: row.eventId,
-            customerId: row.customerId,
-            type: row.type,
-            channel: row.channel,
-          },
-        });
-      }
-    });
+          RETURNING n.notification_id::text),
+       announced AS (
+         ${events.insert(this.dataSource, 4, `event.payload->'data'->>'notificationId' IN (SELECT notification_id FROM marked)`)}
+         RETURNING 1)
+       SELECT count(*) FROM announced`,
+      [
+        unique.map(({ row }) => row.notificationId),
+        unique.map(({ attempt }) => attempt),
+        sentAt,
+        ...events.parameters,
+      ],
+    );
+    this.outbox.written(this.dataSource.manager);
   }
 
   private async send(row: ClaimedNotification): Promise<void> {

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AnyCloudEvent } from '@remit/contracts';
+import { batchWork, type BatchWork } from '@remit/messaging';
 import { defaultFeePolicy } from '@remit/fees';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
 import { DeliveryQueue } from '../delivery/delivery-queue.service';
@@ -42,11 +43,22 @@ type NewNotification = Pick<
   | 'endpointId'
 >;
 
+/** What one event's notifications are made from: its recipient and subscribed webhook endpoints. */
+interface Audience {
+  recipient: Pick<RecipientEntity, 'name' | 'email' | 'sites'> | null;
+  endpointIds: string[];
+}
+
 /**
  * Turns an event into the notifications it calls for — one email to the customer, one delivery per
  * subscribed webhook endpoint — recorded `pending` in the inbox's transaction, each at most once per
  * (event, channel, recipient) by the table's unique key; their delivery jobs are queued once that
  * transaction has committed.
+ *
+ * The events of one consumer transaction are handled together at its end (`batchWork`): one read of
+ * their audiences and one insert of their notifications for the whole batch. A recipient change in
+ * the same batch flushes them first (`RecipientsService.upsert`), so each event still meets the
+ * recipient it would have met alone.
  */
 @Injectable()
 export class NotificationsService {
@@ -58,9 +70,35 @@ export class NotificationsService {
     private readonly deliveries: DeliveryQueue,
   ) {}
 
-  async notify(event: AnyCloudEvent, manager: EntityManager): Promise<void> {
+  /** Defers the event to the end of its consumer transaction (`manager` must be a consumer's). */
+  notify(event: AnyCloudEvent, manager: EntityManager): Promise<void> {
+    batchWork(
+      manager,
+      this,
+      () => new PendingEvents((events, flushManager) => this.record(events, flushManager)),
+    ).add(event);
+    return Promise.resolve();
+  }
+
+  /** The notifications of a batch of events, in one read of their audiences and one insert. */
+  private async record(events: AnyCloudEvent[], manager: EntityManager): Promise<void> {
+    const audiences = await this.audiencesOf(events, manager);
+    const rows = events.flatMap((event, index) => this.notificationsOf(event, audiences[index]));
+    if (rows.length === 0) return;
+    const inserted = new Set(await this.insertPending(rows, manager));
+    for (const row of rows) {
+      if (inserted.has(row.notificationId)) {
+        this.logger.log(`${row.channel} ${row.type} ${row.notificationId} recorded for ${row.customerId}`);
+      } else {
+        this.logger.warn(`${row.channel} ${row.type} for event ${row.eventId} already recorded`);
+      }
+    }
+    const recorded = rows.filter((row) => inserted.has(row.notificationId));
+    if (recorded.length > 0) this.deliveries.enqueueAfterCommit(manager, recorded);
+  }
+
+  private notificationsOf(event: AnyCloudEvent, { recipient, endpointIds }: Audience): NewNotification[] {
     const customerId = event.customerid;
-    const { recipient, endpointIds } = await this.audienceOf(customerId, event.type, manager);
     const context: TemplateContext = {
       customerName: event.type === 'payment.applied' ? event.data.customerName : (recipient?.name ?? ''),
       sites: recipient?.sites ?? [],
@@ -104,52 +142,44 @@ export class NotificationsService {
         endpointId,
       });
     }
-    if (rows.length === 0) return;
-    const inserted = new Set(await this.insertPending(rows, manager));
-    const recorded = rows.filter((row) => inserted.has(row.notificationId));
-    for (const row of rows) {
-      if (inserted.has(row.notificationId)) {
-        this.logger.log(`${row.channel} ${row.type} ${row.notificationId} recorded for ${customerId}`);
-      } else {
-        this.logger.warn(`${row.channel} ${row.type} for event ${event.id} already recorded`);
-      }
-    }
-    if (recorded.length > 0) this.deliveries.enqueueAfterCommit(manager, recorded);
+    return rows;
   }
 
   /**
-   * Who hears about an event, in one statement: the customer's recipient (null until invoice's
-   * `customer.created` has arrived) and the ids of the customer's webhook endpoints subscribed to
-   * the event type. Read in the event's transaction every time, never cached: an endpoint created
-   * or deleted through the API, or a `customer.updated`, counts from the next event on, whichever
-   * replica handled it.
+   * Who hears about each event, in one statement for all of them: the customer's recipient (null
+   * until invoice's `customer.created` has arrived) and the ids of the customer's webhook endpoints
+   * subscribed to the event type. Read in the events' transaction every time, never cached: an
+   * endpoint created or deleted through the API, or a `customer.updated`, counts from the next batch
+   * on, whichever replica handled it.
    */
-  private async audienceOf(
-    customerId: string,
-    eventType: string,
-    manager: EntityManager,
-  ): Promise<{ recipient: Pick<RecipientEntity, 'name' | 'email' | 'sites'> | null; endpointIds: string[] }> {
-    const [row] = await manager.query<
+  private async audiencesOf(events: AnyCloudEvent[], manager: EntityManager): Promise<Audience[]> {
+    const rows = await manager.query<
       {
+        position: string;
         name: string | null;
         email: string | null;
         sites: RecipientEntity['sites'] | null;
         endpoint_ids: string[];
       }[]
     >(
-      `SELECT recipient.name, recipient.email, recipient.sites,
+      `SELECT wanted.position, recipient.name, recipient.email, recipient.sites,
               ARRAY(SELECT endpoint.endpoint_id::text FROM notification.webhook_endpoints endpoint
-                     WHERE endpoint.customer_id = $1 AND endpoint.events @> $2::jsonb
+                     WHERE endpoint.customer_id = wanted.customer_id
+                       AND endpoint.events @> jsonb_build_array(wanted.event_type)
                      ORDER BY endpoint.created_at, endpoint.endpoint_id) AS endpoint_ids
-         FROM (SELECT $1::text AS customer_id) AS customer
-         LEFT JOIN notification.recipients recipient ON recipient.customer_id = customer.customer_id`,
-      [customerId, JSON.stringify([eventType])],
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS wanted (customer_id, event_type, position)
+         LEFT JOIN notification.recipients recipient ON recipient.customer_id = wanted.customer_id`,
+      [events.map((event) => event.customerid), events.map((event) => event.type)],
     );
-    const recipient =
-      row?.name != null && row.email != null
-        ? { name: row.name, email: row.email, sites: row.sites ?? [] }
-        : null;
-    return { recipient, endpointIds: row?.endpoint_ids ?? [] };
+    const byPosition = new Map(rows.map((row) => [Number(row.position), row]));
+    return events.map((_event, index) => {
+      const row = byPosition.get(index + 1);
+      const recipient =
+        row?.name != null && row.email != null
+          ? { name: row.name, email: row.email, sites: row.sites ?? [] }
+          : null;
+      return { recipient, endpointIds: row?.endpoint_ids ?? [] };
+    });
   }
 
   /**
@@ -205,5 +235,20 @@ export class NotificationsService {
       sentAt: row.sentAt ? row.sentAt.toISOString() : null,
       attempts: row.attempts,
     }));
+  }
+}
+
+/** The events of one consumer transaction waiting for their notifications (`NotificationsService.notify`). */
+class PendingEvents implements BatchWork {
+  private readonly events: AnyCloudEvent[] = [];
+
+  constructor(private readonly record: (events: AnyCloudEvent[], manager: EntityManager) => Promise<void>) {}
+
+  add(event: AnyCloudEvent): void {
+    this.events.push(event);
+  }
+
+  flush(manager: EntityManager): Promise<void> {
+    return this.record(this.events.splice(0), manager);
   }
 }

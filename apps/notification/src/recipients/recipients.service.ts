@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
+import { flushBatchWork } from '@remit/messaging';
 import { RecipientEntity } from './recipient.entity';
 
 /** The recipients read model: who a customer's emails go to, kept from invoice's customer events. */
 @Injectable()
 export class RecipientsService {
-  /** Upserts the customer; an event older than the row (a redelivery out of order) changes nothing. */
+  /**
+   * Upserts the customer; an event older than the row (a redelivery out of order) changes nothing.
+   * The notifications of the batch's earlier events are recorded first (`flushBatchWork`): they go to
+   * the recipient as it was when they happened.
+   */
   async upsert(
     event: CloudEvent<'customer.created'> | CloudEvent<'customer.updated'>,
     manager: EntityManager,
   ): Promise<void> {
+    await flushBatchWork(manager);
     const customer = event.data;
     const sites = customer.accounts.map((account) => ({
       accountNumber: account.accountNumber,
