@@ -21,6 +21,11 @@ export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
  * certainly given up. After a crash the sweep picks the notification up again.
  */
 export const DELIVERY_LEASE_SECONDS = 120;
+/**
+ * The longest a "sent" mark waits for the other deliveries under way to join its statement: the mail
+ * has gone, only its record waits (a crash in between sends it again, as a crash after any send does).
+ */
+export const SENT_GROUP_HOLD_MS = 5;
 /** Commits of "sent" retried (0.5 s doubling to 8 s) before the job fails and would send again. */
 const MARK_SENT_RETRIES = 6;
 
@@ -72,8 +77,17 @@ function reasonOf(error: unknown): string {
 @Injectable()
 export class DeliverNotificationService {
   private readonly logger = new Logger(DeliverNotificationService.name);
-  /** Deliveries that finish while one commits "sent" are marked in the next transaction, together. */
-  private readonly sentMarks = new GroupCommit<SentMark>((marks) => this.commitSent(marks));
+  /** Deliveries of this process under way (claiming, sending or marking). */
+  private delivering = 0;
+  /**
+   * Deliveries that finish while one commits "sent" are marked in the next statement, together; a
+   * mark also waits (at most `SENT_GROUP_HOLD_MS`) for the other deliveries under way, so that
+   * concurrent deliveries share a statement and their events a relay round.
+   */
+  private readonly sentMarks = new GroupCommit<SentMark>((marks) => this.commitSent(marks), {
+    coming: () => this.delivering,
+    holdMs: SENT_GROUP_HOLD_MS,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -87,6 +101,15 @@ export class DeliverNotificationService {
   ) {}
 
   async deliver(notificationId: string): Promise<DeliveryOutcome> {
+    this.delivering += 1;
+    try {
+      return await this.deliverCounted(notificationId);
+    } finally {
+      this.delivering -= 1;
+    }
+  }
+
+  private async deliverCounted(notificationId: string): Promise<DeliveryOutcome> {
     // Claim it first: only a pending or failed notification that no other delivery holds is sent.
     // The claim returns what the send needs, so the row is not read again.
     const [claimed] = await this.dataSource.query<[ClaimedNotification[], number]>(

@@ -39,7 +39,7 @@ describe(GroupCommit.name, () => {
   it('never puts more than maxItems in one commit', async () => {
     const gated = gatedCommit();
     gated.hold();
-    const group = new GroupCommit(gated.commit, 2);
+    const group = new GroupCommit(gated.commit, { maxItems: 2 });
     const added = ['a', 'b', 'c', 'd', 'e'].map((item) => group.add(item));
     gated.release();
     await Promise.all(added);
@@ -65,7 +65,41 @@ describe(GroupCommit.name, () => {
     await expect(group.add('good')).resolves.toBeUndefined();
   });
 
+  it('holds a group open for the items still coming, until they arrive or holdMs has passed', async () => {
+    jest.useFakeTimers();
+    try {
+      const gated = gatedCommit();
+      let coming = 3;
+      const group = new GroupCommit(gated.commit, { coming: () => coming, holdMs: 50 });
+      const first = group.add('a');
+      await jest.advanceTimersByTimeAsync(10);
+      const second = group.add('b');
+      await jest.advanceTimersByTimeAsync(10);
+      expect(gated.groups).toEqual([]);
+      // The third arrives: the group is complete and commits at once, well before holdMs.
+      const third = group.add('c');
+      await Promise.all([first, second, third]);
+      expect(gated.groups).toEqual([['a', 'b', 'c']]);
+
+      // One coming that never arrives: the group goes after holdMs, with what it has.
+      coming = 2;
+      const alone = group.add('d');
+      await jest.advanceTimersByTimeAsync(49);
+      expect(gated.groups).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      await alone;
+      expect(gated.groups).toEqual([['a', 'b', 'c'], ['d']]);
+
+      // Nothing else coming: no wait at all.
+      coming = 1;
+      await group.add('e');
+      expect(gated.groups).toHaveLength(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses a group size that is not a positive integer', () => {
-    expect(() => new GroupCommit(() => Promise.resolve(), 0)).toThrow();
+    expect(() => new GroupCommit(() => Promise.resolve(), { maxItems: 0 })).toThrow();
   });
 });
