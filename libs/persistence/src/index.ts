@@ -1,3 +1,4 @@
 export * from './pg-types';
 export * from './cents.transformer';
 export * from './after-commit';
+export * from './sql-parameters';

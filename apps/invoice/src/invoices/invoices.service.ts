@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
-import { centsTransformer } from '@remit/persistence';
+import { centsTransformer, type SqlParameters } from '@remit/persistence';
 import { AppError } from '@remit/platform';
 import { CustomerEntity } from '../customers/customer.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -168,18 +168,50 @@ export class InvoicesService {
     invoice: InvoiceEntity,
     amountDueCents: number,
   ): Promise<OutboxEventInput<SnapshotType>[]> {
-    const wasPaid = invoice.status === 'paid';
-    invoice.amountDueCents = amountDueCents;
-    invoice.status = amountDueCents === 0 ? 'paid' : 'open';
-    invoice.version += 1;
+    const events = this.nextAmountDue(invoice, amountDueCents);
     await manager.update(
       InvoiceEntity,
       { invoiceId: invoice.invoiceId },
       { amountDueCents: invoice.amountDueCents, status: invoice.status, version: invoice.version },
     );
+    return events;
+  }
+
+  /**
+   * `changeAmountDue` in memory only: sets the locked invoice's amount due, status and version and
+   * returns its snapshot events, for a caller that writes the invoices with `amountDueWrites`.
+   */
+  nextAmountDue(invoice: InvoiceEntity, amountDueCents: number): OutboxEventInput<SnapshotType>[] {
+    const wasPaid = invoice.status === 'paid';
+    invoice.amountDueCents = amountDueCents;
+    invoice.status = amountDueCents === 0 ? 'paid' : 'open';
+    invoice.version += 1;
     const events = [snapshotEvent(invoice, 'invoice.balance-changed')];
     if (!wasPaid && invoice.status === 'paid') events.push(snapshotEvent(invoice, 'invoice.paid'));
     return events;
+  }
+
+  /**
+   * The UPDATE of invoices changed by `nextAmountDue`, as a CTE (`<name>`, returning each invoice id)
+   * of the caller's own statement.
+   */
+  amountDueWrites(
+    connection: DataSource,
+    invoices: readonly InvoiceEntity[],
+    parameters: SqlParameters,
+    name: string,
+  ): string {
+    return `${name} AS (
+         UPDATE ${qualifiedTableName(connection, InvoiceEntity)} AS invoice
+            SET amount_due_cents = changed.amount_due_cents, status = changed.status,
+                version = changed.version, updated_at = now()
+           FROM unnest(${parameters.add(invoices.map((invoice) => invoice.invoiceId))}::uuid[],
+                       ${parameters.add(invoices.map((invoice) => invoice.amountDueCents))}::bigint[],
+                       ${parameters.add(invoices.map((invoice) => invoice.status))}::text[],
+                       ${parameters.add(invoices.map((invoice) => invoice.version))}::int[])
+                  AS changed (invoice_id, amount_due_cents, status, version)
+          WHERE invoice.invoice_id = changed.invoice_id
+          RETURNING invoice.invoice_id)`;
   }
 
   async list(customerId: string, status: 'open' | 'paid' | 'all'): Promise<InvoiceView[]> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { qualifiedTableName } from '@remit/messaging';
+import { SqlParameters } from '@remit/persistence';
 import { assertBalanced, customerBalanceDelta, type Journal } from './journal';
 import { JournalEntity } from './journal.entity';
 import { LedgerEntryEntity } from './ledger-entry.entity';
@@ -47,30 +48,38 @@ export class LedgerService {
    * database at commit (a deferred constraint trigger), so no code path can leave it unbalanced.
    */
   async record(manager: EntityManager, journal: Journal): Promise<void> {
-    assertBalanced(journal);
-    // One statement for the journal and its lines (the lines' foreign key is checked at the
-    // statement's end, after the journal's row); the lines keep their order in `seq`.
+    const parameters = new SqlParameters();
     await manager.query(
-      `WITH journal AS (
-         INSERT INTO ${qualifiedTableName(manager.connection, JournalEntity)} (journal_id, customer_id, kind, memo)
-         VALUES ($1, $2, $3, $4) RETURNING journal_id)
-       INSERT INTO ${qualifiedTableName(manager.connection, LedgerEntryEntity)}
-              (journal_id, customer_id, account, debit_cents, credit_cents, memo)
-       SELECT journal.journal_id, $2, line.account, line.debit_cents, line.credit_cents, $4
-         FROM journal,
-              unnest($5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY
-                AS line(account, debit_cents, credit_cents, position)
-        ORDER BY line.position`,
-      [
-        journal.journalId,
-        journal.customerId,
-        journal.journalId.split(':')[0],
-        journal.memo,
-        journal.lines.map((line) => line.account),
-        journal.lines.map((line) => line.debitCents ?? 0),
-        journal.lines.map((line) => line.creditCents ?? 0),
-      ],
+      `WITH ${this.journalWrites(manager.connection, journal, parameters, 'journal')} SELECT 1`,
+      parameters.values,
     );
+  }
+
+  /**
+   * `record` as two CTEs (`<name>` and `<name>_lines`) of the caller's own statement, which then
+   * writes the journal together with its other changes; checked here first (and by the database at
+   * commit, as `record`). The lines' foreign key is checked at the statement's end, after the
+   * journal's row; the lines keep their order in `seq`.
+   */
+  journalWrites(connection: DataSource, journal: Journal, parameters: SqlParameters, name: string): string {
+    assertBalanced(journal);
+    const customerId = parameters.add(journal.customerId);
+    const memo = parameters.add(journal.memo);
+    return `${name} AS (
+         INSERT INTO ${qualifiedTableName(connection, JournalEntity)} (journal_id, customer_id, kind, memo)
+         VALUES (${parameters.add(journal.journalId)}, ${customerId}, ${parameters.add(journal.journalId.split(':')[0])}, ${memo})
+         RETURNING journal_id),
+       ${name}_lines AS (
+         INSERT INTO ${qualifiedTableName(connection, LedgerEntryEntity)}
+                (journal_id, customer_id, account, debit_cents, credit_cents, memo)
+         SELECT ${name}.journal_id, ${customerId}, line.account, line.debit_cents, line.credit_cents, ${memo}
+           FROM ${name},
+                unnest(${parameters.add(journal.lines.map((line) => line.account))}::text[],
+                       ${parameters.add(journal.lines.map((line) => line.debitCents ?? 0))}::bigint[],
+                       ${parameters.add(journal.lines.map((line) => line.creditCents ?? 0))}::bigint[]) WITH ORDINALITY
+                  AS line(account, debit_cents, credit_cents, position)
+          ORDER BY line.position
+         RETURNING 1)`;
   }
 
   async verify(): Promise<LedgerVerification> {

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { CloudEvent, EventType } from '@remit/contracts';
 import { EventRefused, Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
 import { allocateRequested } from '@remit/money';
+import { SqlParameters } from '@remit/persistence';
 import { CreditService } from '../credit/credit.service';
 import { InvoicesService } from '../invoices/invoices.service';
 import { JournalEntity } from '../ledger/journal.entity';
@@ -102,53 +103,16 @@ export class ApplyPaymentService {
       event.data.invoices,
     );
 
-    // Every event of this transaction goes out with one insert, in the order they happened.
-    const snapshots = [];
-    for (const application of allocation.applications) {
+    // The invoices' new amounts and their events, worked out first; written below with the rest.
+    const changed = allocation.applications.map((application) => {
       const invoice = byId.get(application.invoiceId)!;
-      snapshots.push(
-        ...(await this.invoices.changeAmountDue(
-          manager,
-          invoice,
-          invoice.amountDueCents - application.amountCents,
-        )),
-      );
-      await manager.insert(PaymentApplicationEntity, {
-        paymentId,
-        invoiceId: invoice.invoiceId,
-        customerId,
-        amountCents: application.amountCents,
-      });
-    }
+      const events = this.invoices.nextAmountDue(invoice, invoice.amountDueCents - application.amountCents);
+      return { invoice, events };
+    });
     if (allocation.creditCents > 0) {
       await this.credit.addLot(manager, customer, 'payment', paymentId, allocation.creditCents);
     }
     const appliedCents = amountCents - allocation.creditCents;
-    await this.ledger.record(manager, {
-      journalId,
-      customerId,
-      memo: `Payment ${paymentId} posted ${event.data.postingDate}`,
-      lines: [
-        { account: 'cash_clearing', debitCents: amountCents },
-        ...(appliedCents > 0 ? [{ account: 'accounts_receivable' as const, creditCents: appliedCents }] : []),
-        ...(allocation.creditCents > 0
-          ? [{ account: 'customer_credit' as const, creditCents: allocation.creditCents }]
-          : []),
-      ],
-    });
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PendingPaymentEntity)
-      .values({
-        paymentId,
-        customerId,
-        amountCents,
-        status: 'posted',
-        submittedAt: new Date(event.data.postedAt),
-      })
-      .orUpdate(['status'], ['payment_id'])
-      .execute();
     const applied: OutboxEventInput<'payment.applied'> = {
       type: 'payment.applied',
       customerId,
@@ -168,7 +132,61 @@ export class ApplyPaymentService {
         postingDate: event.data.postingDate,
       },
     };
-    await this.outbox.addMany<EventType>(manager, [...snapshots, applied]);
+    // Every event of this transaction, in the order they happened.
+    const events = this.outbox.prepare<EventType>([...changed.flatMap(({ events }) => events), applied]);
+    // One statement writes it all: the invoices, the applications, the journal, the payment no longer
+    // pending, and the events (CHECK amount_due_cents >= 0 and the journal's balance still hold).
+    const parameters = new SqlParameters();
+    const connection = manager.connection;
+    const payment = parameters.add(paymentId);
+    const customerParameter = parameters.add(customerId);
+    const statement = `WITH ${this.invoices.amountDueWrites(
+      connection,
+      changed.map(({ invoice }) => invoice),
+      parameters,
+      'changed',
+    )},
+       applications AS (
+         INSERT INTO ${qualifiedTableName(connection, PaymentApplicationEntity)}
+                (payment_id, invoice_id, customer_id, amount_cents)
+         SELECT ${payment}, application.invoice_id, ${customerParameter}, application.amount_cents
+           FROM unnest(${parameters.add(allocation.applications.map((application) => application.invoiceId))}::uuid[],
+                       ${parameters.add(allocation.applications.map((application) => application.amountCents))}::bigint[])
+                  AS application (invoice_id, amount_cents)
+         RETURNING 1),
+       ${this.ledger.journalWrites(
+         connection,
+         {
+           journalId,
+           customerId,
+           memo: `Payment ${paymentId} posted ${event.data.postingDate}`,
+           lines: [
+             { account: 'cash_clearing', debitCents: amountCents },
+             ...(appliedCents > 0
+               ? [{ account: 'accounts_receivable' as const, creditCents: appliedCents }]
+               : []),
+             ...(allocation.creditCents > 0
+               ? [{ account: 'customer_credit' as const, creditCents: allocation.creditCents }]
+               : []),
+           ],
+         },
+         parameters,
+         'journal',
+       )},
+       posted AS (
+         INSERT INTO ${qualifiedTableName(connection, PendingPaymentEntity)}
+                (payment_id, customer_id, amount_cents, status, submitted_at)
+         VALUES (${payment}, ${customerParameter}, ${parameters.add(amountCents)}, 'posted',
+                 ${parameters.add(new Date(event.data.postedAt))})
+         ON CONFLICT (payment_id) DO UPDATE SET status = EXCLUDED.status
+         RETURNING 1),
+       announced AS (${events.insert(connection, parameters.addAll(events.parameters))} RETURNING 1)
+       SELECT (SELECT count(*) FROM changed)::int AS invoices`;
+    const [written] = await manager.query<{ invoices: number }[]>(statement, parameters.values);
+    if (written.invoices !== changed.length) {
+      throw new Error(`payment ${paymentId}: ${written.invoices} of ${changed.length} invoice(s) updated`);
+    }
+    this.outbox.written(manager);
     this.logger.log(
       `payment ${paymentId} applied for ${customerId}: ${appliedCents} cents to ${allocation.applications.length} invoice(s), ${allocation.creditCents} cents credit`,
     );
