@@ -30,11 +30,16 @@ type Claim = { ok: true; token: string } | { ok: false; stored: StoredResponse<u
  * the same response again; the same key with another body is 422; the same key still being processed
  * is 409. The response is stored in the same transaction as the work, so a completed key never lies.
  *
- * Fencing: each claim of a key gets a fresh token. The work's transaction first locks the key's row
- * where the token is still its own, and completes the key under that lock. A takeover (after
- * `IN_FLIGHT_TIMEOUT_SECONDS`) replaces the token, so the request it replaced can no longer commit;
- * a takeover attempted while the work holds the lock waits, then finds the key completed. Either
- * way one key makes at most one payment.
+ * Fencing: each claim of a key gets a fresh token. The work's transaction ends by completing the key
+ * where the token is still its own, and rolls back (409 `IDEMPOTENCY.REQUEST_TAKEN_OVER`) when that
+ * touches no row. A takeover (after `IN_FLIGHT_TIMEOUT_SECONDS`) replaces the token, and the two
+ * UPDATEs of the key's row are serialized by its row lock: a takeover before the completion makes the
+ * completion touch nothing, so the replaced request's work never commits (it may still have run,
+ * under its own row locks, and be rolled back); a takeover after the completion waits for that
+ * transaction and then finds the key completed (or, after a rollback, still in flight and old enough
+ * to take). Either way one key makes at most one payment. The key's row is not locked before the work
+ * (a statement fewer on every request), so a takeover while the work runs wins and the work is rolled
+ * back: that needs a request whose claim is over a minute old, i.e. a stuck one.
  */
 @Injectable()
 export class IdempotencyService {
@@ -53,29 +58,26 @@ export class IdempotencyService {
     const owned = { scope, idempotencyKey: key, state: 'in_flight' as const, lockToken: claimed.token };
     try {
       const response = await this.dataSource.transaction(async (manager) => {
-        const held = await manager.query<unknown[]>(
-          `SELECT 1 FROM ${this.table()} WHERE ${STILL_OURS} FOR UPDATE`,
-          [scope, key, claimed.token],
-        );
-        if (held.length === 0) {
-          throw AppError.conflict(
-            'IDEMPOTENCY.REQUEST_TAKEN_OVER',
-            'a retry with this Idempotency-Key took the request over; its response is the one that counts',
-          );
-        }
         const result = await work(manager);
-        await manager.query(
-          `UPDATE ${this.table()} SET state = 'completed', response_status = $4, response_body = $5::jsonb
-            WHERE ${STILL_OURS}`,
+        // A SELECT around the UPDATE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+        const completed = await manager.query<unknown[]>(
+          `WITH completed AS (
+             UPDATE ${this.table()} SET state = 'completed', response_status = $4, response_body = $5::jsonb
+              WHERE ${STILL_OURS}
+             RETURNING 1)
+           SELECT 1 FROM completed`,
           [scope, key, claimed.token, result.status, JSON.stringify(result.body)],
         );
+        if (completed.length === 0) throw takenOver();
         return result;
       });
       return { ...response, replayed: false };
     } catch (error) {
       // The work did not commit: free the key (if it is still ours) so that a corrected retry is not
-      // refused as a replay.
-      await this.dataSource.getRepository(IdempotencyKeyEntity).delete(owned);
+      // refused as a replay. A key no longer ours was taken over: the retry's response is the one that
+      // counts, whatever made this work fail (a balance the retry's payment has paid, say).
+      const freed = await this.dataSource.getRepository(IdempotencyKeyEntity).delete(owned);
+      if (!freed.affected) throw takenOver();
       throw error;
     }
   }
@@ -167,4 +169,12 @@ export class IdempotencyService {
     }
     return this.claim(scope, key, requestHash, round + 1);
   }
+}
+
+/** The answer to a request whose key a retry took over (`IN_FLIGHT_TIMEOUT_SECONDS`) before it completed. */
+function takenOver(): AppError {
+  return AppError.conflict(
+    'IDEMPOTENCY.REQUEST_TAKEN_OVER',
+    'a retry with this Idempotency-Key took the request over; its response is the one that counts',
+  );
 }

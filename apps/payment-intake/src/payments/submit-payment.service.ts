@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { businessDateOf, postingDate } from '@remit/calendar';
 import type { EventData, PaymentMethodType } from '@remit/contracts';
-import { Outbox, qualifiedTableName } from '@remit/messaging';
+import { Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
 import {
   AccountNumberCipher,
   AppError,
@@ -103,46 +103,100 @@ export class SubmitPaymentService {
     now: Date,
     origin?: PaymentOrigin,
   ): Promise<PaymentView> {
-    const invoices = await this.resolveInvoiceAmounts(manager, request);
-    const amountCents = invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0);
+    const resolved = await this.resolveInvoiceAmounts(manager, request);
     const options = { cutoff: this.config.achCutoff };
     const paymentId = randomUUID();
     // The id of its payment.submitted, known before the insert so that the row carries it at once.
     const submittedEventId = randomUUID();
     const method = await this.resolveMethod(manager, request.customerId, request.method, paymentId, now);
-    const payment = manager.create(PaymentEntity, {
-      paymentId,
-      customerId: request.customerId,
-      amountCents,
-      currency: 'USD',
-      // A check or a wire is only declared: it posts when the lockbox or the bank reports the money.
-      status: method.type === 'check' || method.type === 'wire' ? 'awaiting_funds' : 'submitted',
-      methodType: method.type,
-      last4: method.last4 ?? null,
-      routingNumber: method.bankAccount?.routingNumber ?? null,
-      accountNumberCiphertext: method.bankAccount?.accountNumberCiphertext ?? null,
-      encryptionKeyId: method.bankAccount?.keyId ?? null,
-      accountHolderName: method.accountHolderName ?? null,
-      paymentMethodId: method.paymentMethodId ?? null,
-      submittedEventId,
-      invoices,
-      submittedAt: now,
-      businessDate: businessDateOf(now, options),
-      expectedPostingDate: postingDate(now, postingRuleOf(method.type), options),
-      notice: paymentNotice(method.type, this.config, paymentId),
+    const paymentOn = (invoices: PaidInvoice[]): PaymentEntity =>
+      manager.create(PaymentEntity, {
+        paymentId,
+        customerId: request.customerId,
+        amountCents: invoices.reduce((sum, invoice) => sum + invoice.amountCents, 0),
+        currency: 'USD',
+        // A check or a wire is only declared: it posts when the lockbox or the bank reports the money.
+        status: method.type === 'check' || method.type === 'wire' ? 'awaiting_funds' : 'submitted',
+        methodType: method.type,
+        last4: method.last4 ?? null,
+        routingNumber: method.bankAccount?.routingNumber ?? null,
+        accountNumberCiphertext: method.bankAccount?.accountNumberCiphertext ?? null,
+        encryptionKeyId: method.bankAccount?.keyId ?? null,
+        accountHolderName: method.accountHolderName ?? null,
+        paymentMethodId: method.paymentMethodId ?? null,
+        submittedEventId,
+        invoices,
+        submittedAt: now,
+        businessDate: businessDateOf(now, options),
+        expectedPostingDate: postingDate(now, postingRuleOf(method.type), options),
+        notice: paymentNotice(method.type, this.config, paymentId),
+      });
+    const submitted = (payment: PaymentEntity): OutboxEventInput<'payment.submitted'> => ({
+      id: submittedEventId,
+      type: 'payment.submitted',
+      customerId: payment.customerId,
+      subject: payment.paymentId,
+      data: {
+        paymentId: payment.paymentId,
+        customerId: payment.customerId,
+        amountCents: payment.amountCents,
+        currency: 'USD',
+        method,
+        invoices: payment.invoices,
+        submittedAt: now.toISOString(),
+        businessDate: payment.businessDate,
+        ...(origin ?? {}),
+      },
     });
-    // The payment and its first history row in one statement (this runs for every payment).
-    await manager.query(
-      `WITH payment AS (
-         INSERT INTO ${qualifiedTableName(manager.connection, PaymentEntity)}
-                (payment_id, customer_id, amount_cents, currency, status, method_type, last4, routing_number,
-                 account_number_ciphertext, encryption_key_id, account_holder_name, payment_method_id,
-                 invoices, submitted_at, business_date, expected_posting_date, notice, submitted_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18)
-         RETURNING payment_id, status, submitted_at)
-       INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
-              (payment_id, status, at, reason, source_event_id)
-       SELECT payment_id, status, submitted_at, NULL, NULL FROM payment`,
+    let payment = paymentOn(resolved.invoices);
+    if (!(await this.insertPayment(manager, payment, submitted(payment), resolved.inFlightRead))) {
+      // A payment on these invoices committed between the read's snapshot and its locks: decide again
+      // on a read under the locks (it may refuse now), which needs no confirming.
+      payment = paymentOn(amountsOn(request, await this.readLockedInvoices(manager, request)));
+      await this.insertPayment(manager, payment, submitted(payment));
+    }
+    this.logger.log(
+      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${payment.amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
+    );
+    return toPaymentView(payment);
+  }
+
+  /**
+   * Writes the payment, its first history row and its `payment.submitted` in one statement (this runs
+   * for every payment). With `inFlightRead` (the money in flight the amounts were decided on, read
+   * before the invoice rows were locked) the statement first reads it again, under the locks, and
+   * writes nothing if it changed; returns whether it wrote.
+   */
+  private async insertPayment(
+    manager: EntityManager,
+    payment: PaymentEntity,
+    submitted: OutboxEventInput<'payment.submitted'>,
+    inFlightRead?: Map<string, number>,
+  ): Promise<boolean> {
+    const events = this.outbox.prepare([submitted]);
+    const decidedOn = [...(inFlightRead ?? [])];
+    const written = await manager.query<{ written: number }[]>(
+      `WITH in_flight AS (${inFlightSql('$2', '$25')}),
+            changed AS (
+              SELECT 1
+                FROM unnest($26::text[], $27::bigint[]) AS decided ("invoiceId", "amountCents")
+                LEFT JOIN in_flight USING ("invoiceId")
+               WHERE COALESCE(in_flight."amountCents"::bigint, 0) <> decided."amountCents"),
+            new_payment AS (
+              INSERT INTO ${qualifiedTableName(manager.connection, PaymentEntity)}
+                     (payment_id, customer_id, amount_cents, currency, status, method_type, last4,
+                      routing_number, account_number_ciphertext, encryption_key_id, account_holder_name,
+                      payment_method_id, invoices, submitted_at, business_date, expected_posting_date, notice,
+                      submitted_event_id)
+              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18
+               WHERE NOT EXISTS (SELECT 1 FROM changed)
+              RETURNING payment_id, status, submitted_at),
+            history AS (
+              INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
+                     (payment_id, status, at, reason, source_event_id)
+              SELECT payment_id, status, submitted_at, NULL, NULL FROM new_payment),
+            submitted AS (${events.insert(manager.connection, 19, 'EXISTS (SELECT 1 FROM new_payment)')})
+       SELECT count(*)::int AS written FROM new_payment`,
       [
         payment.paymentId,
         payment.customerId,
@@ -162,29 +216,15 @@ export class SubmitPaymentService {
         payment.expectedPostingDate,
         payment.notice,
         payment.submittedEventId,
+        ...events.parameters,
+        [...IN_PROGRESS_STATUSES],
+        decidedOn.map(([invoiceId]) => invoiceId),
+        decidedOn.map(([, amountCents]) => amountCents),
       ],
     );
-    await this.outbox.add(manager, {
-      id: submittedEventId,
-      type: 'payment.submitted',
-      customerId: payment.customerId,
-      subject: payment.paymentId,
-      data: {
-        paymentId: payment.paymentId,
-        customerId: payment.customerId,
-        amountCents,
-        currency: 'USD',
-        method,
-        invoices,
-        submittedAt: now.toISOString(),
-        businessDate: payment.businessDate,
-        ...(origin ?? {}),
-      },
-    });
-    this.logger.log(
-      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
-    );
-    return toPaymentView(payment);
+    if (written[0]?.written !== 1) return false;
+    this.outbox.written(manager);
+    return true;
   }
 
   /**
@@ -255,67 +295,51 @@ export class SubmitPaymentService {
   }
 
   /**
-   * Every selected invoice must be the customer's, open, and owe at least the amount paid on it,
-   * counting money already in flight for it so that two payments cannot both pay the same balance.
+   * The amount paid on each selected invoice (`amountsOn`), from one statement that locks the invoice
+   * rows and reads the money in flight for them. That statement's snapshot predates its locks: money
+   * a payment committed while the statement waited for them is not in it. So a refusal is decided
+   * again on a read made under the locks (the next statement's snapshot follows them, so its numbers
+   * are the current ones), and amounts that pass come with the money in flight they rest on
+   * (`inFlightRead`), for the payment's insert to read again under the locks.
    */
   private async resolveInvoiceAmounts(
     manager: EntityManager,
     request: SubmitPaymentRequest,
-  ): Promise<{ invoiceId: string; amountCents: number }[]> {
-    const ids = request.invoices.map((invoice) => invoice.invoiceId);
-    const known = await manager.query<
-      { invoiceId: string; invoiceNumber: string; amountDueCents: string; status: string }[]
-    >(
-      `SELECT invoice_id AS "invoiceId", invoice_number AS "invoiceNumber",
-              amount_due_cents::text AS "amountDueCents", status
-         FROM ${qualifiedTableName(manager.connection, InvoiceViewEntity)}
-        WHERE invoice_id = ANY($1::uuid[]) AND customer_id = $2
-        ORDER BY invoice_id
-          FOR UPDATE`,
-      [ids, request.customerId],
+  ): Promise<{ invoices: PaidInvoice[]; inFlightRead?: Map<string, number> }> {
+    const read = await this.readLockedInvoices(manager, request);
+    try {
+      const invoices = amountsOn(request, read);
+      return {
+        invoices,
+        inFlightRead: new Map(read.map((invoice) => [invoice.invoiceId, Number(invoice.inFlightCents)])),
+      };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { invoices: amountsOn(request, await this.readLockedInvoices(manager, request)) };
+    }
+  }
+
+  /**
+   * The selected invoices that are the customer's, locked (FOR UPDATE, in invoice id order, so that
+   * two payments on the same invoices take turns and never deadlock), each with the money in flight
+   * for it as of the statement's snapshot (see `resolveInvoiceAmounts`).
+   */
+  private readLockedInvoices(
+    manager: EntityManager,
+    request: SubmitPaymentRequest,
+  ): Promise<LockedInvoice[]> {
+    return manager.query<LockedInvoice[]>(
+      `WITH in_flight AS (${inFlightSql('$2', '$3')})
+       SELECT invoice.invoice_id AS "invoiceId", invoice.invoice_number AS "invoiceNumber",
+              invoice.amount_due_cents::text AS "amountDueCents", invoice.status,
+              COALESCE(in_flight."amountCents", '0') AS "inFlightCents"
+         FROM ${qualifiedTableName(manager.connection, InvoiceViewEntity)} invoice
+         LEFT JOIN in_flight ON in_flight."invoiceId" = invoice.invoice_id::text
+        WHERE invoice.invoice_id = ANY($1::uuid[]) AND invoice.customer_id = $2
+        ORDER BY invoice.invoice_id
+          FOR UPDATE OF invoice`,
+      [request.invoices.map((invoice) => invoice.invoiceId), request.customerId, [...IN_PROGRESS_STATUSES]],
     );
-    const byId = new Map(known.map((invoice) => [invoice.invoiceId, invoice]));
-    const inFlight = await this.amountsInFlight(manager, request.customerId);
-    return request.invoices.map((requested, index) => {
-      const invoice = byId.get(requested.invoiceId);
-      const field = `invoices.${index}`;
-      if (!invoice) {
-        throw AppError.unprocessable(
-          'PAYMENT.INVOICE_NOT_FOUND',
-          `invoice ${requested.invoiceId} is not an invoice of ${request.customerId}`,
-          [{ field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' }],
-        );
-      }
-      const payableCents = Number(invoice.amountDueCents) - (inFlight.get(invoice.invoiceId) ?? 0);
-      if (invoice.status !== 'open' || payableCents <= 0) {
-        throw AppError.unprocessable(
-          'PAYMENT.INVOICE_NOT_PAYABLE',
-          `invoice ${invoice.invoiceNumber} has nothing left to pay`,
-          [
-            {
-              field: `${field}.invoiceId`,
-              code: 'not_payable',
-              message: 'already paid or fully covered by payments in progress',
-            },
-          ],
-        );
-      }
-      const amountCents = requested.amountCents ?? payableCents;
-      if (amountCents > payableCents) {
-        throw AppError.unprocessable(
-          'PAYMENT.AMOUNT_EXCEEDS_AMOUNT_DUE',
-          `invoice ${invoice.invoiceNumber} can take at most ${payableCents} cents`,
-          [
-            {
-              field: `${field}.amountCents`,
-              code: 'too_big',
-              message: `at most ${payableCents} cents may be paid on this invoice`,
-            },
-          ],
-        );
-      }
-      return { invoiceId: invoice.invoiceId, amountCents };
-    });
   }
 
   /**
@@ -324,17 +348,85 @@ export class SubmitPaymentService {
    * posted money must still count, or a second payment could pay the same balance.
    */
   async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
-    const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(
-      `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
-         FROM intake.payments payment
-         CROSS JOIN LATERAL jsonb_array_elements(payment.invoices) AS item
-        WHERE payment.customer_id = $1
-          AND (payment.status = ANY($2) OR (payment.status = 'posted' AND payment.applied_at IS NULL))
-        GROUP BY 1`,
-      [customerId, [...IN_PROGRESS_STATUSES]],
-    );
+    const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(inFlightSql('$1', '$2'), [
+      customerId,
+      [...IN_PROGRESS_STATUSES],
+    ]);
     return new Map(rows.map((row) => [row.invoiceId, Number(row.amountCents)]));
   }
+}
+
+/** What a payment pays on one invoice. */
+type PaidInvoice = { invoiceId: string; amountCents: number };
+
+/** An invoice of `readLockedInvoices`; the numbers are bigints as text. */
+interface LockedInvoice {
+  invoiceId: string;
+  invoiceNumber: string;
+  amountDueCents: string;
+  status: string;
+  inFlightCents: string;
+}
+
+/**
+ * `amountsInFlight`'s query (`"invoiceId"`, `"amountCents"` as text), with its customer and its
+ * in-progress statuses given as the parameters named.
+ */
+function inFlightSql(customer: string, statuses: string): string {
+  return `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
+         FROM intake.payments payment
+         CROSS JOIN LATERAL jsonb_array_elements(payment.invoices) AS item
+        WHERE payment.customer_id = ${customer}
+          AND (payment.status = ANY(${statuses}::text[]) OR (payment.status = 'posted' AND payment.applied_at IS NULL))
+        GROUP BY 1`;
+}
+
+/**
+ * Every selected invoice must be the customer's, open, and owe at least the amount paid on it,
+ * counting money already in flight for it so that two payments cannot both pay the same balance.
+ */
+function amountsOn(request: SubmitPaymentRequest, locked: LockedInvoice[]): PaidInvoice[] {
+  const byId = new Map(locked.map((invoice) => [invoice.invoiceId, invoice]));
+  return request.invoices.map((requested, index) => {
+    const invoice = byId.get(requested.invoiceId);
+    const field = `invoices.${index}`;
+    if (!invoice) {
+      throw AppError.unprocessable(
+        'PAYMENT.INVOICE_NOT_FOUND',
+        `invoice ${requested.invoiceId} is not an invoice of ${request.customerId}`,
+        [{ field: `${field}.invoiceId`, code: 'not_found', message: 'no such invoice for this customer' }],
+      );
+    }
+    const payableCents = Number(invoice.amountDueCents) - Number(invoice.inFlightCents);
+    if (invoice.status !== 'open' || payableCents <= 0) {
+      throw AppError.unprocessable(
+        'PAYMENT.INVOICE_NOT_PAYABLE',
+        `invoice ${invoice.invoiceNumber} has nothing left to pay`,
+        [
+          {
+            field: `${field}.invoiceId`,
+            code: 'not_payable',
+            message: 'already paid or fully covered by payments in progress',
+          },
+        ],
+      );
+    }
+    const amountCents = requested.amountCents ?? payableCents;
+    if (amountCents > payableCents) {
+      throw AppError.unprocessable(
+        'PAYMENT.AMOUNT_EXCEEDS_AMOUNT_DUE',
+        `invoice ${invoice.invoiceNumber} can take at most ${payableCents} cents`,
+        [
+          {
+            field: `${field}.amountCents`,
+            code: 'too_big',
+            message: `at most ${payableCents} cents may be paid on this invoice`,
+          },
+        ],
+      );
+    }
+    return { invoiceId: invoice.invoiceId, amountCents };
+  });
 }
 
 /** The posting rule of a method (libs/calendar): a saved bank account is an ACH debit. */
