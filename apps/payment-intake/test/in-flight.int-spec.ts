@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createCloudEvent } from '@remit/contracts';
+import { withBatchWork } from '@remit/messaging';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceViewService } from '../src/invoice-view/invoice-view.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
@@ -39,8 +40,9 @@ describe('intake money in flight and invoice view versions (real PostgreSQL, Red
 
   async function applySnapshot(invoiceId: string, amountDueCents: number, version: number): Promise<void> {
     const view = app.get(InvoiceViewService);
+    // As a consumer applies it: the upsert is deferred to the end of the transaction (batchWork).
     await dataSource.transaction((manager) =>
-      view.upsert(snapshot(invoiceId, amountDueCents, version), manager),
+      withBatchWork(manager, () => view.upsert(snapshot(invoiceId, amountDueCents, version), manager)),
     );
   }
 

@@ -1,4 +1,4 @@
-import { canTransition } from './payment-status.service';
+import { canTransition, statusesMovingTo } from './payment-status.service';
 
 describe(canTransition.name, () => {
   it.each([
@@ -22,5 +22,20 @@ describe(canTransition.name, () => {
     ['failed', 'scheduled', false],
   ] as const)('%s → %s is %s', (from, to, expected) => {
     expect(canTransition(from, to)).toBe(expected);
+  });
+});
+
+describe(statusesMovingTo.name, () => {
+  it.each([
+    ['scheduled', ['submitted']],
+    ['awaiting_funds', ['submitted']],
+    ['posted', ['submitted', 'scheduled', 'awaiting_funds']],
+    ['returned', ['submitted', 'scheduled', 'posted', 'awaiting_funds']],
+    ['failed', ['submitted', 'scheduled', 'awaiting_funds']],
+    ['canceled', ['submitted', 'scheduled', 'awaiting_funds']],
+    ['expired', ['submitted', 'awaiting_funds']],
+    ['submitted', []],
+  ] as const)('%s may be reached from %j', (to, from) => {
+    expect(statusesMovingTo(to)).toEqual(from);
   });
 });

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
 import { EventRefused, qualifiedTableName } from '@remit/messaging';
 import { Clock } from '@remit/platform';
-import { PaymentEntity, type PaymentStatus } from './payment.entity';
+import { PAYMENT_STATUSES, PaymentEntity, type PaymentStatus } from './payment.entity';
 import { PaymentStatusChangeEntity } from './payment-status-change.entity';
 
 /**
@@ -23,6 +23,15 @@ const ALLOWED: Record<PaymentStatus, readonly PaymentStatus[]> = {
 
 export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
   return ALLOWED[from].includes(to);
+}
+
+/**
+ * The statuses a payment may move to `to` from (never `to` itself: an event that finds the payment
+ * there already changes nothing). `transition` hands them to its statement, which decides on the row
+ * it has locked.
+ */
+export function statusesMovingTo(to: PaymentStatus): PaymentStatus[] {
+  return PAYMENT_STATUSES.filter((from) => from !== to && canTransition(from, to));
 }
 
 /** Follows settlement's events so that GET /v1/payments/{id} shows where the money is. */
@@ -79,8 +88,11 @@ export class PaymentStatusService {
   }
 
   /**
-   * Two statements whatever happens (this runs for every settlement event): the row's status, read
-   * under its lock, then one statement that moves it and writes its history row together.
+   * One statement whatever happens (this runs for every settlement event, ~10-15 to a consumer
+   * transaction): the row locked and read (`FOR UPDATE` returns its newest version once the lock is
+   * ours, in READ COMMITTED), moved only if its status allows it, acknowledged in any case, and its
+   * history row written only if it moved. The statement returns the status it found, so the decision
+   * logged is the one the database made; no row means no such payment.
    */
   private async transition(
     manager: EntityManager,
@@ -90,44 +102,47 @@ export class PaymentStatusService {
     reason: string,
   ): Promise<void> {
     const payments = qualifiedTableName(manager.connection, PaymentEntity);
-    const [payment] = await manager.query<{ status: PaymentStatus; acknowledged: boolean }[]>(
-      `SELECT status, settlement_acknowledged_at IS NOT NULL AS acknowledged
-         FROM ${payments} WHERE payment_id = $1 FOR UPDATE`,
-      [paymentId],
+    const history = qualifiedTableName(manager.connection, PaymentStatusChangeEntity);
+    // When intake's status changed, by the platform clock: an event's `time` is its producer's real
+    // time. Read before the statement, so also when nothing moves (free in production; one Redis read
+    // with the test clock).
+    const at = await this.clock.now();
+    // One UPDATE for both effects: PostgreSQL lets one statement update a row only once. Only a row
+    // that moves or is not yet acknowledged is written: an already acknowledged payment that stays
+    // put gets no new row version. Any event of settlement about the payment says settlement has it
+    // (payment-redrive.service.ts).
+    const [found] = await manager.query<{ previous: PaymentStatus; moved: boolean }[]>(
+      `WITH locked AS (
+         SELECT payment_id, status, status = ANY($3::text[]) AS moves
+           FROM ${payments} WHERE payment_id = $1::uuid FOR UPDATE),
+       written AS (
+         UPDATE ${payments} payment
+            SET status = CASE WHEN locked.moves THEN $2::text ELSE payment.status END,
+                updated_at = CASE WHEN locked.moves THEN CURRENT_TIMESTAMP ELSE payment.updated_at END,
+                settlement_acknowledged_at = COALESCE(payment.settlement_acknowledged_at, now())
+           FROM locked
+          WHERE payment.payment_id = locked.payment_id
+            AND (locked.moves OR payment.settlement_acknowledged_at IS NULL)),
+       recorded AS (
+         INSERT INTO ${history} (payment_id, status, at, reason, source_event_id)
+         SELECT payment_id, $2::text, $4::timestamptz, $5::text, $6::text FROM locked WHERE moves)
+       SELECT status AS previous, moves AS moved FROM locked`,
+      [paymentId, to, statusesMovingTo(to), at, reason, event.id],
     );
-    if (!payment) {
+    if (!found) {
       throw new EventRefused(
         'PAYMENT.UNKNOWN',
         `event ${event.id} (${event.type}) names unknown payment ${paymentId}`,
       );
     }
-    // Any event of settlement about the payment says settlement has it (payment-redrive.service.ts).
-    const acknowledge = `settlement_acknowledged_at = COALESCE(settlement_acknowledged_at, now())`;
-    const moves = payment.status !== to && canTransition(payment.status, to);
-    if (!moves) {
-      if (!payment.acknowledged) {
-        await manager.query(`UPDATE ${payments} SET ${acknowledge} WHERE payment_id = $1`, [paymentId]);
-      }
-      if (payment.status === to) {
-        this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
-      } else {
-        this.logger.warn(
-          `payment ${paymentId}: ignoring ${event.type} (${payment.status} → ${to} is not allowed)`,
-        );
-      }
-      return;
+    if (found.moved) {
+      this.logger.log(`payment ${paymentId}: ${found.previous} → ${to} (${reason})`);
+    } else if (found.previous === to) {
+      this.logger.debug(`payment ${paymentId}: already ${to}; ${event.type} changes nothing`);
+    } else {
+      this.logger.warn(
+        `payment ${paymentId}: ignoring ${event.type} (${found.previous} → ${to} is not allowed)`,
+      );
     }
-    // When intake's status changed, by the platform clock: an event's `time` is its producer's real time.
-    const at = await this.clock.now();
-    await manager.query(
-      `WITH moved AS (
-         UPDATE ${payments} SET status = $2, ${acknowledge}, updated_at = CURRENT_TIMESTAMP
-          WHERE payment_id = $1 RETURNING payment_id)
-       INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
-              (payment_id, status, at, reason, source_event_id)
-       SELECT payment_id, $2, $3, $4, $5 FROM moved`,
-      [paymentId, to, at, reason, event.id],
-    );
-    this.logger.log(`payment ${paymentId}: ${payment.status} → ${to} (${reason})`);
   }
 }
