@@ -13,7 +13,7 @@ import {
   nextBusinessDay,
   previousBusinessDay,
 } from '@remit/calendar';
-import { Outbox } from '@remit/messaging';
+import { Outbox, qualifiedTableName } from '@remit/messaging';
 import {
   AccountNumberCipher,
   AppError,
@@ -254,13 +254,14 @@ export class AchOriginationService {
       createdAt: now,
     });
     await manager.insert(AchFileEntity, file);
-    for (const line of lines) {
-      await manager.update(
-        AchEntryEntity,
-        { paymentId: line.paymentId },
-        { status: 'in_file', fileId, traceNumber: line.traceNumber },
-      );
-    }
+    // Every entry of the file in one statement (a statement per entry was most of a big day's close).
+    await manager.query(
+      `UPDATE ${qualifiedTableName(manager.connection, AchEntryEntity)} AS entry
+          SET status = 'in_file', file_id = $1, trace_number = line.trace_number, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[]) AS line (payment_id, trace_number)
+        WHERE entry.payment_id = line.payment_id`,
+      [fileId, lines.map((line) => line.paymentId), lines.map((line) => line.traceNumber)],
+    );
     const view = toAchFileView(file);
     await this.outbox.add(manager, {
       type: 'ach-file.created',
