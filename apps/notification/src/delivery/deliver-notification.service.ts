@@ -77,6 +77,10 @@ function reasonOf(error: unknown): string {
 @Injectable()
 export class DeliverNotificationService {
   private readonly logger = new Logger(DeliverNotificationService.name);
+  /** Claims made while one runs are made together, in the next statement. */
+  private readonly claims = new GroupCommit<string, ClaimedNotification | undefined>((ids) =>
+    this.claimAll(ids),
+  );
   /** Deliveries of this process under way (claiming, sending or marking). */
   private delivering = 0;
   /**
@@ -112,15 +116,7 @@ export class DeliverNotificationService {
   private async deliverCounted(notificationId: string): Promise<DeliveryOutcome> {
     // Claim it first: only a pending or failed notification that no other delivery holds is sent.
     // The claim returns what the send needs, so the row is not read again.
-    const [claimed] = await this.dataSource.query<[ClaimedNotification[], number]>(
-      `UPDATE notification.notifications SET lease_until = now() + make_interval(secs => $2)
-        WHERE notification_id = $1 AND status IN ('pending', 'failed')
-          AND (lease_until IS NULL OR lease_until < now())
-        RETURNING notification_id AS "notificationId", event_id AS "eventId", customer_id AS "customerId",
-                  type, channel, recipient AS "to", subject, body, html, endpoint_id AS "endpointId", attempts`,
-      [notificationId, DELIVERY_LEASE_SECONDS],
-    );
-    const row = claimed[0];
+    const row = await this.claims.add(notificationId);
     if (!row) return 'skipped';
     const attempt = row.attempts + 1;
     try {
@@ -143,6 +139,31 @@ export class DeliverNotificationService {
     await this.markSent(row, attempt);
     this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
     return 'sent';
+  }
+
+  /**
+   * Leases the notifications that are pending or failed and held by no other delivery, in one
+   * statement; returns each one's row as claimed, or undefined for one not claimed. An id twice in
+   * the group (two deliveries of one notification at once) is handed to the first only.
+   */
+  private async claimAll(ids: string[]): Promise<(ClaimedNotification | undefined)[]> {
+    const claimed = await this.dataSource.query<ClaimedNotification[]>(
+      `WITH claimed AS (
+         UPDATE notification.notifications SET lease_until = now() + make_interval(secs => $2)
+          WHERE notification_id = ANY($1::uuid[]) AND status IN ('pending', 'failed')
+            AND (lease_until IS NULL OR lease_until < now())
+          RETURNING notification_id AS "notificationId", event_id AS "eventId", customer_id AS "customerId",
+                    type, channel, recipient AS "to", subject, body, html, endpoint_id AS "endpointId",
+                    attempts)
+       SELECT * FROM claimed`,
+      [ids, DELIVERY_LEASE_SECONDS],
+    );
+    const byId = new Map(claimed.map((row) => [row.notificationId, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      byId.delete(id);
+      return row;
+    });
   }
 
   /**

@@ -99,6 +99,19 @@ describe(GroupCommit.name, () => {
     }
   });
 
+  it('hands each item the result its commit returned for it', async () => {
+    const gated = gatedCommit();
+    gated.hold();
+    const group = new GroupCommit<string, string>(async (items) => {
+      await gated.commit(items);
+      return items.map((item) => item.toUpperCase());
+    });
+    const results = Promise.all([group.add('a'), group.add('b'), group.add('c')]);
+    gated.release();
+    expect(await results).toEqual(['A', 'B', 'C']);
+    expect(gated.groups).toEqual([['a'], ['b', 'c']]);
+  });
+
   it('refuses a group size that is not a positive integer', () => {
     expect(() => new GroupCommit(() => Promise.resolve(), { maxItems: 0 })).toThrow();
   });

@@ -1,7 +1,7 @@
 /** One item waiting for its group's commit. */
-interface Waiting<T> {
+interface Waiting<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
@@ -23,11 +23,12 @@ export interface GroupCommitOptions {
  * together with the items still coming (`coming`, waited for at most `holdMs`), or at once and alone
  * when none is; items added while one runs wait for it and are then committed together. Under load
  * many items share one transaction, at no added wait when idle (PostgreSQL's own group commit,
- * one level up). Each `add` settles with its own item's outcome: when a group fails, its items are
- * committed again one by one, so that one item that cannot commit fails alone.
+ * one level up). Each `add` settles with its own item's outcome — the commit's result for it when the
+ * commit returns one per item (a claim returning what it claimed) — and when a group fails, its
+ * items are committed again one by one, so that one item that cannot commit fails alone.
  */
-export class GroupCommit<T> {
-  private waiting: Waiting<T>[] = [];
+export class GroupCommit<T, R = void> {
+  private waiting: Waiting<T, R>[] = [];
   private running = false;
   private readonly maxItems: number;
   private readonly coming: () => number;
@@ -36,7 +37,8 @@ export class GroupCommit<T> {
   private arrived: (() => void) | undefined;
 
   constructor(
-    private readonly commit: (items: T[]) => Promise<void>,
+    /** Commits the items; may return one result per item, in their order. */
+    private readonly commit: (items: T[]) => Promise<R[] | void>,
     options: GroupCommitOptions = {},
   ) {
     this.maxItems = options.maxItems ?? 100;
@@ -47,8 +49,8 @@ export class GroupCommit<T> {
     }
   }
 
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       this.arrived?.();
       if (!this.running) void this.drain();
@@ -88,14 +90,15 @@ export class GroupCommit<T> {
   }
 
   /** Commits `group`; true if it committed. A failure rejects its items only when `final` or alone. */
-  private async settle(group: Waiting<T>[], final = false): Promise<boolean> {
+  private async settle(group: Waiting<T, R>[], final = false): Promise<boolean> {
+    let results: R[] | void;
     try {
-      await this.commit(group.map((entry) => entry.item));
+      results = await this.commit(group.map((entry) => entry.item));
     } catch (error) {
       if (final || group.length === 1) for (const entry of group) entry.reject(error);
       return false;
     }
-    for (const entry of group) entry.resolve();
+    group.forEach((entry, index) => entry.resolve(results ? results[index] : (undefined as R)));
     return true;
   }
 }
