@@ -16,6 +16,7 @@ import {
 } from './autopay/autopay-records.entity';
 import { IntakeAutopayRuns1764350000000 } from './migrations/1764350000000-intake-autopay-runs';
 import { IntakeSettlementAcknowledged1764370000000 } from './migrations/1764370000000-intake-settlement-acknowledged';
+import { IntakeInvoiceViewReceived1764380000000 } from './migrations/1764380000000-intake-invoice-view-received';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -37,4 +38,5 @@ export const INTAKE_MIGRATIONS = [
   IntakePaymentMethods1764320000000,
   IntakeAutopayRuns1764350000000,
   IntakeSettlementAcknowledged1764370000000,
+  IntakeInvoiceViewReceived1764380000000,
 ];

@@ -28,8 +28,13 @@ export class InvoiceViewEntity {
   @Column({ type: 'text' })
   status!: 'open' | 'paid';
 
+  /** The time of the snapshot last applied (its event's `time`, at invoice). */
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** When intake wrote that snapshot here: with `updatedAt`, how long the invoice took to be payable. */
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
 
   /** The invoice's version in the snapshot last applied (0: a snapshot from before versions). */
   @Column({ type: 'integer', default: 0 })

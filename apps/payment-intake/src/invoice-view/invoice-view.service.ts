@@ -75,15 +75,18 @@ export class InvoiceViewService {
         row.updatedAt,
         row.version,
       ]);
-      return `(${Array.from({ length: 9 }, (_unused, column) => `$${first + column}`).join(', ')})`;
+      // received_at: this statement's own time (the last before the batch's commit), not the transaction's.
+      return `(${Array.from({ length: 9 }, (_unused, column) => `$${first + column}`).join(', ')}, clock_timestamp())`;
     });
     const applied = await manager.query<{ invoice_id: string }[]>(
       `INSERT INTO ${qualifiedTableName(manager.connection, InvoiceViewEntity)} AS view
-         (invoice_id, invoice_number, customer_id, due_date, invoice_date, amount_due_cents, status, updated_at, version)
+         (invoice_id, invoice_number, customer_id, due_date, invoice_date, amount_due_cents, status, updated_at, version,
+          received_at)
        VALUES ${values.join(', ')}
        ON CONFLICT (invoice_id) DO UPDATE
           SET amount_due_cents = EXCLUDED.amount_due_cents, status = EXCLUDED.status,
-              due_date = EXCLUDED.due_date, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+              due_date = EXCLUDED.due_date, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version,
+              received_at = EXCLUDED.received_at
         WHERE view.version < EXCLUDED.version
        RETURNING invoice_id`,
       parameters.values,
