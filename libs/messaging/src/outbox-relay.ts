@@ -116,7 +116,8 @@ const claimable = (row: string): string =>
  * customer id).
  *
  * Rows are claimed with a lease in one short statement, published outside any transaction, and
- * marked sent in another short statement. We chose the lease over holding `FOR UPDATE` locks
+ * marked sent in another short statement — or, when the loop's next round follows at once (load),
+ * by that round's claim, in the same statement. We chose the lease over holding `FOR UPDATE` locks
  * across the send: a send can take as long as the producer's retries (tens of seconds against a
  * sick broker), and a transaction open that long pins a pool connection, holds back vacuum, and
  * leaves the rows locked for whoever else needs them. `FOR UPDATE SKIP LOCKED` is still used, only
@@ -157,6 +158,11 @@ export class OutboxRelay {
   private wake?: () => void;
   private unsubscribe?: () => void;
   private table?: string;
+  /**
+   * Rows published by the loop's last round and not marked yet: when another round follows at once,
+   * its claim marks them in the same statement (a statement fewer per round under load).
+   */
+  private unmarked: string[] = [];
 
   constructor(options: OutboxRelayOptions) {
     this.dataSource = options.dataSource;
@@ -212,6 +218,7 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     this.loop = undefined;
+    if (this.unmarked.length > 0) await this.markUnmarked();
     await this.disconnectProducer();
   }
 
@@ -221,6 +228,14 @@ export class OutboxRelay {
    * Throws `OutboxPublishError` when the broker cannot be reached (nothing charged to any row).
    */
   async relayOnce(): Promise<number> {
+    return this.relayRound(false);
+  }
+
+  /**
+   * One round. With `foldMark`, rows published while another round is already due (a `notify()`
+   * arrived during the send, or the batch was full) are left for that round's claim to mark.
+   */
+  private async relayRound(foldMark: boolean): Promise<number> {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
     try {
@@ -230,7 +245,13 @@ export class OutboxRelay {
       await this.disconnectProducer();
       return this.isolate(rows, error);
     }
-    await this.markSent(rows.map((row) => row.id));
+    const ids = rows.map((row) => row.id);
+    if (foldMark && !this.stopping && (this.kicked || rows.length >= this.batchSize)) {
+      await this.afterPublishBeforeMark?.(ids);
+      this.unmarked = ids;
+    } else {
+      await this.markSent(ids);
+    }
     this.logger.debug({ count: rows.length, firstEventId: rows[0].id }, 'outbox batch published');
     return rows.length;
   }
@@ -287,14 +308,27 @@ export class OutboxRelay {
    */
   private async claim(): Promise<OutboxRow[]> {
     const table = this.tableName();
-    const rows: OutboxRow[] = await this.dataSource.query(
-      `WITH candidates AS (
+    // The last round's rows, published and not yet marked (`unmarked`), are marked by this statement
+    // and count as sent in it: the statement's snapshot still shows them unsent, hence the id checks.
+    const unmarked = this.unmarked;
+    this.unmarked = [];
+    let rows: OutboxRow[];
+    try {
+      rows = await this.dataSource.query(
+        `WITH marked AS (
+         UPDATE ${table} SET sent_at = now(), claimed_until = NULL, claimed_by = NULL
+         WHERE id = ANY($4::uuid[]) AND sent_at IS NULL
+         RETURNING id
+       ),
+       candidates AS (
          SELECT o.id, o.created_at, o.seq, o.message_key FROM ${table} o
          WHERE o.sent_at IS NULL
+           AND o.id <> ALL($4::uuid[])
            AND ${claimable('o')}
            AND NOT EXISTS (
              SELECT 1 FROM ${table} earlier
              WHERE earlier.sent_at IS NULL
+               AND earlier.id <> ALL($4::uuid[])
                AND earlier.message_key = o.message_key
                AND (earlier.created_at, earlier.seq) < (o.created_at, o.seq)
                AND NOT (${claimable('earlier')})
@@ -308,6 +342,7 @@ export class OutboxRelay {
          WHERE NOT EXISTS (
            SELECT 1 FROM ${table} earlier
            WHERE earlier.sent_at IS NULL
+             AND earlier.id <> ALL($4::uuid[])
              AND earlier.message_key = c.message_key
              AND (earlier.created_at, earlier.seq) < (c.created_at, c.seq)
              AND earlier.id NOT IN (SELECT id FROM candidates)
@@ -321,8 +356,13 @@ export class OutboxRelay {
            o.created_at, o.seq
        )
        SELECT * FROM claimed`,
-      [this.batchSize, this.leaseMs, this.relayId],
-    );
+        [this.batchSize, this.leaseMs, this.relayId, unmarked],
+      );
+    } catch (error) {
+      this.unmarked = [...unmarked, ...this.unmarked];
+      throw error;
+    }
+    if (unmarked.length > 0) this.metrics?.published(unmarked.length);
     // (A SELECT around the UPDATE: TypeORM returns [rows, count] for a top-level UPDATE.)
     // UPDATE … RETURNING has no order: restore creation order, which is each key's order.
     return rows.sort(
@@ -425,6 +465,25 @@ export class OutboxRelay {
 
   private async markSent(ids: string[]): Promise<void> {
     await this.afterPublishBeforeMark?.(ids);
+    await this.writeSent(ids);
+  }
+
+  /** Marks what the last round left unmarked (`unmarked`); a failure keeps them for the next try. */
+  private async markUnmarked(): Promise<void> {
+    const ids = this.unmarked;
+    this.unmarked = [];
+    try {
+      await this.writeSent(ids);
+    } catch (error) {
+      this.unmarked = [...ids, ...this.unmarked];
+      this.logger.warn(
+        { count: ids.length, firstEventId: ids[0], ...describeError(error) },
+        'published outbox rows not marked sent yet; will retry',
+      );
+    }
+  }
+
+  private async writeSent(ids: string[]): Promise<void> {
     // Not limited to this relay's claim: the rows were published, whoever holds them now.
     await this.dataSource.query(
       `UPDATE ${this.tableName()} SET sent_at = now(), claimed_until = NULL, claimed_by = NULL
@@ -450,7 +509,7 @@ export class OutboxRelay {
       this.kicked = false;
       let published = 0;
       try {
-        published = await this.relayOnce();
+        published = await this.relayRound(true);
         if (failures > 0) this.logger.info({ failures }, 'outbox relay recovered');
         failures = 0;
       } catch (error) {
@@ -466,6 +525,8 @@ export class OutboxRelay {
       }
       if (this.stopping) break;
       if (published >= this.batchSize) continue;
+      // Nothing more came (or the round failed): what the last round published is marked now.
+      if (this.unmarked.length > 0 && !this.kicked) await this.markUnmarked();
       if (failures > 0)
         await this.idle(backoffDelay(failures, this.pollIntervalMs, this.maxErrorBackoffMs), false);
       else await this.idle(this.pollIntervalMs, true);

@@ -277,6 +277,46 @@ describe(OutboxRelay.name, () => {
     }
   });
 
+  it("marks a round's rows in the claim of the round that follows at once, and leaves every row sent", async () => {
+    const { topic, outbox } = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const events = await dataSource.transaction(async (manager) => {
+      const added = [];
+      for (let index = 0; index < 5; index += 1)
+        added.push(await outbox.add(manager, invoiceIssued(customerId)));
+      return added;
+    });
+    const query = jest.spyOn(dataSource, 'query');
+    let calls: unknown[][];
+    // Batches of 2: two full rounds, whose rows the next claim marks, then a last round of 1.
+    const relay = new OutboxRelay({ dataSource, kafka, logger, batchSize: 2, pollIntervalMs: 50 });
+    relay.start();
+    try {
+      await waitFor(async () => ((await unsentRows()) === 0 ? true : undefined), {
+        timeoutMs: 20_000,
+        what: 'every row marked sent',
+      });
+    } finally {
+      await relay.stop();
+      calls = [...query.mock.calls];
+      query.mockRestore();
+    }
+    const statements = calls.map(([sql]) => String(sql).trim());
+    const marksAlone = statements.filter(
+      (sql) => sql.startsWith('UPDATE') && sql.includes('SET sent_at = now()'),
+    );
+    const claimsThatMark = calls.filter(
+      ([sql, parameters]) =>
+        String(sql).includes('WITH marked AS') && ((parameters as unknown[])[3] as string[]).length > 0,
+    );
+    expect(claimsThatMark).toHaveLength(2);
+    expect(marksAlone).toHaveLength(1);
+    const messages = await readMessages(kafka, topic, events.length);
+    expect(messages.map((message) => parseCloudEvent(message.value).id)).toEqual(
+      events.map((event) => event.id),
+    );
+  });
+
   it('with two relays running, publishes each event exactly once and keeps each customer in order', async () => {
     const { topic, outbox } = await testTopic(3);
     const customers = Array.from({ length: 6 }, () => uniqueName('cust'));
