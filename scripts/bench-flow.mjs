@@ -4,9 +4,11 @@
 // for the same writes (docs/performance.md).
 //
 // 1. Builds the code into .run/bench/dist (its own copy), creates database remit_bench afresh and migrates
-//    it, flushes Redis db 7, starts the four services (ports 4201-4204, KAFKA_GROUP_PREFIX
-//    remit-bench-<run id>, set to start at the end of every topic, NODE_ENV=development, LOG_LEVEL=warn,
-//    logs in .run/bench/<service>.log).
+//    it, flushes Redis db 7, starts its own Kafka broker on 127.0.0.1:9094 (files in .run/bench-kafka/,
+//    the same jars; left running for the next run, `node scripts/infra.mjs down` stops it) unless it runs,
+//    and the four services on it (ports 4201-4204, KAFKA_GROUP_PREFIX remit-bench-<run id>, set to start
+//    at the end of every topic, NODE_ENV=development, LOG_LEVEL=warn, logs in .run/bench/<service>.log).
+//    Its events never reach the broker of `npm start` and `npm test` (KAFKA_BROKERS).
 // 2. Test clock at Monday 2026-11-23 10:00 New York; creates customers (40 invoices each) and measures
 //    issue→payable lag: from the invoice.issued event (made at invoice just before its commit) until intake
 //    wrote it into its view (invoice_view.updated_at → received_at, both in remit_bench).
@@ -15,7 +17,7 @@
 // 4. Once every payment is `scheduled`, one `POST /v1/settlement/run` at the posting date; waits until every
 //    invoice is paid. End-to-end payments/s = N / (first request → last invoice paid).
 // 5. CPU milliseconds per payment (from /proc, over steps 3-4) of each service and of PostgreSQL (every
-//    postgres process: other databases' work on this machine counts too), the Kafka broker and Redis.
+//    postgres process: other databases' work on this machine counts too), its Kafka broker and Redis.
 // 6. pgbench (bench/pgbench/payment-flow.sql, one run = one payment's writes) for --pgbench-seconds at C
 //    clients, in a scratch schema of remit_bench: payments/s, and the ratio end-to-end / ceiling.
 // Prints a table; writes .run/bench/flow-<run id>.json (and --out FILE). Speed is never asserted in tests.
@@ -27,6 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { tcpOpen } from './infra/common.mjs';
+import { KAFKA_INSTANCES } from './infra/kafka.mjs';
 import { consumerGroupsIn } from './lib/consumer-groups.mjs';
 import { ROOT, healthStatus, services, startService, startSmtpSink, stopChild } from './lib/services.mjs';
 
@@ -35,6 +38,8 @@ const DIST_DIR = '.run/bench/dist';
 const DATABASE = 'remit_bench';
 const TCP_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
+/** Its own broker (scripts/infra/kafka.mjs): the thousands of events of a run stay off KAFKA_BROKERS. */
+const KAFKA = KAFKA_INSTANCES.bench;
 /** notification's mail goes to this run's own SMTP sink (scripts/smtp-sink.mjs), kept in MAIL_DIR. */
 const SMTP_URL = 'smtp://127.0.0.1:4225';
 const MAIL_DIR = path.join('.run', 'bench', 'mail');
@@ -109,6 +114,7 @@ const env = {
   SMTP_URL,
   MAIL_DIR,
   SMTP_SINK_QUIET: '1',
+  KAFKA_BROKERS: KAFKA.brokers,
   KAFKA_GROUP_PREFIX: `remit-bench-${runId}`,
   DB_MIGRATIONS_RUN: 'false',
 };
@@ -120,6 +126,7 @@ const step = (line) => console.log(`\n▸ ${line}`);
 
 let libs;
 let db;
+let kafkaPid;
 let smtpSink;
 const children = new Map();
 
@@ -286,13 +293,17 @@ function cpuSnapshot() {
   for (const [name, child] of children) snapshot[name] = cpuMsOf(child.pid);
   const sum = (pids) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
   snapshot.postgresql = sum(pidsOf('postgres', { exact: true }));
-  // This checkout's broker (its pid file): other checkouts' brokers on the machine are not ours.
-  const brokerPid = Number(
-    fs.existsSync(libs.infra.paths.pidFile) ? fs.readFileSync(libs.infra.paths.pidFile, 'utf8') : 0,
-  );
-  snapshot.kafka = brokerPid > 0 ? cpuMsOf(brokerPid) : sum(pidsOf('kafka.Kafka'));
+  // The bench's own broker (its pid, found at set-up): the machine's other brokers are not ours.
+  snapshot.kafka = kafkaPid ? cpuMsOf(kafkaPid) : 0;
   snapshot.redis = sum(pidsOf('redis-server', { exact: true }));
   return snapshot;
+}
+
+/** The pid of the process listening on TCP `port` (`ss`), or null. */
+function listenerPid(port) {
+  const result = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  const match = /pid=(\d+)/.exec(result.stdout ?? '');
+  return match ? Number(match[1]) : null;
 }
 
 // ---------------------------------------------------------------------------------------------- phases
@@ -324,7 +335,19 @@ async function setUp() {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   await admin.end();
-  await libs.infra.up({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, quiet: true });
+  const { kafka } = await libs.infra.up({
+    databaseUrl: DATABASE_URL,
+    redisUrl: REDIS_URL,
+    kafka: KAFKA,
+    quiet: true,
+  });
+  // Whoever listens on its port (this checkout's broker, or one another checkout started there).
+  kafkaPid = listenerPid(Number(KAFKA.brokers.split(':').at(-1))) ?? kafka.pid;
+  say(
+    `Kafka: the bench's own broker ${KAFKA.brokers} (${kafka.started ? `started in ${(kafka.ms / 1000).toFixed(1)} s` : 'already running'}` +
+      `${kafkaPid ? `, pid ${kafkaPid}` : ''}; files in ${path.relative(ROOT, KAFKA.files.dir)}; left running, ` +
+      '`node scripts/infra.mjs down` stops it)',
+  );
   const flush = run('redis-cli', ['-n', '7', 'FLUSHDB']);
   if (flush.status !== 0) say(`redis-cli FLUSHDB: ${flush.output.trim()} (continuing)`);
   const migrate = run(
@@ -363,9 +386,9 @@ async function setUp() {
 
 /**
  * The consumer groups of the services (`<prefix>.<groupId>`), read from this run's build. Each run has
- * new groups, which start from the earliest offset: they would replay every earlier run's and test's
- * events on this broker (refused as unknown customers, dead-lettered) and bill that to this run. So
- * their offsets are set to the end of every topic (dead-letter topics aside) first.
+ * new groups, which start from the earliest offset: they would replay every earlier run's events on the
+ * bench's broker (refused as unknown customers, dead-lettered) and bill that to this run. So their
+ * offsets are set to the end of every topic (dead-letter topics aside) first.
  */
 const consumerGroups = () => consumerGroupsIn(path.join(ROOT, DIST_DIR, 'apps'));
 
@@ -373,7 +396,7 @@ async function kafkaAdmin() {
   const { default: kafkajs } = await import('kafkajs');
   const kafka = new kafkajs.Kafka({
     clientId: 'remit-bench',
-    brokers: (env.KAFKA_BROKERS || libs.infra.DEFAULT_BROKERS).split(','),
+    brokers: env.KAFKA_BROKERS.split(','),
     logLevel: kafkajs.logLevel.NOTHING,
   });
   const admin = kafka.admin();
@@ -421,6 +444,19 @@ async function checkGroupsListed() {
       .filter((id) => id.startsWith(prefix) && !known.has(id.slice(prefix.length)));
     if (unlisted.length > 0)
       say(`warning: groups not found in the build replayed old events: ${unlisted.join(', ')}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteGroups() {
+  const admin = await kafkaAdmin();
+  try {
+    const prefix = `${env.KAFKA_GROUP_PREFIX}.`;
+    const ours = (await admin.listGroups()).groups
+      .map((group) => group.groupId)
+      .filter((id) => id.startsWith(prefix));
+    if (ours.length > 0) await admin.deleteGroups(ours);
   } finally {
     await admin.disconnect();
   }
@@ -721,6 +757,8 @@ function printTable(result) {
 async function cleanup() {
   await Promise.all([...children.values()].map((child) => stopChild(child)));
   if (smtpSink) await stopChild(smtpSink.child);
+  // The run's consumer groups: its broker stays up, and would keep them until their offsets expire.
+  if (kafkaPid) await deleteGroups().catch(() => {});
   await db?.end().catch(() => {});
 }
 

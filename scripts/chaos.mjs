@@ -5,14 +5,16 @@
 //    dist/ by anyone else never changes what a restarted service runs; creates database remit_chaos
 //    afresh and migrates it; flushes Redis db 2; starts the four services with KAFKA_GROUP_PREFIX
 //    remit-chaos-<run id>, ports 4101-4104, NODE_ENV=development, LOG_LEVEL=warn, logs in
-//    .run/chaos/<service>.log. Nothing of `npm start` (database remit, Redis db 0, ports 300x) or of the
-//    tests (remit_test, db 1) is touched, except through the shared Kafka topics (see the README).
+//    .run/chaos/<service>.log, on its own Kafka broker (127.0.0.1:9096, files in .run/chaos-kafka/, the
+//    same jars; started unless it runs, left running, `node scripts/infra.mjs down` stops it). Nothing of
+//    `npm start` (database remit, Redis db 0, ports 300x, the broker on KAFKA_BROKERS) or of the tests
+//    (remit_test, db 1) is touched, except by the Redis and PostgreSQL faults.
 // 2. Sets the test clock to Monday 2026-11-23 10:00 New York, creates customers (40 invoices each) and
 //    pays each invoice once, in full, like a portal: its own Idempotency-Key, retried with the same key
 //    on 409, 5xx and network errors until a 201 or a definitive 4xx; at the given rate, at most
 //    --concurrency requests open.
 // 3. Meanwhile, one at a time: kill -9 of each service (restarted with the same environment), kill -9
-//    of the Kafka broker (restarted on its data), kill -9 of Redis (restarted empty; the test clock is
+//    of its Kafka broker (restarted on its data), kill -9 of Redis (restarted empty; the test clock is
 //    set again), a PostgreSQL restart. For each: payments in flight and the seconds until all four
 //    /health answer 200 and a probe payment gets its 201.
 // 4. Waits until every payment is `scheduled` (within 120 s of the last fault), moves the clock ten
@@ -21,15 +23,15 @@
 // 5. Checks remit_chaos for lost and duplicated payments, applications, journals and receipts,
 //    GET /v1/ledger/verify, and the messages added to the `<topic>.dlq` topics; prints one table and a
 //    summary, writes everything to .run/chaos/report.json.
-// 6. Always stops its services and leaves Kafka, PostgreSQL and Redis running (started again if a fault
-//    left one down).
+// 6. Always stops its services and leaves its Kafka broker, PostgreSQL and Redis running (started again
+//    if a fault left one down).
 //
 // Options: --payments N (2000); --rate R payments/s (by default the load is spread over the time the
 // faults need, at most 25/s); --concurrency C (64); --faults all | services | none | a list of
 // payment-intake,invoice,settlement,notification,kafka,redis,postgres (all); --gap S seconds between a
-// recovery and the next fault (5); --no-build (reuse .run/chaos/dist). The infrastructure faults
-// disturb everything else that uses the machine's Kafka, Redis and PostgreSQL; `--faults services`
-// kills only the run's own services.
+// recovery and the next fault (5); --no-build (reuse .run/chaos/dist). The Redis and PostgreSQL faults
+// disturb everything else that uses the machine's Redis and PostgreSQL (the Kafka fault only the run's own
+// broker); `--faults services` kills only the run's own services.
 //
 // Exit status: 0 all well; 1 a payment lost or duplicated, the ledger unbalanced, a payment not
 // scheduled in time or a fault not recovered from; 2 the run could not be set up; 3 out of time budget.
@@ -50,6 +52,7 @@ import {
   listenerPid,
   restartPostgres,
 } from './lib/infra-faults.mjs';
+import { KAFKA_INSTANCES } from './infra/kafka.mjs';
 import { consumerGroupsIn } from './lib/consumer-groups.mjs';
 import { ROOT, hasExited, healthStatus, services, startService, stopChild } from './lib/services.mjs';
 
@@ -63,6 +66,9 @@ const DATABASE = 'remit_chaos';
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
 const REDIS_DB = 2;
 const REDIS_URL = `redis://127.0.0.1:6379/${REDIS_DB}`;
+/** Its own broker (scripts/infra/kafka.mjs): its events and its broker fault stay off KAFKA_BROKERS. */
+const KAFKA = KAFKA_INSTANCES.chaos;
+const KAFKA_RESTART_LOG = path.join(CHAOS_DIR, 'kafka-restart.log');
 const PORTS = {
   INTAKE_PORT: '4101',
   INVOICE_PORT: '4102',
@@ -134,6 +140,7 @@ const serviceEnv = {
   NODE_ENV: 'development',
   DATABASE_URL,
   REDIS_URL,
+  KAFKA_BROKERS: KAFKA.brokers,
   KAFKA_GROUP_PREFIX: GROUP_PREFIX,
   ...PORTS,
   LOG_LEVEL: 'warn',
@@ -150,7 +157,7 @@ const SERVICE_FAULTS = SERVICES.map((service) => ({
   service,
 }));
 const INFRA_FAULTS = [
-  { id: 'kafka', name: 'kill -9 Kafka broker', kind: 'kafka' },
+  { id: 'kafka', name: 'kill -9 its Kafka broker', kind: 'kafka' },
   { id: 'redis', name: 'kill -9 Redis (empty)', kind: 'redis' },
   { id: 'postgres', name: 'restart PostgreSQL', kind: 'postgres' },
 ];
@@ -251,8 +258,8 @@ async function main() {
       .join(', ')}); the run stops and cleans up when it is spent`,
   );
   console.log(
-    'note: environments on one broker share the topics (only consumer groups are per environment): this ' +
-      "run's events reach `npm start` and the tests, theirs reach this run (counted in the summary)",
+    `Kafka: the run's own broker ${KAFKA.brokers} (files in ${path.relative(ROOT, KAFKA.files.dir)}; left ` +
+      'running, `node scripts/infra.mjs down` stops it): its events never reach `npm start` or the tests',
   );
   setTimeout(() => void outOfBudget(), BUDGET_S * 1000).unref();
   if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'))) {
@@ -301,16 +308,24 @@ async function main() {
   if (unprefixed.length > 0) {
     console.error(
       `✘ ${unprefixed.join(', ')} do(es) not pass KAFKA_GROUP_PREFIX to MessagingModule (groupPrefix): ` +
-        'their consumers would join the groups of `npm start` and the tests on the shared broker and take ' +
-        'their events. Refusing to start them.',
+        'their consumers would join the groups of earlier runs left on its broker and take their events. ' +
+        'Refusing to start them.',
     );
     return 2;
   }
   await libs.infra.ensurePostgres({ quiet: true });
   await dropChaosDatabase();
-  await libs.infra.up({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, quiet: true });
+  const { kafka: broker } = await libs.infra.up({
+    databaseUrl: DATABASE_URL,
+    redisUrl: REDIS_URL,
+    kafka: KAFKA,
+    quiet: true,
+  });
   await flushChaosRedis();
-  say(`database ${DATABASE} created afresh, Redis db ${REDIS_DB} flushed, Kafka and its topics up`);
+  say(
+    `database ${DATABASE} created afresh, Redis db ${REDIS_DB} flushed, its Kafka broker ${KAFKA.brokers} ` +
+      `(${broker.started ? 'started' : 'already running'}) and its topics up`,
+  );
   const migrate = run(
     'node',
     ['-r', './scripts/lib/register-dist-aliases.cjs', `${DIST_DIR}/tools/migrate.js`],
@@ -456,7 +471,7 @@ function kafka() {
   const { Kafka, logLevel } = libs.kafkajs;
   return new Kafka({
     clientId: `${GROUP_PREFIX}.tool`,
-    brokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
+    brokers: KAFKA.brokers.split(','),
     logLevel: logLevel.NOTHING,
     retry: { retries: 5 },
   });
@@ -508,9 +523,9 @@ function servicesWithoutGroupPrefix() {
 }
 
 /**
- * The topics are shared by every environment on the broker, and a new consumer group starts at the
- * earliest offset: without this, the run's services would replay (and act on) every event `npm start`
- * and the tests ever published. Each of the run's groups starts at the end of every topic instead.
+ * The run's broker keeps the topics of earlier chaos runs, and a new consumer group starts at the
+ * earliest offset: without this, the run's services would replay (and act on) every event those runs
+ * published. Each of the run's groups starts at the end of every topic instead.
  */
 async function positionConsumerGroups() {
   const groups = consumerGroups();
@@ -569,7 +584,7 @@ async function commitOffsets(groupId, offsets) {
 
 /**
  * The run's services must consume in their own groups (KAFKA_GROUP_PREFIX): in a shared group they would
- * take partitions, and events, away from `npm start` or the tests. Refused otherwise.
+ * take partitions, and events, away from another run's services on the same broker. Refused otherwise.
  */
 async function checkGroups(groups) {
   const expected = groups.map((group) => `${GROUP_PREFIX}.${group}`);
@@ -585,7 +600,7 @@ async function checkGroups(groups) {
   if (idle.length > 0) {
     throw new Error(
       `no service consumes in ${idle.join(', ')}: the services ignore KAFKA_GROUP_PREFIX and would share ` +
-        'consumer groups with other environments on this broker',
+        'consumer groups with other runs on this broker',
     );
   }
   const { groups: live } = await withAdmin((admin) => admin.listGroups());
@@ -1015,8 +1030,8 @@ async function inject(fault) {
   try {
     if (fault.kind === 'service') record.detail = (await killService(fault.service)).detail;
     else if (fault.kind === 'kafka') {
-      state.broker = findBroker();
-      record.detail = (await crashKafka({ logFile: path.join(CHAOS_DIR, 'kafka-restart.log') })).detail;
+      state.broker = findBroker(KAFKA.brokers);
+      record.detail = (await crashKafka({ instance: KAFKA, logFile: KAFKA_RESTART_LOG })).detail;
     } else if (fault.kind === 'redis') {
       state.schedulersBeforeRedis = await jobSchedulers();
       record.detail = (await crashRedis()).detail;
@@ -1093,7 +1108,7 @@ async function repair() {
   try {
     await ensurePostgresBack();
     await ensureRedisBack();
-    await ensureBrokerBack(state.broker, { logFile: path.join(CHAOS_DIR, 'kafka-restart.log') });
+    await ensureBrokerBack(state.broker, { instance: KAFKA, logFile: KAFKA_RESTART_LOG });
     await withRedis((client) => client.set(TEST_CLOCK_KEY, START_CLOCK));
   } catch (error) {
     say(`✘ repair: ${error.message}`);
@@ -1149,10 +1164,10 @@ async function waitAllScheduled() {
 }
 
 /**
- * Other environments' payment.submitted reach this run's settlement too (the topics are shared), and
- * posting them would publish payment.posted for their payments. They are taken out of remit_chaos right
- * before the run, and the clock stands at the settlement date only for the run itself, so that the
- * every-minute sweep does not post those that arrive later.
+ * Payments not of this run in its settlement (none expected since the run has its own broker; an earlier
+ * run's events would be one source): posting them would publish payment.posted for them. They are taken
+ * out of remit_chaos right before the run, and the clock stands at the settlement date only for the run
+ * itself, so that the every-minute sweep does not post those that arrive later.
  */
 async function removeForeignScheduled() {
   const removed = await db.query(
@@ -1630,7 +1645,9 @@ function printReport(verdict) {
       .map(([schema, n]) => `${schema} ${n}`)
       .join(', ')}`,
     `dead letters added during the run: ${describeDeadLetters(verdict.dlq)}`,
-    `other environments' rows in ${DATABASE} (shared topics): ${Object.entries(verdict.foreign)
+    `other environments' rows in ${DATABASE} (none expected: its own broker): ${Object.entries(
+      verdict.foreign,
+    )
       .map(([what, n]) => `${what} ${n}`)
       .join(
         ', ',
@@ -1771,14 +1788,14 @@ let cleaning;
 function cleanup() {
   cleaning ??= (async () => {
     state.stopping = true;
-    console.log('\n▸ clean-up: stopping the services, checking Kafka, PostgreSQL and Redis');
+    console.log('\n▸ clean-up: stopping the services, checking its Kafka broker, PostgreSQL and Redis');
     await Promise.all([...state.handles.values()].map((handle) => stopChild(handle.child)));
     if (libs) {
       const restored = [];
       try {
         if (await ensurePostgresBack()) restored.push('PostgreSQL');
         if (await ensureRedisBack()) restored.push('Redis');
-        if (await ensureBrokerBack(state.broker, { logFile: path.join(CHAOS_DIR, 'kafka-restart.log') }))
+        if (await ensureBrokerBack(state.broker, { instance: KAFKA, logFile: KAFKA_RESTART_LOG }))
           restored.push('Kafka');
       } catch (error) {
         console.error(`✘ clean-up could not bring the infrastructure back: ${error.message}`);

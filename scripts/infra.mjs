@@ -4,11 +4,13 @@
 // with the machine's Java 17 from Maven Central jars resolved by the machine's Maven (infra/kafka/pom.xml).
 //
 //   node scripts/infra.mjs up        PostgreSQL + database/schemas, Redis, Kafka, topics (idempotent)
-//   node scripts/infra.mjs down      stop the Kafka broker started by this script (nothing else)
+//   node scripts/infra.mjs down      stop the Kafka brokers started by this script (nothing else): the
+//                                    default one, and bench:flow's and the chaos run's if they run
 //   node scripts/infra.mjs status    what is up; exit 1 when something is down
 //   node scripts/infra.mjs topics    create missing topics and their .dlq twins, list them
 //   node scripts/infra.mjs migrate   PostgreSQL + database, build (tsc), run every service's migrations
-//   node scripts/infra.mjs reset-kafka   stop the broker and delete its data (next `up` starts empty)
+//   node scripts/infra.mjs reset-kafka [bench|chaos]   stop the (default, or bench:flow's / the chaos run's)
+//                                    broker and delete its data (its next start is empty)
 //
 // From Node:  const infra = await import('./scripts/infra.mjs'); await infra.up();
 //
@@ -19,6 +21,8 @@
 //
 // Files: jars in .cache/kafka/libs, broker data in .cache/kafka/data (cluster id in .cache/kafka/cluster-id),
 // rendered config .run/kafka-server.properties, pid .run/kafka.pid, log .run/kafka.log (.run/kafka.prev.log).
+// bench:flow's broker (127.0.0.1:9094) and the chaos run's (127.0.0.1:9096) are other instances of it, from the
+// same jars, with all their files in .run/bench-kafka/ and .run/chaos-kafka/ (infra/kafka.mjs, KAFKA_INSTANCES).
 // Env: KAFKA_BROKERS (127.0.0.1:9092), DATABASE_URL (postgres://postgres@127.0.0.1:5432/remit),
 // REDIS_URL (redis://127.0.0.1:6379/0), KAFKA_HEAP_OPTS (-Xmx512m -Xms256m), KAFKA_REPLICATION_FACTOR (1).
 // Only Node built-ins, kafkajs, pg and ioredis (loaded lazily, so `down` works without node_modules).
@@ -26,14 +30,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { InfraError, say, seconds } from './infra/common.mjs';
-import { brokersFromEnv, kafkaIsRunning, resetKafka } from './infra/kafka.mjs';
+import { brokersFromEnv, kafkaInstance, kafkaIsRunning, resetKafka } from './infra/kafka.mjs';
 import { migrate } from './infra/postgres.mjs';
 import { down, status, up } from './infra/stack.mjs';
 import { ensureTopics } from './infra/topics.mjs';
 
 export { ROOT, paths } from './infra/common.mjs';
 export { ensureKafkaJars } from './infra/kafka-jars.mjs';
-export { DEFAULT_BROKERS, ensureKafka, kafkaIsRunning, resetKafka, stopKafka } from './infra/kafka.mjs';
+export {
+  DEFAULT_BROKERS,
+  KAFKA_INSTANCES,
+  defaultKafkaInstance,
+  ensureKafka,
+  kafkaInstance,
+  kafkaIsRunning,
+  resetKafka,
+  stopKafka,
+} from './infra/kafka.mjs';
 export { ensureTopics, topicSpecs } from './infra/topics.mjs';
 export {
   DEFAULT_DATABASE_URL,
@@ -47,7 +60,7 @@ export { down, status, up } from './infra/stack.mjs';
 
 // ---------------------------------------------------------------------------------------------- CLI
 
-async function cli(command) {
+async function cli(command, ...args) {
   switch (command) {
     case 'up': {
       const started = Date.now();
@@ -86,6 +99,14 @@ async function cli(command) {
           (s.kafka.stalePidFile ? ' (stale pid file)' : '') +
           (s.kafka.jars ? '' : ', jars not downloaded yet'),
       );
+      for (const other of s.kafkaInstances) {
+        // Not needed by `up`: shown, never counted as down.
+        say(
+          `${mark(other.up)} ${other.label} ${other.brokers}: ${other.up ? 'up' : 'down'}` +
+            (other.pid ? ` (pid ${other.pid}, started by this script)` : '') +
+            (other.stalePidFile ? ' (stale pid file)' : ''),
+        );
+      }
       if (s.kafka.topics) {
         say(
           `${mark(s.kafka.topics.missing.length === 0)} kafka topics: ${s.kafka.topics.present.length} present` +
@@ -104,10 +125,12 @@ async function cli(command) {
       await migrate();
       return 0;
     case 'reset-kafka':
-      await resetKafka();
+      await resetKafka({ instance: kafkaInstance(args[0] ?? 'default') });
       return 0;
     default:
-      console.error('usage: node scripts/infra.mjs up | down | status | topics | migrate | reset-kafka');
+      console.error(
+        'usage: node scripts/infra.mjs up | down | status | topics | migrate | reset-kafka [bench|chaos]',
+      );
       return 2;
   }
 }
@@ -116,7 +139,7 @@ const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fil
 // The CLI runs the local infrastructure (`npm run migrate` too): an unset NODE_ENV would mean production.
 if (invokedDirectly) process.env.NODE_ENV ??= 'development';
 if (invokedDirectly) {
-  cli(process.argv[2])
+  cli(...process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((error) => {
       console.error(

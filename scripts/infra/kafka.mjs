@@ -1,6 +1,12 @@
-// The local Apache Kafka broker (KRaft, single node, combined broker + controller) run with the machine's
-// Java 17 from the jars of ./kafka-jars.mjs, configured by infra/kafka/server.properties (rendered into
-// .run/kafka-server.properties); plus the kafkajs client helpers the topics module shares.
+// The local Apache Kafka brokers (KRaft, single node, combined broker + controller) run with the machine's
+// Java 17 from the jars of ./kafka-jars.mjs, configured by infra/kafka/server.properties; plus the kafkajs
+// client helpers the topics module shares.
+//
+// A broker is an instance: the address it listens on and a set of files (data, cluster id, rendered
+// properties, pid, log, start lock). The default one, used by `npm start`, the tests and
+// `node scripts/infra.mjs up`, listens on KAFKA_BROKERS with its files at the fixed paths of common.mjs
+// (.cache/kafka/data, .run/kafka-server.properties, .run/kafka.pid, .run/kafka.log). bench:flow and the chaos
+// run each have their own (KAFKA_INSTANCES), so that their events never reach the topics of the others.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,7 +15,6 @@ import { pathToFileURL } from 'node:url';
 
 import {
   InfraError,
-  KAFKA_CACHE,
   LOCAL_HOSTS,
   ROOT,
   RUN_DIR,
@@ -47,7 +52,72 @@ const JVM_OPTS = [
   '-XX:+ExitOnOutOfMemoryError',
   '-Djava.awt.headless=true',
 ];
-const META_PROPERTIES = path.join(paths.data, 'meta.properties');
+
+// ---------------------------------------------------------------------------------------------- instances
+
+/** The files of an instance kept together in `dir` (under .run/): data, cluster id, config, pid, log, lock. */
+function instanceFiles(dir) {
+  return {
+    dir,
+    data: path.join(dir, 'data'),
+    clusterId: path.join(dir, 'cluster-id'),
+    serverProperties: path.join(dir, 'server.properties'),
+    pidFile: path.join(dir, 'kafka.pid'),
+    log: path.join(dir, 'kafka.log'),
+    prevLog: path.join(dir, 'kafka.prev.log'),
+    startLock: path.join(dir, 'kafka.start.lock'),
+  };
+}
+
+/** The default broker's files, at the paths they have always had (common.mjs). */
+const DEFAULT_FILES = {
+  dir: RUN_DIR,
+  data: paths.data,
+  clusterId: paths.clusterId,
+  serverProperties: paths.serverProperties,
+  pidFile: paths.pidFile,
+  log: paths.log,
+  prevLog: paths.prevLog,
+  startLock: paths.startLock,
+};
+
+/** The broker of `npm start`, the tests and `infra.mjs up`: KAFKA_BROKERS (127.0.0.1:9092), files as ever. */
+export const defaultKafkaInstance = () => ({
+  name: 'default',
+  label: 'kafka',
+  brokers: brokersFromEnv(),
+  files: DEFAULT_FILES,
+});
+
+/**
+ * The brokers of the scripts that publish thousands of events: each has its own port (the controller on
+ * the next one; clear of 9092/9093 and of the 9x92/9x93 that other checkouts use) and its own directory
+ * under .run/. Started by their script when not running, from the same jars; left running afterwards
+ * (`node scripts/infra.mjs down` stops them with the default broker).
+ */
+export const KAFKA_INSTANCES = {
+  bench: {
+    name: 'bench',
+    label: 'kafka (bench:flow)',
+    brokers: '127.0.0.1:9094',
+    files: instanceFiles(path.join(RUN_DIR, 'bench-kafka')),
+  },
+  chaos: {
+    name: 'chaos',
+    label: 'kafka (chaos)',
+    brokers: '127.0.0.1:9096',
+    files: instanceFiles(path.join(RUN_DIR, 'chaos-kafka')),
+  },
+};
+
+/** The instance called `name` ('default', 'bench', 'chaos'); an InfraError for any other name. */
+export function kafkaInstance(name = 'default') {
+  if (name === 'default') return defaultKafkaInstance();
+  const instance = KAFKA_INSTANCES[name];
+  if (!instance)
+    throw new InfraError(`no Kafka instance "${name}" (default, ${Object.keys(KAFKA_INSTANCES).join(', ')})`);
+  return instance;
+}
 
 // ---------------------------------------------------------------------------------------------- client
 
@@ -116,28 +186,28 @@ export async function kafkaIsRunning({ brokers = brokersFromEnv(), timeoutMs = 4
 
 // ---------------------------------------------------------------------------------------------- broker
 
-const brokerPid = () => readPid(paths.pidFile);
+const brokerPid = (files) => readPid(files.pidFile);
 
-/** True when pid is the broker this script started (guards against pid reuse). */
-const isOurBroker = (pid) => isRunningWith(pid, 'kafka.Kafka', paths.serverProperties);
+/** True when pid is the broker this script started with `files` (guards against pid reuse). */
+const isOurBroker = (pid, files) => isRunningWith(pid, 'kafka.Kafka', files.serverProperties);
 
-function renderServerProperties({ host, port }) {
+function renderServerProperties(files, { host, port }) {
   const controllerPort = port + 1;
   const text = fs
     .readFileSync(paths.serverTemplate, 'utf8')
-    .replaceAll('@LOG_DIRS@', paths.data)
+    .replaceAll('@LOG_DIRS@', files.data)
     .replaceAll('@HOST@', host)
     .replaceAll('@BROKER_PORT@', String(port))
     .replaceAll('@CONTROLLER_PORT@', String(controllerPort));
-  fs.mkdirSync(RUN_DIR, { recursive: true });
-  fs.writeFileSync(paths.serverProperties, text);
+  fs.mkdirSync(path.dirname(files.serverProperties), { recursive: true });
+  fs.writeFileSync(files.serverProperties, text);
   return controllerPort;
 }
 
-/** host:port of the PLAINTEXT listener in the rendered .run/kafka-server.properties, if any. */
-function renderedBrokerAddress() {
+/** host:port of the PLAINTEXT listener in the instance's rendered server properties, if any. */
+function renderedBrokerAddress(files) {
   try {
-    const match = /^listeners=PLAINTEXT:\/\/([^,\s]+)/m.exec(fs.readFileSync(paths.serverProperties, 'utf8'));
+    const match = /^listeners=PLAINTEXT:\/\/([^,\s]+)/m.exec(fs.readFileSync(files.serverProperties, 'utf8'));
     return match ? match[1] : null;
   } catch {
     return null;
@@ -154,16 +224,16 @@ function javaArgs(mainClass, ...args) {
   ];
 }
 
-function clusterId() {
+function clusterId(files) {
   try {
-    const meta = fs.readFileSync(META_PROPERTIES, 'utf8');
+    const meta = fs.readFileSync(path.join(files.data, 'meta.properties'), 'utf8');
     const match = /^cluster\.id=(.+)$/m.exec(meta);
     if (match) return match[1].trim();
   } catch {
     // not formatted yet
   }
   try {
-    const stored = fs.readFileSync(paths.clusterId, 'utf8').trim();
+    const stored = fs.readFileSync(files.clusterId, 'utf8').trim();
     if (stored) return stored;
   } catch {
     // first run
@@ -172,22 +242,22 @@ function clusterId() {
   let id;
   do id = randomBytes(16).toString('base64url');
   while (id.startsWith('-'));
-  fs.mkdirSync(KAFKA_CACHE, { recursive: true });
-  fs.writeFileSync(paths.clusterId, `${id}\n`);
+  fs.mkdirSync(path.dirname(files.clusterId), { recursive: true });
+  fs.writeFileSync(files.clusterId, `${id}\n`);
   return id;
 }
 
-function ensureFormatted() {
-  if (fs.existsSync(META_PROPERTIES)) return false;
-  const id = clusterId();
-  fs.mkdirSync(paths.data, { recursive: true });
+function ensureFormatted(files, label) {
+  if (fs.existsSync(path.join(files.data, 'meta.properties'))) return false;
+  const id = clusterId(files);
+  fs.mkdirSync(files.data, { recursive: true });
   const args = javaArgs(
     'kafka.tools.StorageTool',
     'format',
     '-t',
     id,
     '-c',
-    paths.serverProperties,
+    files.serverProperties,
     '--ignore-formatted',
   );
   const result = spawnSync('java', ['-Xmx256m', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -198,26 +268,26 @@ function ensureFormatted() {
       `formatting the Kafka storage failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
     );
   }
-  say(`  kafka: formatted ${rel(paths.data)} (cluster id ${id})`);
+  say(`  ${label}: formatted ${rel(files.data)} (cluster id ${id})`);
   return true;
 }
 
-async function waitForKafka(brokers, { pid, child, deadlineMs = KAFKA_START_TIMEOUT_MS }) {
+async function waitForKafka(brokers, files, { pid, child, deadlineMs = KAFKA_START_TIMEOUT_MS }) {
   const deadline = Date.now() + deadlineMs;
   let exited = null;
   child?.once('exit', (code, signal) => (exited = signal ?? code));
   for (;;) {
     if (await kafkaIsRunning({ brokers })) return;
     if (exited !== null || (!child && !isAlive(pid))) {
-      if (brokerPid() === pid) removeFile(paths.pidFile);
+      if (brokerPid(files) === pid) removeFile(files.pidFile);
       throw new InfraError(
-        `the Kafka broker (pid ${pid}) exited during start-up (${exited ?? 'dead'}); last lines of ${rel(paths.log)}:\n${tail(paths.log)}`,
+        `the Kafka broker (pid ${pid}) exited during start-up (${exited ?? 'dead'}); last lines of ${rel(files.log)}:\n${tail(files.log)}`,
       );
     }
     if (Date.now() > deadline) {
       throw new InfraError(
         `Kafka did not answer on ${brokers} within ${seconds(deadlineMs)} (pid ${pid} still running; ` +
-          `\`node scripts/infra.mjs down\` stops it); last lines of ${rel(paths.log)}:\n${tail(paths.log)}`,
+          `\`node scripts/infra.mjs down\` stops it); last lines of ${rel(files.log)}:\n${tail(files.log)}`,
       );
     }
     await sleep(500);
@@ -225,15 +295,18 @@ async function waitForKafka(brokers, { pid, child, deadlineMs = KAFKA_START_TIME
 }
 
 /**
- * Starts the local Kafka broker unless one already answers on `brokers`. Idempotent; recovers from a
- * dead broker (stale pid file after kill -9). Returns {started, pid?, ms}.
+ * Starts a local Kafka broker unless one already answers on `brokers`. Idempotent; recovers from a
+ * dead broker (stale pid file after kill -9). `instance` (default: defaultKafkaInstance(), on
+ * KAFKA_BROKERS) says where its files are; `brokers` defaults to the instance's. Returns {started, pid?, ms}.
  */
-export async function ensureKafka({ brokers = brokersFromEnv(), quiet = false } = {}) {
+export async function ensureKafka({ instance = defaultKafkaInstance(), brokers, quiet = false } = {}) {
+  brokers ??= instance.brokers;
+  const { files, label } = instance;
   const started = Date.now();
   const log = logger(quiet);
   if (await kafkaIsRunning({ brokers })) {
-    const pid = brokerPid();
-    log(`✔ kafka ${brokers}: already running${pid && isOurBroker(pid) ? ` (pid ${pid})` : ''}`);
+    const pid = brokerPid(files);
+    log(`✔ ${label} ${brokers}: already running${pid && isOurBroker(pid, files) ? ` (pid ${pid})` : ''}`);
     return { started: false, pid, ms: Date.now() - started };
   }
   const target = splitHostPort(parseBrokers(brokers)[0]);
@@ -246,26 +319,28 @@ export async function ensureKafka({ brokers = brokersFromEnv(), quiet = false } 
 
   // An O_EXCL lock file so that two processes (npm start, jest) never start two brokers at once.
   const result = await withLockFile(
-    paths.startLock,
+    files.startLock,
     async () => {
-      if (await kafkaIsRunning({ brokers })) return { started: false, pid: brokerPid() };
+      if (await kafkaIsRunning({ brokers })) return { started: false, pid: brokerPid(files) };
 
-      const previous = brokerPid();
+      const previous = brokerPid(files);
       if (previous !== null) {
-        if (isOurBroker(previous)) {
-          const listening = renderedBrokerAddress();
+        if (isOurBroker(previous, files)) {
+          const listening = renderedBrokerAddress(files);
           if (listening && listening !== `${host}:${target.port}`) {
             throw new InfraError(
-              `the local broker (pid ${previous}) listens on ${listening}, not ${host}:${target.port}: ` +
-                `use KAFKA_BROKERS=${listening}, or \`node scripts/infra.mjs down\` first`,
+              `the local broker (pid ${previous}, ${rel(files.serverProperties)}) listens on ${listening}, ` +
+                `not ${host}:${target.port}: ` +
+                (instance.name === 'default' ? `use KAFKA_BROKERS=${listening}, or ` : '') +
+                '`node scripts/infra.mjs down` first',
             );
           }
-          log(`  kafka: broker pid ${previous} is running but not answering yet; waiting`);
-          await waitForKafka(brokers, { pid: previous });
+          log(`  ${label}: broker pid ${previous} is running but not answering yet; waiting`);
+          await waitForKafka(brokers, files, { pid: previous });
           return { started: false, pid: previous };
         }
-        log(`  kafka: previous broker (pid ${previous}) is gone (stale pid file); starting a new one`);
-        removeFile(paths.pidFile);
+        log(`  ${label}: previous broker (pid ${previous}) is gone (stale pid file); starting a new one`);
+        removeFile(files.pidFile);
       }
       if (await tcpOpen(host, target.port)) {
         // Something listens on the port but does not answer as a Kafka broker (yet): give it a moment.
@@ -278,79 +353,89 @@ export async function ensureKafka({ brokers = brokersFromEnv(), quiet = false } 
       }
 
       await ensureKafkaJars();
-      const controllerPort = renderServerProperties({ host, port: target.port });
+      const controllerPort = renderServerProperties(files, { host, port: target.port });
       if (await tcpOpen(host, controllerPort)) {
         throw new InfraError(`the controller port ${host}:${controllerPort} is taken by another process`);
       }
-      ensureFormatted();
+      ensureFormatted(files, label);
 
-      const args = [...heapOpts(), ...JVM_OPTS, ...javaArgs('kafka.Kafka', paths.serverProperties)];
+      const args = [...heapOpts(), ...JVM_OPTS, ...javaArgs('kafka.Kafka', files.serverProperties)];
       const child = await spawnDetached('java', args, {
         cwd: ROOT,
-        logFile: paths.log,
-        prevLog: paths.prevLog,
-        pidFile: paths.pidFile,
+        logFile: files.log,
+        prevLog: files.prevLog,
+        pidFile: files.pidFile,
         hint: 'Java 17 is required',
       });
-      log(`  kafka: starting broker pid ${child.pid} (log ${rel(paths.log)})`);
-      await waitForKafka(brokers, { pid: child.pid, child });
+      log(`  ${label}: starting broker pid ${child.pid} (log ${rel(files.log)})`);
+      await waitForKafka(brokers, files, { pid: child.pid, child });
       return { started: true, pid: child.pid };
     },
     {
       waitMs: MAVEN_TIMEOUT_MS + KAFKA_START_TIMEOUT_MS,
       purpose: 'start Kafka',
       onContended: (owner) =>
-        say(`  kafka: another process (pid ${owner}) is starting the broker; waiting for it`),
+        say(`  ${label}: another process (pid ${owner}) is starting the broker; waiting for it`),
       onWait: () => kafkaIsRunning({ brokers }),
     },
   );
 
   const ms = Date.now() - started;
   if (result.waited) {
-    log(`✔ kafka ${brokers}: started by another process`);
-    return { started: false, pid: brokerPid(), ms };
+    log(`✔ ${label} ${brokers}: started by another process`);
+    return { started: false, pid: brokerPid(files), ms };
   }
-  if (result.started) log(`✔ kafka ${brokers}: started (pid ${result.pid}, KRaft, ${seconds(ms)})`);
-  else log(`✔ kafka ${brokers}: already running${result.pid ? ` (pid ${result.pid})` : ''}`);
+  if (result.started) log(`✔ ${label} ${brokers}: started (pid ${result.pid}, KRaft, ${seconds(ms)})`);
+  else log(`✔ ${label} ${brokers}: already running${result.pid ? ` (pid ${result.pid})` : ''}`);
   return { ...result, ms };
 }
 
-/** Stops the broker whose pid is in .run/kafka.pid (SIGTERM, then SIGKILL after 30 s). Nothing else. */
-export async function stopKafka({ timeoutMs = KAFKA_STOP_TIMEOUT_MS, quiet = false } = {}) {
+/**
+ * Stops the broker whose pid is in the instance's pid file (the default one: .run/kafka.pid) with SIGTERM,
+ * then SIGKILL after 30 s. Nothing else. `ifStarted`: say nothing when there is no pid file.
+ */
+export async function stopKafka({
+  instance = defaultKafkaInstance(),
+  timeoutMs = KAFKA_STOP_TIMEOUT_MS,
+  quiet = false,
+  ifStarted = false,
+} = {}) {
+  const { files, label } = instance;
   const log = logger(quiet);
-  const pid = brokerPid();
+  const pid = brokerPid(files);
   if (pid === null) {
-    log('✔ kafka: not running (no pid file)');
+    if (!ifStarted) log(`✔ ${label}: not running (no pid file)`);
     return { stopped: false };
   }
-  if (!isOurBroker(pid)) {
-    removeFile(paths.pidFile);
-    log(`✔ kafka: not running (stale pid file for pid ${pid} removed)`);
+  if (!isOurBroker(pid, files)) {
+    removeFile(files.pidFile);
+    log(`✔ ${label}: not running (stale pid file for pid ${pid} removed)`);
     return { stopped: false };
   }
   const started = Date.now();
   const signal = await terminate(pid, {
     timeoutMs,
-    onKill: () => log(`  kafka: pid ${pid} still running after ${seconds(timeoutMs)}; SIGKILL`),
+    onKill: () => log(`  ${label}: pid ${pid} still running after ${seconds(timeoutMs)}; SIGKILL`),
   });
-  removeFile(paths.pidFile);
-  log(`✔ kafka: stopped pid ${pid} (${signal}, ${seconds(Date.now() - started)})`);
+  removeFile(files.pidFile);
+  log(`✔ ${label}: stopped pid ${pid} (${signal}, ${seconds(Date.now() - started)})`);
   return { stopped: true, pid, signal };
 }
 
-/** Stops the broker and deletes its data (topics, offsets); the next `up` formats a fresh log dir. */
-export async function resetKafka() {
-  await stopKafka();
-  fs.rmSync(paths.data, { recursive: true, force: true });
-  say(`✔ kafka: data removed (${rel(paths.data)})`);
+/** Stops the broker and deletes its data (topics, offsets); the next start formats a fresh log dir. */
+export async function resetKafka({ instance = defaultKafkaInstance() } = {}) {
+  await stopKafka({ instance });
+  fs.rmSync(instance.files.data, { recursive: true, force: true });
+  say(`✔ ${instance.label}: data removed (${rel(instance.files.data)})`);
 }
 
 /** The broker's pid file and jars, for `status`: our live broker's pid, whether the pid file is stale. */
-export function kafkaProcessStatus() {
-  const pid = brokerPid();
+export function kafkaProcessStatus({ instance = defaultKafkaInstance() } = {}) {
+  const { files } = instance;
+  const pid = brokerPid(files);
   return {
-    pid: pid !== null && isOurBroker(pid) ? pid : null,
-    stalePidFile: pid !== null && !isOurBroker(pid),
+    pid: pid !== null && isOurBroker(pid, files) ? pid : null,
+    stalePidFile: pid !== null && !isOurBroker(pid, files),
     jars: jarsReady(),
   };
 }

@@ -1,7 +1,8 @@
-// Hard faults of the machine's shared infrastructure, for scripts/chaos.mjs: kill -9 the Kafka broker and
-// start it again on its own data, kill -9 Redis and start it again (empty), restart PostgreSQL. Each
-// process is found by the port it listens on (`ss`), so a broker started from another checkout of the
-// repository is restarted by that checkout's scripts/infra.mjs, on that checkout's data.
+// Hard faults of the infrastructure, for scripts/chaos.mjs: kill -9 a Kafka broker (the chaos run's own,
+// scripts/infra/kafka.mjs KAFKA_INSTANCES) and start it again on its data, kill -9 the machine's Redis and
+// start it again (empty), restart the machine's PostgreSQL. Each process is found by the port it listens on
+// (`ss`), so a broker started from another checkout of the repository is restarted by that checkout's
+// scripts/infra.mjs, on that checkout's data.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,37 +52,46 @@ function commandLine(pid) {
   };
 }
 
-function brokerPort() {
-  const first = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',')[0].trim();
+function brokerPort(brokers) {
+  const first = brokers.split(',')[0].trim();
   return Number(first.slice(first.lastIndexOf(':') + 1));
 }
 
 /**
- * The Kafka broker listening on KAFKA_BROKERS' port: its pid, command line, and the checkout of this
- * repository that started it (the one whose `.run/kafka-server.properties` it runs), if any.
+ * The Kafka broker listening on the port of `brokers` (host:port, the chaos run's broker): its pid, command
+ * line, and the checkout of this repository that started it, if any, with the instance it runs: the
+ * default one (`<checkout>/.run/kafka-server.properties`) or a named one such as the chaos run's
+ * (`<checkout>/.run/<name>-kafka/server.properties`).
  */
-export function findBroker() {
-  const port = brokerPort();
+export function findBroker(brokers) {
+  const port = brokerPort(brokers);
   const pid = listenerPid(port);
   if (pid === null) return null;
   const { argv, cwd } = commandLine(pid);
   if (!argv.includes('kafka.Kafka'))
     throw new Error(`port ${port} is held by pid ${pid}, not a Kafka broker`);
   const properties = argv.at(-1);
-  const match = /^(.*)[/\\]\.run[/\\]kafka-server\.properties$/.exec(properties);
+  const match =
+    /^(.*)[/\\]\.run[/\\](?:kafka-server\.properties|([\w-]+)-kafka[/\\]server\.properties)$/.exec(
+      properties,
+    );
   const checkout = match && fs.existsSync(path.join(match[1], 'scripts', 'infra.mjs')) ? match[1] : null;
-  return { pid, port, argv, cwd, checkout };
+  return { pid, port, brokers, argv, cwd, checkout, instance: match?.[2] ?? 'default' };
 }
 
 /**
  * Starts the broker described by `broker` (from findBroker) again on its data: through its checkout's
- * scripts/infra.mjs `ensureKafka` (which finds the stale pid file and starts a broker on that checkout's
- * .cache/kafka/data), or, when no checkout is known, by re-running its command line.
+ * scripts/infra.mjs `ensureKafka` (which finds the stale pid file and starts a broker on that instance's
+ * data), or, when no checkout is known (or it does not know the instance), by re-running its command line.
  */
 export async function restartBroker(broker, { logFile }) {
-  if (broker.checkout) {
-    const owner = await import(pathToFileURL(path.join(broker.checkout, 'scripts', 'infra.mjs')).href);
-    await owner.ensureKafka({ quiet: true });
+  const owner = broker.checkout
+    ? await import(pathToFileURL(path.join(broker.checkout, 'scripts', 'infra.mjs')).href)
+    : null;
+  // A checkout from before KAFKA_INSTANCES runs only a default broker: ensureKafka({brokers}) restarts it.
+  const instance = broker.instance === 'default' ? undefined : owner?.KAFKA_INSTANCES?.[broker.instance];
+  if (owner && (instance || broker.instance === 'default')) {
+    await owner.ensureKafka({ instance, brokers: broker.brokers, quiet: true });
     return { how: `ensureKafka of ${broker.checkout === ROOT ? 'this checkout' : broker.checkout}` };
   }
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -95,7 +105,7 @@ export async function restartBroker(broker, { logFile }) {
   child.unref();
   const { kafkaIsRunning } = await infra();
   const deadline = Date.now() + 120_000;
-  while (!(await kafkaIsRunning())) {
+  while (!(await kafkaIsRunning({ brokers: broker.brokers }))) {
     if (Date.now() > deadline)
       throw new Error(`the re-run broker (pid ${child.pid}) did not answer in 120 s`);
     await sleep(500);
@@ -103,9 +113,12 @@ export async function restartBroker(broker, { logFile }) {
   return { how: `its command line again (pid ${child.pid}, log ${path.relative(ROOT, logFile)})` };
 }
 
-/** kill -9 of the broker, then a start on its data. Returns what was done and how long the start took. */
-export async function crashKafka({ logFile }) {
-  const broker = findBroker();
+/**
+ * kill -9 of the broker listening on the port of `instance.brokers`, then a start on its data. Returns what
+ * was done and how long the start took.
+ */
+export async function crashKafka({ instance, logFile }) {
+  const broker = findBroker(instance.brokers);
   if (!broker) throw new Error('no Kafka broker listens; nothing to kill');
   await killHard(broker.pid);
   const killedAt = Date.now();
@@ -115,12 +128,15 @@ export async function crashKafka({ logFile }) {
   };
 }
 
-/** Whether a broker answers; if none does, starts the one `broker` described (or this checkout's). */
-export async function ensureBrokerBack(broker, { logFile }) {
+/**
+ * Whether a broker answers on `instance.brokers`; if none does, starts the one `broker` described (or
+ * this checkout's `instance`). True when it had to start one.
+ */
+export async function ensureBrokerBack(broker, { instance, logFile }) {
   const { kafkaIsRunning, ensureKafka } = await infra();
-  if (await kafkaIsRunning()) return false;
+  if (await kafkaIsRunning({ brokers: instance.brokers })) return false;
   if (broker) await restartBroker(broker, { logFile });
-  else await ensureKafka({ quiet: true });
+  else await ensureKafka({ instance, quiet: true });
   return true;
 }
 
