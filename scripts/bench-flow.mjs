@@ -518,14 +518,22 @@ async function createInvoices() {
     },
     120_000,
   );
-  const { rows } = await db.query(
-    // From the invoice.issued event's time (made at invoice just before its commit; the view's
-    // updated_at) to intake writing it into its view (received_at).
-    `SELECT EXTRACT(EPOCH FROM (view.received_at - view.updated_at)) * 1000 AS lag_ms
-       FROM intake.invoice_view view
-      WHERE view.customer_id LIKE $1`,
-    [`${OURS}%`],
+  // From the invoice.issued event's time (made at invoice just before its commit; the view's
+  // updated_at) to intake writing it into its view (received_at). Code older than that column (an A/B
+  // run against an earlier commit) has no such figure: null.
+  const { rows: received } = await db.query(
+    `SELECT 1 FROM information_schema.columns
+      WHERE table_schema = 'intake' AND table_name = 'invoice_view' AND column_name = 'received_at'`,
   );
+  const { rows } =
+    received.length === 0
+      ? { rows: [] }
+      : await db.query(
+          `SELECT EXTRACT(EPOCH FROM (view.received_at - view.updated_at)) * 1000 AS lag_ms
+             FROM intake.invoice_view view
+            WHERE view.customer_id LIKE $1`,
+          [`${OURS}%`],
+        );
   const lag = summarise(rows.map((row) => Math.max(0, Number(row.lag_ms))));
   say(
     `${payments.length} invoices issued in ${issueSeconds.toFixed(1)} s; issue→payable lag p50 ${lag.p50} ms, p99 ${lag.p99} ms`,
