@@ -13,7 +13,6 @@ import { PaymentApplicationEntity } from '../payments/payment-application.entity
 import { PaymentReversalEntity } from '../payments/payment-reversal.entity';
 import { PendingPaymentEntity } from '../payments/pending-payment.entity';
 import { FeeEntity } from './fee.entity';
-import { FeesService } from './fees.service';
 
 export interface ReturnFeeSweepResult {
   charged: string[];
@@ -37,7 +36,6 @@ export class ReturnFeeService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly fees: FeesService,
     private readonly invoices: InvoicesService,
     private readonly credit: CreditService,
     private readonly clock: Clock,
@@ -66,7 +64,8 @@ export class ReturnFeeService {
 
       const today = businessDateOf(await this.clock.now());
       const feeId = randomUUID();
-      const invoice = await this.invoices.issue(manager, {
+      // The fee invoice carries the fee's row and its fee.charged (InvoicesService.issue).
+      await this.invoices.issue(manager, {
         invoiceNumber: `RF-${paymentId}`,
         customerId: customer.customerId,
         accountNumber: await this.accountFor(manager, customer.customerId, paymentId),
@@ -74,14 +73,16 @@ export class ReturnFeeService {
         dueDate: today,
         lines: [],
         feeLines: [
-          { feeId, description: `${fee.description} (${reversal.returnCode})`, amountCents: fee.amountCents },
+          {
+            feeId,
+            kind: 'return',
+            description: `${fee.description} (${reversal.returnCode})`,
+            amountCents: fee.amountCents,
+            paymentId,
+            returnCode: reversal.returnCode,
+          },
         ],
       });
-      await this.fees.record(
-        manager,
-        { feeId, kind: 'return', amountCents: fee.amountCents, paymentId, returnCode: reversal.returnCode },
-        invoice,
-      );
       await this.credit.applyAvailable(manager, customer);
       this.logger.log(`return fee ${feeId} charged to ${customer.customerId} for payment ${paymentId}`);
       return { charged: true, feeId };

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import type { EventType } from '@remit/contracts';
 import { Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
-import { centsTransformer, type SqlParameters } from '@remit/persistence';
+import { centsTransformer, SqlParameters } from '@remit/persistence';
 import { AppError } from '@remit/platform';
+import { AccountEntity } from '../customers/account.entity';
 import { CustomerEntity } from '../customers/customer.entity';
+import { FeesService, type ChargedFee } from '../fees/fees.service';
+import type { Journal } from '../ledger/journal';
 import { LedgerService } from '../ledger/ledger.service';
 import { InvoiceEntity } from './invoice.entity';
 import { InvoiceLineEntity } from './invoice-line.entity';
@@ -34,8 +38,17 @@ export interface NewInvoice {
   dueDate: string;
   /** Charges, credited to `revenue`. */
   lines: { description: string; amountCents: number }[];
-  /** Fees billed on the invoice, printed after the charges; each is its own journal (`fee:<feeId>`). */
-  feeLines?: { feeId: string; description: string; amountCents: number }[];
+  /**
+   * Fees billed on the invoice, printed after the charges; each is its own journal (`fee:<feeId>`), its
+   * own fee row and its own `fee.charged`, after the invoice's `invoice.issued`.
+   */
+  feeLines?: (ChargedFee & { description: string })[];
+}
+
+/** The customer an invoice for an account goes to, and whether the invoice number is taken already. */
+export interface Issuer {
+  customer: CustomerEntity;
+  invoiceNumberTaken: boolean;
 }
 
 /**
@@ -49,6 +62,7 @@ export class InvoicesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly ledger: LedgerService,
+    private readonly fees: FeesService,
   ) {}
 
   // The locks below run in every payment's transaction: plain SQL, not TypeORM's query building,
@@ -56,11 +70,38 @@ export class InvoicesService {
 
   async lockCustomer(manager: EntityManager, customerId: string): Promise<CustomerEntity | null> {
     const [row] = await manager.query<CustomerRow[]>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM ${qualifiedTableName(manager.connection, CustomerEntity)}
+      `SELECT ${customerColumns('customer')} FROM ${qualifiedTableName(manager.connection, CustomerEntity)} AS customer
         WHERE customer_id = $1 FOR UPDATE`,
       [customerId],
     );
     return row ? customerOf(row) : null;
+  }
+
+  /**
+   * The customer of an account and whether `invoiceNumber` is taken, in one statement: with `lock`, the
+   * customer row locked (`lockCustomer`'s lock, in the caller's transaction); without it, a plain read
+   * for `issueUnlessChanged`. Null when no account has that number. The answer about the number is as
+   * of the statement's start: an invoice committed meanwhile is caught by the unique index (`issue`).
+   */
+  async issuerOf(
+    manager: EntityManager,
+    accountNumber: string,
+    invoiceNumber: string,
+    lock: boolean,
+  ): Promise<Issuer | null> {
+    const [row] = await manager.query<(CustomerRow & { invoiceNumberTaken: boolean })[]>(
+      `SELECT ${customerColumns('customer')},
+              EXISTS (SELECT 1 FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
+                       WHERE invoice_number = $2) AS "invoiceNumberTaken"
+         FROM ${qualifiedTableName(manager.connection, AccountEntity)} AS account
+         JOIN ${qualifiedTableName(manager.connection, CustomerEntity)} AS customer
+           ON customer.customer_id = account.customer_id
+        WHERE account.account_number = $1${lock ? ' FOR UPDATE OF customer' : ''}`,
+      [accountNumber, invoiceNumber],
+    );
+    if (!row) return null;
+    const { invoiceNumberTaken, ...customer } = row;
+    return { customer: customerOf(customer), invoiceNumberTaken };
   }
 
   async lockOpenInvoices(manager: EntityManager, customerId: string): Promise<InvoiceEntity[]> {
@@ -86,16 +127,40 @@ export class InvoicesService {
     return rows.map(invoiceOf);
   }
 
-  /** Issues an invoice in the caller's transaction: its lines, its journal and `invoice.issued`. */
+  /**
+   * Issues an invoice in the caller's transaction, the customer row locked by the caller: the invoice,
+   * its lines, its journals, its fees and `invoice.issued` (then each fee's `fee.charged`), in one
+   * statement. A taken invoice number is INVOICE.ALREADY_EXISTS (409), from the unique index; the
+   * failed statement has aborted the transaction, so the caller can only let the error roll it back.
+   */
   async issue(manager: EntityManager, request: NewInvoice): Promise<InvoiceEntity> {
-    const duplicate = await manager.findOneBy(InvoiceEntity, { invoiceNumber: request.invoiceNumber });
-    if (duplicate) {
-      throw AppError.conflict('INVOICE.ALREADY_EXISTS', `invoice ${request.invoiceNumber} already exists`);
-    }
+    return (await this.write(manager, request))!;
+  }
+
+  /**
+   * `issue` with no transaction and no lock held, for a customer read without lock (`issuerOf`): the
+   * statement locks the customer row itself and writes only while the customer still owns the account
+   * and still has the billing delivery and credit it was read with, which is all the invoice was built
+   * from. So it writes what `issue` under the lock would have, or nothing (null: then issue under the
+   * lock). One statement, atomic on its own, is the whole issuing: no BEGIN, no COMMIT.
+   */
+  async issueUnlessChanged(
+    manager: EntityManager,
+    request: NewInvoice,
+    customer: CustomerEntity,
+  ): Promise<InvoiceEntity | null> {
+    return this.write(manager, request, customer);
+  }
+
+  private async write(
+    manager: EntityManager,
+    request: NewInvoice,
+    asRead?: CustomerEntity,
+  ): Promise<InvoiceEntity | null> {
     const feeLines = request.feeLines ?? [];
-    const chargesCents = request.lines.reduce((sum, line) => sum + line.amountCents, 0);
-    const totalCents = chargesCents + feeLines.reduce((sum, line) => sum + line.amountCents, 0);
-    const invoice = manager.create(InvoiceEntity, {
+    const lines = [...request.lines, ...feeLines];
+    const totalCents = lines.reduce((sum, line) => sum + line.amountCents, 0);
+    const invoice = Object.assign(new InvoiceEntity(), {
       invoiceId: request.invoiceId ?? randomUUID(),
       invoiceNumber: request.invoiceNumber,
       customerId: request.customerId,
@@ -104,50 +169,75 @@ export class InvoicesService {
       dueDate: request.dueDate,
       invoiceAmountCents: totalCents,
       amountDueCents: totalCents,
-      status: 'open',
+      status: 'open' as const,
       version: 1,
     });
-    await manager.insert(InvoiceEntity, invoice);
-    await manager.insert(
-      InvoiceLineEntity,
-      [...request.lines, ...feeLines].map((line, index) => ({
-        invoiceId: invoice.invoiceId,
-        position: index + 1,
-        description: line.description,
-        amountCents: line.amountCents,
-      })),
-    );
-    if (chargesCents !== 0) {
-      await this.ledger.record(manager, {
-        journalId: `invoice:${invoice.invoiceId}`,
-        customerId: request.customerId,
-        memo: `Invoice ${invoice.invoiceNumber}`,
-        // A credit line (a negative charge) may net the charges below zero; each side stays positive.
-        lines:
-          chargesCents > 0
-            ? [
-                { account: 'accounts_receivable', debitCents: chargesCents },
-                { account: 'revenue', creditCents: chargesCents },
-              ]
-            : [
-                { account: 'revenue', debitCents: -chargesCents },
-                { account: 'accounts_receivable', creditCents: -chargesCents },
-              ],
-      });
+    // Built and validated before anything is written, in the order they happened.
+    const events = this.outbox.prepare<EventType>([
+      snapshotEvent(invoice, 'invoice.issued'),
+      ...feeLines.map((fee) => this.fees.chargedEvent(fee, invoice)),
+    ]);
+
+    const parameters = new SqlParameters();
+    const connection = manager.connection;
+    const customerId = parameters.add(request.customerId);
+    const accountNumber = parameters.add(request.accountNumber);
+    const total = parameters.add(totalCents);
+    // The customer the invoice goes to: as the caller locked it, or locked here if still as read.
+    const issuer = asRead
+      ? `SELECT customer.customer_id
+           FROM ${qualifiedTableName(connection, CustomerEntity)} AS customer
+           JOIN ${qualifiedTableName(connection, AccountEntity)} AS account
+             ON account.customer_id = customer.customer_id AND account.account_number = ${accountNumber}
+          WHERE customer.customer_id = ${customerId}
+            AND customer.billing_delivery = ${parameters.add(asRead.billingDelivery)}
+            AND customer.credit_balance_cents = ${parameters.add(asRead.creditBalanceCents)}
+            FOR UPDATE OF customer`
+      : `SELECT ${customerId}::text AS customer_id`;
+    // Everything else is written only with the invoice row (`issued`: one row, or none).
+    const withInvoice = 'EXISTS (SELECT 1 FROM issued)';
+    const writes = [
+      `issuer AS (${issuer})`,
+      `issued AS (
+         INSERT INTO ${qualifiedTableName(connection, InvoiceEntity)}
+                (invoice_id, invoice_number, customer_id, account_number, invoice_date, due_date,
+                 invoice_amount_cents, amount_due_cents, status, version)
+         SELECT ${parameters.add(invoice.invoiceId)}::uuid, ${parameters.add(invoice.invoiceNumber)}::text,
+                issuer.customer_id, ${accountNumber}::text, ${parameters.add(invoice.invoiceDate)}::date,
+                ${parameters.add(invoice.dueDate)}::date, ${total}::bigint, ${total}::bigint, 'open', 1
+           FROM issuer
+         RETURNING invoice_id, created_at, updated_at)`,
+      `lines AS (
+         INSERT INTO ${qualifiedTableName(connection, InvoiceLineEntity)} (invoice_id, position, description, amount_cents)
+         SELECT issued.invoice_id, line.position, line.description, line.amount_cents
+           FROM issued,
+                unnest(${parameters.add(lines.map((line) => line.description))}::text[],
+                       ${parameters.add(lines.map((line) => line.amountCents))}::bigint[]) WITH ORDINALITY
+                  AS line (description, amount_cents, position)
+         RETURNING 1)`,
+      this.ledger.journalWrites(
+        connection,
+        journalsOf(invoice, request),
+        parameters,
+        'journals',
+        withInvoice,
+      ),
+      ...(feeLines.length > 0
+        ? [this.fees.writes(connection, feeLines, request.customerId, parameters, 'fees', 'issued')]
+        : []),
+      `announced AS (${events.insert(connection, parameters.addAll(events.parameters), withInvoice)} RETURNING 1)`,
+    ];
+    const statement = `WITH ${writes.join(',\n       ')}
+       SELECT created_at AS "createdAt", updated_at AS "updatedAt" FROM issued`;
+    let written: { createdAt: Date; updatedAt: Date } | undefined;
+    try {
+      [written] = await manager.query<{ createdAt: Date; updatedAt: Date }[]>(statement, parameters.values);
+    } catch (error) {
+      throw invoiceNumberTaken(error, request.invoiceNumber) ?? error;
     }
-    for (const fee of feeLines) {
-      await this.ledger.record(manager, {
-        journalId: `fee:${fee.feeId}`,
-        customerId: request.customerId,
-        memo: `${fee.description} on invoice ${invoice.invoiceNumber}`,
-        lines: [
-          { account: 'accounts_receivable', debitCents: fee.amountCents },
-          { account: 'fee_revenue', creditCents: fee.amountCents },
-        ],
-      });
-    }
-    await this.publishSnapshot(manager, invoice, 'invoice.issued');
-    return invoice;
+    if (!written) return null;
+    this.outbox.written(manager);
+    return Object.assign(invoice, written);
   }
 
   /**
@@ -223,14 +313,47 @@ export class InvoicesService {
     });
     return invoices.map(toInvoiceView);
   }
-
-  /** Tells other services (intake validates payments against it) what an invoice now owes. */
-  async publishSnapshot(manager: EntityManager, invoice: InvoiceEntity, type: SnapshotType): Promise<void> {
-    await this.outbox.add(manager, snapshotEvent(invoice, type));
-  }
 }
 
 type SnapshotType = 'invoice.issued' | 'invoice.balance-changed' | 'invoice.paid';
+
+/** The journals of a new invoice: its charges (`invoice:<invoiceId>`, unless they net to zero), then each fee. */
+function journalsOf(invoice: InvoiceEntity, request: NewInvoice): Journal[] {
+  const chargesCents = request.lines.reduce((sum, line) => sum + line.amountCents, 0);
+  const charges: Journal[] =
+    chargesCents === 0
+      ? []
+      : [
+          {
+            journalId: `invoice:${invoice.invoiceId}`,
+            customerId: invoice.customerId,
+            memo: `Invoice ${invoice.invoiceNumber}`,
+            // A credit line (a negative charge) may net the charges below zero; each side stays positive.
+            lines:
+              chargesCents > 0
+                ? [
+                    { account: 'accounts_receivable', debitCents: chargesCents },
+                    { account: 'revenue', creditCents: chargesCents },
+                  ]
+                : [
+                    { account: 'revenue', debitCents: -chargesCents },
+                    { account: 'accounts_receivable', creditCents: -chargesCents },
+                  ],
+          },
+        ];
+  return [
+    ...charges,
+    ...(request.feeLines ?? []).map((fee): Journal => ({
+      journalId: `fee:${fee.feeId}`,
+      customerId: invoice.customerId,
+      memo: `${fee.description} on invoice ${invoice.invoiceNumber}`,
+      lines: [
+        { account: 'accounts_receivable', debitCents: fee.amountCents },
+        { account: 'fee_revenue', creditCents: fee.amountCents },
+      ],
+    })),
+  ];
+}
 
 /** An invoice's snapshot event as the outbox takes it. */
 function snapshotEvent(invoice: InvoiceEntity, type: SnapshotType): OutboxEventInput<SnapshotType> {
@@ -273,9 +396,26 @@ function invoiceOf(row: InvoiceRow): InvoiceEntity {
 /** A bigint column's text as cents (refusing what is not a safe integer, as the entities do). */
 const cents = (value: string): number => centsTransformer.from(value) as number;
 
-const CUSTOMER_COLUMNS = `customer_id AS "customerId", name, email, billing_delivery AS "billingDelivery",
-  credit_balance_cents::text AS "creditBalanceCents", created_at AS "createdAt"`;
+/** The columns of `CustomerEntity` (of the table named `table` in the query) as its properties. */
+const customerColumns = (table: string): string =>
+  `${table}.customer_id AS "customerId", ${table}.name, ${table}.email,
+  ${table}.billing_delivery AS "billingDelivery", ${table}.credit_balance_cents::text AS "creditBalanceCents",
+  ${table}.created_at AS "createdAt"`;
 type CustomerRow = Omit<CustomerEntity, 'creditBalanceCents' | 'accounts'> & { creditBalanceCents: string };
 function customerOf(row: CustomerRow): CustomerEntity {
   return Object.assign(new CustomerEntity(), row, { creditBalanceCents: cents(row.creditBalanceCents) });
 }
+
+/**
+ * INVOICE.ALREADY_EXISTS for a unique violation of the invoice number (a number taken by an invoice
+ * committed after the caller's check, or never checked); undefined for any other error.
+ */
+function invoiceNumberTaken(error: unknown, invoiceNumber: string): AppError | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const { code, constraint } = error as QueryFailedError & { code?: string; constraint?: string };
+  if (code !== '23505' || constraint !== INVOICE_NUMBER_UNIQUE) return undefined;
+  return AppError.conflict('INVOICE.ALREADY_EXISTS', `invoice ${invoiceNumber} already exists`);
+}
+
+/** The unique constraint on invoices (invoice_number), as the first migration named it. */
+const INVOICE_NUMBER_UNIQUE = 'invoices_invoice_number_key';

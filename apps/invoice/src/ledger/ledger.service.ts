@@ -58,26 +58,49 @@ export class LedgerService {
   /**
    * `record` as two CTEs (`<name>` and `<name>_lines`) of the caller's own statement, which then
    * writes the journal together with its other changes; checked here first (and by the database at
-   * commit, as `record`). The lines' foreign key is checked at the statement's end, after the
-   * journal's row; the lines keep their order in `seq`.
+   * commit, as `record`). Several journals are written in the order given, each with its lines in
+   * order, so `seq` keeps both orders (the order of CTEs of one statement is PostgreSQL's to choose,
+   * hence one CTE pair for all). The lines' foreign key is checked at the statement's end, after the
+   * journals' rows. `when` (optional, an SQL condition) writes the journals only if it holds, for a
+   * statement whose other writes may come to nothing (an invoice written only while its customer is
+   * as read): a journal must never outlive what it records.
    */
-  journalWrites(connection: DataSource, journal: Journal, parameters: SqlParameters, name: string): string {
-    assertBalanced(journal);
-    const customerId = parameters.add(journal.customerId);
-    const memo = parameters.add(journal.memo);
+  journalWrites(
+    connection: DataSource,
+    journals: Journal | readonly Journal[],
+    parameters: SqlParameters,
+    name: string,
+    when?: string,
+  ): string {
+    const all: readonly Journal[] = 'journalId' in journals ? [journals] : journals;
+    all.forEach((journal) => assertBalanced(journal));
+    const lines = all.flatMap((journal, index) =>
+      journal.lines.map((line) => ({ journal: index + 1, line })),
+    );
+    const journalRows = `unnest(${parameters.add(all.map((journal) => journal.journalId))}::text[],
+                       ${parameters.add(all.map((journal) => journal.customerId))}::text[],
+                       ${parameters.add(all.map((journal) => journal.journalId.split(':')[0]))}::text[],
+                       ${parameters.add(all.map((journal) => journal.memo))}::text[]) WITH ORDINALITY
+                  AS journal (journal_id, customer_id, kind, memo, position)`;
     return `${name} AS (
          INSERT INTO ${qualifiedTableName(connection, JournalEntity)} (journal_id, customer_id, kind, memo)
-         VALUES (${parameters.add(journal.journalId)}, ${customerId}, ${parameters.add(journal.journalId.split(':')[0])}, ${memo})
+         SELECT journal.journal_id, journal.customer_id, journal.kind, journal.memo
+           FROM ${journalRows}
+          ${when === undefined ? '' : `WHERE ${when}`}
+          ORDER BY journal.position
          RETURNING journal_id),
        ${name}_lines AS (
          INSERT INTO ${qualifiedTableName(connection, LedgerEntryEntity)}
                 (journal_id, customer_id, account, debit_cents, credit_cents, memo)
-         SELECT ${name}.journal_id, ${customerId}, line.account, line.debit_cents, line.credit_cents, ${memo}
-           FROM ${name},
-                unnest(${parameters.add(journal.lines.map((line) => line.account))}::text[],
-                       ${parameters.add(journal.lines.map((line) => line.debitCents ?? 0))}::bigint[],
-                       ${parameters.add(journal.lines.map((line) => line.creditCents ?? 0))}::bigint[]) WITH ORDINALITY
-                  AS line(account, debit_cents, credit_cents, position)
+         SELECT journal.journal_id, journal.customer_id, line.account, line.debit_cents, line.credit_cents,
+                journal.memo
+           FROM unnest(${parameters.add(lines.map(({ journal }) => journal))}::bigint[],
+                       ${parameters.add(lines.map(({ line }) => line.account))}::text[],
+                       ${parameters.add(lines.map(({ line }) => line.debitCents ?? 0))}::bigint[],
+                       ${parameters.add(lines.map(({ line }) => line.creditCents ?? 0))}::bigint[]) WITH ORDINALITY
+                  AS line (journal, account, debit_cents, credit_cents, position)
+           JOIN ${journalRows} ON journal.position = line.journal
+          WHERE journal.journal_id IN (SELECT journal_id FROM ${name})
           ORDER BY line.position
          RETURNING 1)`;
   }
