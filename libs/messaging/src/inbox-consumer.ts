@@ -221,6 +221,9 @@ export class InboxConsumer {
       unlessStopped();
       const joined = this.waitUntilPositioned(consumer, stopping);
       cancelJoinWait = joined.cancel;
+      // A stop() while `consumer.run` below is still starting rejects the wait before it is awaited:
+      // handled here, so that it is no unhandled rejection; `await joined.promise` still throws it.
+      joined.promise.catch(() => undefined);
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.logger.error(
           { groupId: this.groupId, restart: payload.restart, ...describeError(payload.error) },
