@@ -1,9 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { createCloudEvent, topicOfEvent } from '@remit/contracts';
-import { waitFor } from '@remit/messaging';
-import { AppError } from '@remit/platform';
+import { AppError, lockWaitOf, StatementRecorder } from '@remit/platform';
 import { CreditService } from '../src/credit/credit.service';
 import type { CreateInvoiceRequest } from '../src/invoices/invoice.schema';
 import { InvoicesService } from '../src/invoices/invoices.service';
@@ -26,7 +23,7 @@ interface OutboxRow {
 describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)', () => {
   const harness = new InvoiceHarness();
   /** The statements sent through `pg` by the code run inside `counted.run(list, …)`. */
-  const counted = new AsyncLocalStorage<string[]>();
+  const counted = new StatementRecorder();
 
   const READ =
     /^SELECT customer\.customer_id AS "customerId", .* FROM "invoice"\."accounts" AS account JOIN "invoice"\."customers" AS customer ON customer\.customer_id = account\.customer_id WHERE account\.account_number = \$1$/;
@@ -127,30 +124,9 @@ describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)'
     );
   }
 
-  /** Resolves once a statement matching `like` waits for a lock in the test database. */
-  function lockWaitOf(like: string): Promise<true> {
-    return waitFor(
-      async () => {
-        const [row]: { waiting: number }[] = await harness.dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
-          [like],
-        );
-        return row.waiting > 0 ? true : undefined;
-      },
-      { what: `a statement like ${like} waiting for a lock` },
-    );
-  }
-
   beforeAll(async () => {
     await harness.start();
-    const query = Client.prototype.query as (...args: unknown[]) => unknown;
-    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const [config] = args;
-      const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-      if (text !== undefined) counted.getStore()?.push(text.replace(/\s+/g, ' ').trim());
-      return query.apply(this, args);
-    });
+    counted.install();
   });
 
   afterEach(async () => {
@@ -158,6 +134,7 @@ describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)'
   });
 
   afterAll(async () => {
+    counted.uninstall();
     jest.restoreAllMocks();
     await harness.stop();
   });
@@ -420,7 +397,7 @@ describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)'
       const response = harness.call('POST', '/v1/invoices', { body });
       // The write waits for the customer row (the same customer) or for the number in the unique
       // index (another customer); the read before it saw no such number.
-      await lockWaitOf('%FOR UPDATE OF customer%');
+      await lockWaitOf(harness.dataSource, '%FOR UPDATE OF customer%');
       release();
       await held;
       const answer = await response;

@@ -1,17 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
-import { waitFor, withBatchWork } from '@remit/messaging';
-import { createTestingApp, parseWith } from '@remit/platform';
+import { withBatchWork } from '@remit/messaging';
+import { createTestingApp, lockWaitOf, parseWith, StatementRecorder } from '@remit/platform';
 import { InvoiceViewService } from '../src/invoice-view/invoice-view.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { submitPaymentSchema } from '../src/payments/payment-request.schema';
 import { PaymentStatusService } from '../src/payments/payment-status.service';
 import { SubmitPaymentService } from '../src/payments/submit-payment.service';
-import { captureNestLogs, ROUTING, seedInvoice, testCustomer } from './support';
+import { balanceChanged, captureNestLogs, ROUTING, seedInvoice, testCustomer } from './support';
 
 /**
  * The statements intake's consumers send per event, and what they still guarantee with so few: a
@@ -24,7 +22,7 @@ describe('intake consumer statements (real PostgreSQL, Redis, Kafka)', () => {
   let dataSource: DataSource;
 
   /** The statements sent through `pg` by the code run inside `counted.run(list, …)`. */
-  const counted = new AsyncLocalStorage<string[]>();
+  const counted = new StatementRecorder();
 
   /** Runs `apply` as an `InboxConsumer` runs a batch's handlers: one transaction, deferred work flushed before the commit. */
   function inConsumerTransaction(apply: (manager: EntityManager) => Promise<void>): Promise<void> {
@@ -115,44 +113,8 @@ describe('intake consumer statements (real PostgreSQL, Redis, Kafka)', () => {
     );
   }
 
-  /** Resolves once a statement matching `like` waits for a row lock in the test database. */
-  function lockWaitOf(like: string): Promise<true> {
-    return waitFor(
-      async () => {
-        const [row]: { waiting: number }[] = await dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
-          [like],
-        );
-        return row.waiting > 0 ? true : undefined;
-      },
-      { what: `a statement like ${like} waiting for a lock` },
-    );
-  }
-
-  function snapshot(
-    invoiceId: string,
-    amountDueCents: number,
-    version: number,
-  ): CloudEvent<'invoice.balance-changed'> {
-    return createCloudEvent({
-      type: 'invoice.balance-changed',
-      source: 'remit/invoice',
-      customerId,
-      subject: invoiceId,
-      data: {
-        invoiceId,
-        invoiceNumber: `INV-${invoiceId.slice(0, 8)}`,
-        customerId,
-        accountNumber: '3418205',
-        invoiceDate: '2026-11-01',
-        dueDate: '2026-12-01',
-        invoiceAmountCents: 9000,
-        amountDueCents,
-        status: amountDueCents === 0 ? 'paid' : 'open',
-        version,
-      },
-    });
+  function snapshot(invoiceId: string, amountDueCents: number, version: number) {
+    return balanceChanged(customerId, invoiceId, 9000, amountDueCents, version);
   }
 
   async function viewOf(invoiceId: string): Promise<{ due: number; version: number } | undefined> {
@@ -166,16 +128,11 @@ describe('intake consumer statements (real PostgreSQL, Redis, Kafka)', () => {
   beforeAll(async () => {
     ({ app } = await createTestingApp(PaymentIntakeModule));
     dataSource = app.get(DataSource);
-    const query = Client.prototype.query as (...args: unknown[]) => unknown;
-    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const [config] = args;
-      const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-      if (text !== undefined) counted.getStore()?.push(text.replace(/\s+/g, ' ').trim());
-      return query.apply(this, args);
-    });
+    counted.install();
   });
 
   afterAll(async () => {
+    counted.uninstall();
     jest.restoreAllMocks();
     await app.close();
   });
@@ -336,7 +293,7 @@ describe('intake consumer statements (real PostgreSQL, Redis, Kafka)', () => {
           const applying = inConsumerTransaction((manager) =>
             app.get(PaymentStatusService).onPosted(posted(paymentId), manager),
           );
-          await lockWaitOf('%WITH locked AS%');
+          await lockWaitOf(dataSource, '%WITH locked AS%');
           release.open();
           await held;
           await applying;

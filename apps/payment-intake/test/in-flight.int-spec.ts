@@ -6,6 +6,7 @@ import { withBatchWork } from '@remit/messaging';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceViewService } from '../src/invoice-view/invoice-view.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
+import { balanceChanged } from './support';
 
 /** Money counts against an invoice until invoice has applied it, and old snapshots never come back. */
 describe('intake money in flight and invoice view versions (real PostgreSQL, Redis, Kafka)', () => {
@@ -18,24 +19,7 @@ describe('intake money in flight and invoice view versions (real PostgreSQL, Red
   const token = signToken(principal, config.authJwtSecret);
 
   function snapshot(invoiceId: string, amountDueCents: number, version: number) {
-    return createCloudEvent({
-      type: 'invoice.balance-changed',
-      source: 'remit/invoice',
-      customerId,
-      subject: invoiceId,
-      data: {
-        invoiceId,
-        invoiceNumber: `INV-${invoiceId.slice(0, 8)}`,
-        customerId,
-        accountNumber: '3418205',
-        invoiceDate: '2026-11-01',
-        dueDate: '2026-12-01',
-        invoiceAmountCents: 5000,
-        amountDueCents,
-        status: amountDueCents === 0 ? 'paid' : 'open',
-        version,
-      },
-    });
+    return balanceChanged(customerId, invoiceId, 5000, amountDueCents, version);
   }
 
   async function applySnapshot(invoiceId: string, amountDueCents: number, version: number): Promise<void> {

@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { DataSource, type EntitySubscriberInterface } from 'typeorm';
 import { waitFor } from '@remit/messaging';
-import { createTestingApp, parseWith } from '@remit/platform';
+import { createTestingApp, lockWaitOf, parseWith, StatementRecorder } from '@remit/platform';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
@@ -26,7 +25,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
   let client: ReturnType<typeof httpClient>;
 
   /** The statements sent through `pg` by the code run inside `counted.run(list, …)`. */
-  const counted = new AsyncLocalStorage<string[]>();
+  const counted = new StatementRecorder();
   /** What a transaction run inside `heldAtCommit.run(hold, …)` awaits before its COMMIT. */
   const heldAtCommit = new AsyncLocalStorage<() => Promise<void>>();
 
@@ -57,21 +56,6 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       [invoiceId],
     );
     return row;
-  }
-
-  /** Resolves once a statement matching `like` waits for a row lock in the test database. */
-  function lockWaitOf(like: string): Promise<true> {
-    return waitFor(
-      async () => {
-        const [row]: { waiting: number }[] = await dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
-          [like],
-        );
-        return row.waiting > 0 ? true : undefined;
-      },
-      { what: `a statement like ${like} waiting for a lock` },
-    );
   }
 
   /**
@@ -107,13 +91,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     ({ app, url } = await createTestingApp(PaymentIntakeModule));
     dataSource = app.get(DataSource);
     client = httpClient(url, token);
-    const query = Client.prototype.query as (...args: unknown[]) => unknown;
-    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const [config] = args;
-      const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-      if (text !== undefined) counted.getStore()?.push(text.replace(/\s+/g, ' ').trim());
-      return query.apply(this, args);
-    });
+    counted.install();
     const holdAtCommit: EntitySubscriberInterface = {
       beforeTransactionCommit: () => heldAtCommit.getStore()?.(),
     };
@@ -121,6 +99,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
   });
 
   afterAll(async () => {
+    counted.uninstall();
     jest.restoreAllMocks();
     await app.close();
   });
@@ -205,7 +184,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       const invoiceId = await seedInvoice(dataSource, customerId, 5000);
       const held = await heldPayment(invoiceId, other);
       const response = client.pay(`waited-${randomUUID()}`, achBody(invoiceId, asked));
-      await lockWaitOf('%invoice_view%FOR UPDATE%');
+      await lockWaitOf(dataSource, '%invoice_view%FOR UPDATE%');
       await held.commit();
       const answer = await response;
       expect({ asked, status: answer.status }).toEqual({ asked, status: expected.status });
@@ -331,7 +310,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       await committing.opened;
       // B waits for A's row lock on the key, and finds the key completed once A commits.
       const requestB = client.pay(key, payload);
-      await lockWaitOf('%idempotency_keys%');
+      await lockWaitOf(dataSource, '%idempotency_keys%');
       commit.open();
       const answerA = await requestA;
       expect(answerA).toMatchObject({ status: 201, replayed: false });

@@ -3,7 +3,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Partitioners, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { createCloudEvent, topicOfEvent, type EventData, type EventType } from '@remit/contracts';
+import {
+  createCloudEvent,
+  topicOfEvent,
+  type CloudEvent,
+  type EventData,
+  type EventType,
+} from '@remit/contracts';
 import { cloudEventHeaders, createKafka, parseBrokers } from '@remit/messaging';
 import { loadConfig, signToken } from '@remit/platform';
 
@@ -30,6 +36,34 @@ export async function seedInvoice(
     [invoiceId, `INV-${invoiceId.slice(0, 8)}`, customerId, amountDueCents],
   );
   return invoiceId;
+}
+
+/** `invoice.balance-changed` for an invoice of `customerId` of `invoiceAmountCents`, as invoice publishes it. */
+export function balanceChanged(
+  customerId: string,
+  invoiceId: string,
+  invoiceAmountCents: number,
+  amountDueCents: number,
+  version: number,
+): CloudEvent<'invoice.balance-changed'> {
+  return createCloudEvent({
+    type: 'invoice.balance-changed',
+    source: 'remit/invoice',
+    customerId,
+    subject: invoiceId,
+    data: {
+      invoiceId,
+      invoiceNumber: `INV-${invoiceId.slice(0, 8)}`,
+      customerId,
+      accountNumber: '3418205',
+      invoiceDate: '2026-11-01',
+      dueDate: '2026-12-01',
+      invoiceAmountCents,
+      amountDueCents,
+      status: amountDueCents === 0 ? 'paid' : 'open',
+      version,
+    },
+  });
 }
 
 export interface HttpResult {
