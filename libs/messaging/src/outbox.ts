@@ -32,15 +32,9 @@ export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
   };
 }
 
-/** What `add` writes; the database fills the rest (sequence, times, relay bookkeeping). */
-type NewOutboxRow = Pick<
-  OutboxEventEntity,
-  'id' | 'topic' | 'messageKey' | 'eventType' | 'payload' | 'headers'
->;
-
 /**
- * Rows per INSERT statement of `Outbox.addMany`: 6 parameters a row, far below PostgreSQL's limit of
- * 65 535 per statement, and a statement of a few hundred kB at most.
+ * Rows per INSERT statement of `Outbox.addMany` (six array parameters whatever the count): a statement
+ * of a few hundred kB at most.
  */
 export const OUTBOX_ROWS_PER_INSERT = 500;
 
@@ -68,84 +62,45 @@ export class Outbox {
    * inserts its row with `manager`, which must belong to an open transaction.
    */
   async add<T extends EventType>(manager: EntityManager, event: OutboxEventInput<T>): Promise<CloudEvent<T>> {
-    const queryRunner = manager.queryRunner;
-    if (!queryRunner?.isTransactionActive) {
-      // Outside a transaction the event could be published for a state change that never commits.
-      throw new Error(
-        'Outbox.add needs the EntityManager of an open transaction (dataSource.transaction(...))',
-      );
-    }
-    const newEvent = { ...event, source: this.source } as NewEvent<T>;
-    const cloudEvent = createCloudEvent(newEvent);
-    const row: NewOutboxRow = {
-      id: cloudEvent.id,
-      topic: this.topicOf(cloudEvent.type),
-      messageKey: cloudEvent.customerid,
-      eventType: cloudEvent.type,
-      payload: cloudEvent as unknown as Record<string, unknown>,
-      headers: cloudEventHeaders(cloudEvent),
-    };
-    // Only the columns `add` owns, by name: TypeORM's insert would list every column of the entity,
-    // so a producer would fail on a table whose later columns (the relay's bookkeeping) a migration
-    // has not added yet, instead of leaving the relay alone to wait for it.
-    await manager.query(
-      `INSERT INTO ${qualifiedTableName(manager.connection, OutboxEventEntity)}
-         (id, topic, message_key, event_type, payload, headers)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
-      [
-        row.id,
-        row.topic,
-        row.messageKey,
-        row.eventType,
-        JSON.stringify(row.payload),
-        JSON.stringify(row.headers),
-      ],
-    );
-    // Waking the relay is idempotent, so a transaction that adds several rows may wake it several times.
-    if (notifyingDataSources.has(manager.connection)) afterCommit(manager, () => this.notify());
+    const [cloudEvent] = await this.insertInTransaction(manager, [event], 'Outbox.add');
     return cloudEvent;
   }
 
   /**
    * `add` for several events of one transaction (a settlement run's chunk of postings): every event is
-   * built and validated before any row is written, then the rows go in with one multi-row INSERT per
+   * built and validated before any row is written, then the rows go in with one INSERT per
    * {@link OUTBOX_ROWS_PER_INSERT} events, in the given order (the relay publishes in `seq` order). One
    * round trip per event was most of the cost of such a batch. Returns the events in the same order.
    */
-  async addMany<T extends EventType>(
+  addMany<T extends EventType>(
     manager: EntityManager,
     events: readonly OutboxEventInput<T>[],
   ): Promise<CloudEvent<T>[]> {
+    return this.insertInTransaction(manager, events, 'Outbox.addMany');
+  }
+
+  private async insertInTransaction<T extends EventType>(
+    manager: EntityManager,
+    events: readonly OutboxEventInput<T>[],
+    caller: string,
+  ): Promise<CloudEvent<T>[]> {
     if (!manager.queryRunner?.isTransactionActive) {
+      // Outside a transaction the event could be published for a state change that never commits.
       throw new Error(
-        'Outbox.addMany needs the EntityManager of an open transaction (dataSource.transaction(...))',
+        `${caller} needs the EntityManager of an open transaction (dataSource.transaction(...))`,
       );
     }
-    const cloudEvents = events.map((event) => createCloudEvent<T>({ ...event, source: this.source }));
-    const table = qualifiedTableName(manager.connection, OutboxEventEntity);
-    for (let start = 0; start < cloudEvents.length; start += OUTBOX_ROWS_PER_INSERT) {
-      const chunk = cloudEvents.slice(start, start + OUTBOX_ROWS_PER_INSERT);
-      const values = chunk.map((_, index) => {
-        const [id, topic, key, type, payload, headers] = [1, 2, 3, 4, 5, 6].map((n) => `$${index * 6 + n}`);
-        return `(${id}, ${topic}, ${key}, ${type}, ${payload}::jsonb, ${headers}::jsonb)`;
-      });
-      // The same columns as `add`, by name, for the same reason.
-      await manager.query(
-        `INSERT INTO ${table} (id, topic, message_key, event_type, payload, headers) VALUES ${values.join(', ')}`,
-        chunk.flatMap((cloudEvent) => [
-          cloudEvent.id,
-          this.topicOf(cloudEvent.type),
-          cloudEvent.customerid,
-          cloudEvent.type,
-          JSON.stringify(cloudEvent),
-          JSON.stringify(cloudEventHeaders(cloudEvent)),
-        ]),
+    const prepared = this.prepare(events);
+    for (let start = 0; start < events.length; start += OUTBOX_ROWS_PER_INSERT) {
+      const chunk = new PreparedOutboxEvents(
+        prepared.events.slice(start, start + OUTBOX_ROWS_PER_INSERT),
+        this.topicOf,
       );
+      await manager.query(chunk.insert(manager.connection, 1), chunk.parameters);
     }
-    if (cloudEvents.length > 0 && notifyingDataSources.has(manager.connection)) {
-      afterCommit(manager, () => this.notify());
-    }
-    return cloudEvents;
+    // Waking the relay is idempotent, so a transaction that adds several rows may wake it several times.
+    if (events.length > 0) this.written(manager);
+    return prepared.events;
   }
 
   /**
@@ -218,9 +173,11 @@ export class PreparedOutboxEvents<T extends EventType> {
   }
 
   /**
-   * The INSERT, for a CTE: `first` is the number of the first of its six parameters (`parameters`, in
-   * order); `where` (optional) filters the rows, each named `event` with the columns of the outbox
-   * table (`event.payload->>'subject'`, …).
+   * The INSERT (on its own, or in a CTE): `first` is the number of the first of its six parameters
+   * (`parameters`, in order); `where` (optional) filters the rows, each named `event` with the columns
+   * of the outbox table (`event.payload->>'subject'`, …). Only the columns a producer owns, by name: a
+   * producer must not fail on a table whose later columns (the relay's bookkeeping) a migration has
+   * not added yet.
    */
   insert(connection: DataSource, first: number, where?: string): string {
     const [id, topic, key, type, payload, headers] = [0, 1, 2, 3, 4, 5].map((n) => `$${first + n}`);
