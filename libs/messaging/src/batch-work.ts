@@ -32,6 +32,30 @@ export function batchWork<W extends BatchWork>(manager: EntityManager, key: obje
 }
 
 /**
+ * The commonest `batchWork`: `item` joins the items of kind `key` collected in the consumer
+ * transaction, and `flush` gets them all, in the order they came, before the commit.
+ */
+export function deferToBatch<T>(
+  manager: EntityManager,
+  key: object,
+  item: T,
+  flush: (items: T[], manager: EntityManager) => Promise<void>,
+): void {
+  batchWork(manager, key, () => new BatchedItems<T>(flush)).items.push(item);
+}
+
+/** The items of one kind of `deferToBatch` in one consumer transaction. */
+class BatchedItems<T> implements BatchWork {
+  readonly items: T[] = [];
+
+  constructor(private readonly apply: (items: T[], manager: EntityManager) => Promise<void>) {}
+
+  flush(manager: EntityManager): Promise<void> {
+    return this.apply(this.items.splice(0), manager);
+  }
+}
+
+/**
  * Runs the deferred work of the consumer transaction now, in the order it was first asked for. A
  * handler whose own writes must come after the work of the events before it (a change that the work
  * reads) calls it first; the consumer calls it before every commit. Nothing to do outside a consumer

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AnyCloudEvent } from '@remit/contracts';
-import { batchWork, type BatchWork } from '@remit/messaging';
+import { deferToBatch } from '@remit/messaging';
 import { defaultFeePolicy } from '@remit/fees';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
 import { DeliveryQueue } from '../delivery/delivery-queue.service';
@@ -55,7 +55,7 @@ interface Audience {
  * (event, channel, recipient) by the table's unique key; their delivery jobs are queued once that
  * transaction has committed.
  *
- * The events of one consumer transaction are handled together at its end (`batchWork`): one read of
+ * The events of one consumer transaction are handled together at its end (`deferToBatch`): one read of
  * their audiences and one insert of their notifications for the whole batch. A recipient change in
  * the same batch flushes them first (`RecipientsService.upsert`), so each event still meets the
  * recipient it would have met alone.
@@ -72,11 +72,7 @@ export class NotificationsService {
 
   /** Defers the event to the end of its consumer transaction (`manager` must be a consumer's). */
   notify(event: AnyCloudEvent, manager: EntityManager): Promise<void> {
-    batchWork(
-      manager,
-      this,
-      () => new PendingEvents((events, flushManager) => this.record(events, flushManager)),
-    ).add(event);
+    deferToBatch(manager, this, event, (events, flushManager) => this.record(events, flushManager));
     return Promise.resolve();
   }
 
@@ -235,20 +231,5 @@ export class NotificationsService {
       sentAt: row.sentAt ? row.sentAt.toISOString() : null,
       attempts: row.attempts,
     }));
-  }
-}
-
-/** The events of one consumer transaction waiting for their notifications (`NotificationsService.notify`). */
-class PendingEvents implements BatchWork {
-  private readonly events: AnyCloudEvent[] = [];
-
-  constructor(private readonly record: (events: AnyCloudEvent[], manager: EntityManager) => Promise<void>) {}
-
-  add(event: AnyCloudEvent): void {
-    this.events.push(event);
-  }
-
-  flush(manager: EntityManager): Promise<void> {
-    return this.record(this.events.splice(0), manager);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
-import { batchWork, qualifiedTableName, type BatchWork } from '@remit/messaging';
+import { deferToBatch, qualifiedTableName } from '@remit/messaging';
 import { SqlParameters } from '@remit/persistence';
 import { PaymentEntity } from '../payments/payment.entity';
 import { InvoiceViewEntity } from './invoice-view.entity';
@@ -26,21 +26,22 @@ export class InvoiceViewService {
     manager: EntityManager,
   ): Promise<void> {
     const invoice = event.data;
-    batchWork(
+    deferToBatch<InvoiceSnapshot>(
       manager,
       this,
-      () => new PendingSnapshots((snapshots, flushManager) => this.applySnapshots(snapshots, flushManager)),
-    ).add({
-      invoiceId: invoice.invoiceId,
-      invoiceNumber: invoice.invoiceNumber,
-      customerId: invoice.customerId,
-      dueDate: invoice.dueDate,
-      invoiceDate: invoice.invoiceDate,
-      amountDueCents: invoice.amountDueCents,
-      status: invoice.status,
-      updatedAt: new Date(event.time),
-      version: invoice.version ?? 0,
-    });
+      {
+        invoiceId: invoice.invoiceId,
+        invoiceNumber: invoice.invoiceNumber,
+        customerId: invoice.customerId,
+        dueDate: invoice.dueDate,
+        invoiceDate: invoice.invoiceDate,
+        amountDueCents: invoice.amountDueCents,
+        status: invoice.status,
+        updatedAt: new Date(event.time),
+        version: invoice.version ?? 0,
+      },
+      (snapshots, flushManager) => this.applySnapshots(snapshots, flushManager),
+    );
     return Promise.resolve();
   }
 
@@ -140,21 +141,4 @@ interface InvoiceSnapshot {
   status: 'open' | 'paid';
   updatedAt: Date;
   version: number;
-}
-
-/** The snapshots of one consumer transaction waiting for their upsert (`InvoiceViewService.upsert`). */
-class PendingSnapshots implements BatchWork {
-  private readonly snapshots: InvoiceSnapshot[] = [];
-
-  constructor(
-    private readonly apply: (snapshots: InvoiceSnapshot[], manager: EntityManager) => Promise<void>,
-  ) {}
-
-  add(snapshot: InvoiceSnapshot): void {
-    this.snapshots.push(snapshot);
-  }
-
-  flush(manager: EntityManager): Promise<void> {
-    return this.apply(this.snapshots.splice(0), manager);
-  }
 }
