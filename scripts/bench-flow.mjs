@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:flow [-- --payments N --concurrency C --pgbench-seconds S --label L --no-build]`: the speed
+// `npm run bench:flow [-- --payments N --concurrency C --pgbench-seconds S --warmup W --label L --no-build]`: the speed
 // of the whole payment flow through the public API, and in the same run the ceiling PostgreSQL itself sets
 // for the same writes (docs/performance.md).
 //
@@ -9,6 +9,9 @@
 //    and the four services on it (ports 4201-4204, KAFKA_GROUP_PREFIX remit-bench-<run id>, set to start
 //    at the end of every topic, NODE_ENV=development, LOG_LEVEL=warn, logs in .run/bench/<service>.log).
 //    Its events never reach the broker of `npm start` and `npm test` (KAFKA_BROKERS).
+//    Then a warm-up (--warmup W, default 2000; 0 for none): W payments of their own customers through
+//    steps 2-4, not measured, the clock set back after — the services' code optimised by V8 first, so
+//    that the figures are those of services that have been up a while, not of their first minute.
 // 2. Test clock at Monday 2026-11-23 10:00 New York; creates customers (40 invoices each) and measures
 //    issue→payable lag: from the invoice.issued event (made at invoice just before its commit) until intake
 //    wrote it into its view (invoice_view.updated_at → received_at, both in remit_bench).
@@ -75,12 +78,13 @@ const { values: options } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'pg-socket': { type: 'string' },
     rate: { type: 'string' },
+    warmup: { type: 'string', default: '2000' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(
-    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R]',
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R --warmup W (2000)]',
   );
   process.exit(0);
 }
@@ -93,6 +97,12 @@ const positive = (name) => {
   return value;
 };
 const PAYMENTS = positive('payments');
+// --warmup W: W payments through the same whole flow before the measured one, not measured (0: none).
+const WARMUP = Number(options.warmup);
+if (!Number.isSafeInteger(WARMUP) || WARMUP < 0) {
+  console.error('--warmup must be a non-negative integer');
+  process.exit(2);
+}
 const CONCURRENCY = positive('concurrency');
 const PGBENCH_SECONDS = positive('pgbench-seconds');
 // --rate R: the payments are offered at R per second (open loop) instead of C at a time.
@@ -104,6 +114,8 @@ const DATABASE_URL = options['pg-socket']
   : TCP_DATABASE_URL;
 const runId = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
 const OURS = `bench-${runId}-`;
+/** The warm-up's customers and invoices: a prefix that OURS% does not match. */
+const WARMUP_PREFIX = `bench-${runId}w-`;
 const env = {
   ...process.env,
   ...PORTS,
@@ -246,13 +258,13 @@ const mailCount = () => (fs.existsSync(MAIL_PATH) ? fs.readdirSync(MAIL_PATH).le
  * the CPU figures then cover the payments' notifications, not only what was sent before the last
  * invoice was paid.
  */
-async function mailSettled(expected, startedAt) {
+async function mailSettled(expected, startedAt, before = 0) {
   step(`the payments' e-mails (${expected} expected at the SMTP sink)`);
   const deadline = Date.now() + 180_000;
   let last = -1;
   let lastChange = Date.now();
   for (;;) {
-    const count = mailCount();
+    const count = mailCount() - before;
     if (count !== last) {
       last = count;
       lastChange = Date.now();
@@ -462,13 +474,32 @@ async function deleteGroups() {
   }
 }
 
-async function createInvoices() {
-  step(`customers and ${PAYMENTS} invoices (${INVOICES_PER_CUSTOMER} per customer)`);
-  const customerCount = Math.ceil(PAYMENTS / INVOICES_PER_CUSTOMER);
+/**
+ * The whole flow once with WARMUP payments of their own customers, not measured: the services' code is
+ * compiled by then (V8 optimises a function after it has run many times; the first few hundred payments
+ * of a fresh process spend a fifth of its CPU in the optimising compiler's threads), so the measured run
+ * shows the steady state of a service that has been up for a while. The clock goes back to START_CLOCK.
+ */
+async function warmUp() {
+  if (WARMUP === 0) return;
+  console.log(`\n── warm-up: ${WARMUP} payments through the same flow, not measured`);
+  const started = Date.now();
+  const mailBefore = mailCount();
+  const { payments } = await createInvoices(WARMUP, WARMUP_PREFIX, 3_000_000);
+  const intake = await pay(payments, undefined);
+  await settle(payments, WARMUP_PREFIX);
+  await mailSettled(EMAILS_PER_PAYMENT * WARMUP, intake.startedAt, mailBefore);
+  await must('PUT', 'settlement', '/v1/test/clock', { body: { now: START_CLOCK } });
+  console.log(`── warm-up done in ${((Date.now() - started) / 1000).toFixed(1)} s; the measured run follows`);
+}
+
+async function createInvoices(count = PAYMENTS, prefix = OURS, firstAccount = 2_000_000) {
+  step(`customers and ${count} invoices (${INVOICES_PER_CUSTOMER} per customer)`);
+  const customerCount = Math.ceil(count / INVOICES_PER_CUSTOMER);
   const customers = Array.from({ length: customerCount }, (_, c) => ({
-    customerId: `${OURS}c${String(c).padStart(4, '0')}`,
-    accountNumber: String(2_000_000 + c),
-    invoiceCount: Math.min(INVOICES_PER_CUSTOMER, PAYMENTS - c * INVOICES_PER_CUSTOMER),
+    customerId: `${prefix}c${String(c).padStart(4, '0')}`,
+    accountNumber: String(firstAccount + c),
+    invoiceCount: Math.min(INVOICES_PER_CUSTOMER, count - c * INVOICES_PER_CUSTOMER),
   }));
   await pool(customers, 8, (customer) =>
     must('POST', 'invoice', '/v1/customers', {
@@ -484,7 +515,7 @@ async function createInvoices() {
   const invoices = customers.flatMap((customer) =>
     Array.from({ length: customer.invoiceCount }, (_, i) => ({
       customer,
-      invoiceNumber: `${OURS}${customer.accountNumber}-${i}`,
+      invoiceNumber: `${prefix}${customer.accountNumber}-${i}`,
     })),
   );
   const started = Date.now();
@@ -512,7 +543,7 @@ async function createInvoices() {
     async () => {
       const { rows } = await db.query(
         'SELECT count(*)::int AS n FROM intake.invoice_view WHERE customer_id LIKE $1',
-        [`${OURS}%`],
+        [`${prefix}%`],
       );
       return rows[0].n >= payments.length || `${rows[0].n} of ${payments.length}`;
     },
@@ -532,7 +563,7 @@ async function createInvoices() {
           `SELECT EXTRACT(EPOCH FROM (view.received_at - view.updated_at)) * 1000 AS lag_ms
              FROM intake.invoice_view view
             WHERE view.customer_id LIKE $1`,
-          [`${OURS}%`],
+          [`${prefix}%`],
         );
   const lag = summarise(rows.map((row) => Math.max(0, Number(row.lag_ms))));
   say(
@@ -541,10 +572,10 @@ async function createInvoices() {
   return { payments, lag, issuePerSecond: payments.length / issueSeconds };
 }
 
-async function pay(payments) {
+async function pay(payments, rate = RATE) {
   step(
-    RATE
-      ? `${payments.length} payments through POST /v1/payments, offered at ${RATE}/s`
+    rate
+      ? `${payments.length} payments through POST /v1/payments, offered at ${rate}/s`
       : `${payments.length} payments through POST /v1/payments, ${CONCURRENCY} at a time`,
   );
   const latencies = [];
@@ -570,7 +601,7 @@ async function pay(payments) {
       await sleep(100 * attempt);
     }
   };
-  if (RATE) await paced(payments, RATE, submit);
+  if (rate) await paced(payments, rate, submit);
   else await pool(payments, CONCURRENCY, submit);
   const seconds = (Date.now() - started) / 1000;
   const accepted = payments.filter((payment) => payment.paymentId).length;
@@ -584,9 +615,9 @@ async function pay(payments) {
   return { startedAt: started, seconds, perSecond: accepted / seconds, latency, failures };
 }
 
-async function settle(payments) {
+async function settle(payments, prefix = OURS) {
   step('every payment scheduled, one settlement run, every invoice paid');
-  const count = async (sql) => (await db.query(sql, [`${OURS}%`])).rows[0].n;
+  const count = async (sql) => (await db.query(sql, [`${prefix}%`])).rows[0].n;
   await waitFor(
     'every payment scheduled',
     async () => {
@@ -659,16 +690,18 @@ function pgbench() {
 async function main() {
   console.log(`Remit bench:flow ${runId}: ${PAYMENTS} payments, concurrency ${CONCURRENCY}`);
   await setUp();
+  await warmUp();
   const invoices = await createInvoices();
   await checkGroupsListed();
   const idleBefore = cpuSnapshot();
   await sleep(10_000);
   const idleAfter = cpuSnapshot();
   const cpuBefore = cpuSnapshot();
+  const mailBefore = mailCount();
   const intake = await pay(invoices.payments);
   const flow = await settle(invoices.payments);
   // The payments' e-mails trail the postings; their CPU belongs to the payments too.
-  const mail = await mailSettled(EMAILS_PER_PAYMENT * PAYMENTS, intake.startedAt);
+  const mail = await mailSettled(EMAILS_PER_PAYMENT * PAYMENTS, intake.startedAt, mailBefore);
   const cpuAfter = cpuSnapshot();
   const endToEndSeconds = (flow.paidAt - intake.startedAt) / 1000;
   const endToEnd = PAYMENTS / endToEndSeconds;
@@ -695,8 +728,9 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''}`,
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''} --warmup ${WARMUP}`,
     payments: PAYMENTS,
+    warmupPayments: WARMUP,
     concurrency: RATE ? null : CONCURRENCY,
     offeredPerSecond: RATE ?? null,
     intake: {
