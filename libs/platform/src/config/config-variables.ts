@@ -176,6 +176,13 @@ export const CONFIG_VARIABLES = [
     secret: false,
   },
   {
+    name: 'DB_PREPARED_STATEMENTS',
+    default: 'true',
+    description:
+      'send the statements a connection repeats as named prepared statements (`true`/`false`); `false` behind a pooler in transaction mode',
+    secret: false,
+  },
+  {
     name: 'CHECK_REMIT_ADDRESS',
     default: DEFAULT_CHECK_REMIT_ADDRESS,
     description: 'where customers mail checks, shown in payment notices',

@@ -48,6 +48,7 @@ describe(loadConfig.name, () => {
       logLevel: 'info',
       logFormat: 'json',
       migrationsRun: false,
+      preparedStatements: true,
       checkRemitAddress: DEFAULT_CHECK_REMIT_ADDRESS,
       ach: {
         outboundDir: '.run/ach-outbound',
@@ -137,6 +138,7 @@ describe(loadConfig.name, () => {
       KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,',
       INVOICE_PORT: '4002',
       DB_MIGRATIONS_RUN: 'TRUE',
+      DB_PREPARED_STATEMENTS: 'false',
       REMIT_NOW: '2026-11-23T10:00:00-05:00',
       ACH_CUTOFF: '16:30',
       LOG_FORMAT: 'pretty',
@@ -158,6 +160,7 @@ describe(loadConfig.name, () => {
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093'],
       ports: { invoice: 4002 },
       migrationsRun: true,
+      preparedStatements: false,
       remitNow: '2026-11-23T15:00:00.000Z',
       achCutoff: '16:30',
       logFormat: 'pretty',

@@ -64,6 +64,8 @@ export interface RemitConfig {
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   migrationsRun: boolean;
+  /** Repeated statements go as named prepared statements (libs/platform/src/database/prepared-statements.ts). */
+  preparedStatements: boolean;
   checkRemitAddress: string;
   /** ACH origination (settlement): where NACHA files go and who they come from. */
   ach: AchOriginationConfig;
@@ -286,6 +288,7 @@ const envSchema = z
     LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     LOG_FORMAT: oneOf('LOG_FORMAT', ['json', 'pretty']),
     DB_MIGRATIONS_RUN: flag('DB_MIGRATIONS_RUN'),
+    DB_PREPARED_STATEMENTS: flag('DB_PREPARED_STATEMENTS'),
     AUTH_TOKEN_MAX_LIFETIME_SECONDS: seconds('AUTH_TOKEN_MAX_LIFETIME_SECONDS').refine(
       (value) => value > 0,
       'must be at least 1 second',
@@ -469,6 +472,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: value.LOG_LEVEL,
     logFormat: value.LOG_FORMAT,
     migrationsRun: value.DB_MIGRATIONS_RUN ?? false,
+    preparedStatements: value.DB_PREPARED_STATEMENTS ?? true,
     checkRemitAddress: value.CHECK_REMIT_ADDRESS,
     ach: {
       outboundDir: value.ACH_OUTBOUND_DIR,

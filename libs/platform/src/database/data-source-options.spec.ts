@@ -1,4 +1,5 @@
 import { buildDataSourceOptions, DATABASE_SESSION_LIMITS } from './data-source-options';
+import { PreparingClient } from './prepared-statements';
 
 class InvoiceEntity {}
 class Initial1764000000000 {}
@@ -44,5 +45,19 @@ describe(buildDataSourceOptions.name, () => {
       { schema: 'intake', entities: [], migrations: [] },
     );
     expect(options.migrationsRun).toBe(false);
+  });
+
+  it('gives the pool the client that prepares repeated statements when DB_PREPARED_STATEMENTS is on', () => {
+    const database = { schema: 'intake', entities: [], migrations: [] };
+    const on = buildDataSourceOptions(
+      { databaseUrl: 'postgres://x/remit', migrationsRun: false, preparedStatements: true },
+      database,
+    );
+    const off = buildDataSourceOptions(
+      { databaseUrl: 'postgres://x/remit', migrationsRun: false, preparedStatements: false },
+      database,
+    );
+    expect((on.extra as { Client?: unknown }).Client).toBe(PreparingClient);
+    expect((off.extra as { Client?: unknown }).Client).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import type { DataSourceOptions } from 'typeorm';
 /** TypeORM's options for a PostgreSQL DataSource (typeorm 1 exports only the union from its root). */
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 import type { RemitConfig } from '../config/remit-config';
+import { PreparingClient } from './prepared-statements';
 
 /** TypeORM's own type for entity and migration classes. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -35,7 +36,8 @@ export const DATABASE_SESSION_LIMITS = {
  * committed and run explicitly (or at start with DB_MIGRATIONS_RUN), and never `synchronize`.
  */
 export function buildDataSourceOptions(
-  config: Pick<RemitConfig, 'databaseUrl' | 'migrationsRun'>,
+  config: Pick<RemitConfig, 'databaseUrl' | 'migrationsRun'> &
+    Partial<Pick<RemitConfig, 'preparedStatements'>>,
   database: ServiceDatabase,
 ): PostgresConnectionOptions {
   return {
@@ -62,6 +64,8 @@ export function buildDataSourceOptions(
       keepAlive: true,
       lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
       statement_timeout: DATABASE_SESSION_LIMITS.statementTimeoutMs,
+      // The statements a connection repeats are parsed and planned once (prepared-statements.ts).
+      ...(config.preparedStatements ? { Client: PreparingClient } : {}),
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './data-source-options';
 export * from './statement-recorder';
+export * from './prepared-statements';
