@@ -14,9 +14,10 @@
 //    that the figures are those of services that have been up a while, not of their first minute.
 // 2. Test clock at Monday 2026-11-23 10:00 New York; creates customers (40 invoices each) and measures
 //    issue→payable lag: from the invoice.issued event (made at invoice just before its commit) until intake
-//    wrote it into its view (invoice_view.updated_at → received_at, both in remit_bench).
-// 3. Pays every invoice once, in full, by ACH, C requests at a time (one Idempotency-Key each): intake
-//    payments/s and latency p50/p95/p99.
+//    wrote it into its view (invoice_view.updated_at → received_at, both in remit_bench). The invoices are
+//    issued C at a time, or at R per second under --rate R (the lag at that offered load).
+// 3. Pays every invoice once, in full, by ACH, C requests at a time or R per second (--rate; one
+//    Idempotency-Key each): intake payments/s and latency p50/p95/p99.
 // 4. Once every payment is `scheduled`, one `POST /v1/settlement/run` at the posting date; waits until every
 //    invoice is paid. End-to-end payments/s = N / (first request → last invoice paid).
 // 5. CPU milliseconds per payment (from /proc, over steps 3-4) of each service and of PostgreSQL (every
@@ -485,7 +486,7 @@ async function warmUp() {
   console.log(`\n── warm-up: ${WARMUP} payments through the same flow, not measured`);
   const started = Date.now();
   const mailBefore = mailCount();
-  const { payments } = await createInvoices(WARMUP, WARMUP_PREFIX, 3_000_000);
+  const { payments } = await createInvoices(WARMUP, WARMUP_PREFIX, 3_000_000, null);
   // C at a time even under --rate: the warm-up is not measured, only run.
   const intake = await pay(payments, null);
   await settle(payments, WARMUP_PREFIX);
@@ -494,8 +495,10 @@ async function warmUp() {
   console.log(`── warm-up done in ${((Date.now() - started) / 1000).toFixed(1)} s; the measured run follows`);
 }
 
-async function createInvoices(count = PAYMENTS, prefix = OURS, firstAccount = 2_000_000) {
-  step(`customers and ${count} invoices (${INVOICES_PER_CUSTOMER} per customer)`);
+async function createInvoices(count = PAYMENTS, prefix = OURS, firstAccount = 2_000_000, rate = RATE) {
+  step(
+    `customers and ${count} invoices (${INVOICES_PER_CUSTOMER} per customer)${rate ? `, issued at ${rate}/s` : ''}`,
+  );
   const customerCount = Math.ceil(count / INVOICES_PER_CUSTOMER);
   const customers = Array.from({ length: customerCount }, (_, c) => ({
     customerId: `${prefix}c${String(c).padStart(4, '0')}`,
@@ -521,7 +524,8 @@ async function createInvoices(count = PAYMENTS, prefix = OURS, firstAccount = 2_
   );
   const started = Date.now();
   const payments = [];
-  await pool(invoices, CONCURRENCY, async (invoice) => {
+  // Under --rate the invoices are issued at that rate too: the lag is then measured at that offered load.
+  const issue = async (invoice) => {
     const response = await must('POST', 'invoice', '/v1/invoices', {
       body: {
         invoiceNumber: invoice.invoiceNumber,
@@ -537,7 +541,9 @@ async function createInvoices(count = PAYMENTS, prefix = OURS, firstAccount = 2_
       key: invoice.invoiceNumber,
       token: libs.devToken('customer', [invoice.customer.customerId]),
     });
-  });
+  };
+  if (rate) await paced(invoices, rate, issue);
+  else await pool(invoices, CONCURRENCY, issue);
   const issueSeconds = (Date.now() - started) / 1000;
   await waitFor(
     'intake knows every invoice',
