@@ -61,7 +61,7 @@ for (const block of fs.readFileSync(positionals[0], 'utf8').split('\n\n')) {
   const id = postgres ? 'all backends' : pid;
   let entry = processes.get(id);
   if (!entry) {
-    entry = { samples: 0, otherThreads: 0, counts: new Map(), postgres, program: undefined };
+    entry = { samples: 0, counts: new Map(), postgres, program: undefined };
     processes.set(id, entry);
   }
   entry.samples += 1;
@@ -70,7 +70,6 @@ for (const block of fs.readFileSync(positionals[0], 'utf8').split('\n\n')) {
   if (entry.postgres) {
     key = POSTGRES_PHASES.find(([, pattern]) => pattern.test(stack))?.[0] ?? 'other';
   } else if (tid !== pid) {
-    entry.otherThreads += 1;
     key = /compiler::|Compile/.test(stack)
       ? '[other thread] V8 optimising compiler'
       : '[other thread] GC and the rest';
