@@ -5,9 +5,8 @@
 // over the connections, to `<service>-<pid>.plans.json` in REMIT_PROFILE_DIR (default .run/profiles).
 // docs/performance.md, "Profiling". Needs DB_PREPARED_STATEMENTS on (the default).
 'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
 const { Client } = require('pg');
+const { writeProfileFile } = require('./profile-output.cjs');
 
 const clients = new Set();
 const original = Client.prototype.query;
@@ -18,8 +17,6 @@ Client.prototype.query = function rememberedQuery(...args) {
 
 /** Per statement text: generic and custom plans, summed over connections (each connection's last reading). */
 const readings = new Map();
-const service = (process.argv[1] || 'node').split(path.sep).slice(-3)[0];
-const dir = process.env.REMIT_PROFILE_DIR || path.join(process.cwd(), '.run', 'profiles');
 
 setInterval(async () => {
   for (const client of clients) {
@@ -49,9 +46,5 @@ setInterval(async () => {
     return { custom, generic, statement };
   });
   totals.sort((a, b) => b.custom - a.custom);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, `${service}-${process.pid}.plans.json`),
-    `${JSON.stringify(totals, null, 1)}\n`,
-  );
+  writeProfileFile('.plans.json', `${JSON.stringify(totals, null, 1)}\n`);
 }, 10_000).unref();
