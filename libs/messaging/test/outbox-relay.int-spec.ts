@@ -447,6 +447,54 @@ describe(OutboxRelay.name, () => {
     expect(await counter(dataSource, schema, `applied-${event.id}`)).toBe(1);
   });
 
+  it("holds back the later rows of a key while another relay's claim on an earlier one lasts, and publishes them in order after it", async () => {
+    const { topic, outbox } = await testTopic(1);
+    const held = uniqueName('cust');
+    const other = uniqueName('cust');
+    const add = (customerId: string): Promise<CloudEvent> =>
+      dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(customerId)));
+    const first = await add(held);
+
+    // A relay claims the first row and dies before publishing it: its lease holds the row.
+    const dying = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      leaseMs: 4_000,
+      afterPublishBeforeMark: () => {
+        throw new Error('simulated crash after publish, before mark');
+      },
+    });
+    await expect(dying.relayOnce()).rejects.toThrow('simulated crash');
+    await dying.stop();
+    expect((await outboxRow(first.id)).claimed_until).toBeInstanceOf(Date);
+    const behind = await add(held);
+    const unrelated = await add(other);
+
+    // One row per round: a row held back must not take the place of one that can go.
+    const relay = new OutboxRelay({ dataSource, kafka, logger, batchSize: 1 });
+    try {
+      // While the lease lasts only the other customer's row goes; the one behind the claim waits.
+      expect(await relay.relayOnce()).toBe(1);
+      expect((await outboxRow(unrelated.id)).sent_at).toBeInstanceOf(Date);
+      expect((await outboxRow(behind.id)).sent_at).toBeNull();
+      // Once it ended, the claimed row and then the one behind it.
+      await waitFor(
+        async () => {
+          await relay.relayOnce();
+          return (await unsentRows()) === 0 ? true : undefined;
+        },
+        { what: 'the held key to be published once the lease ended' },
+      );
+    } finally {
+      await relay.stop();
+    }
+    const messages = await readMessages(kafka, topic, await messageCount(admin, topic));
+    expect(
+      messages.filter((message) => message.key === held).map((message) => message.headers.ce_id),
+    ).toEqual([first.id, first.id, behind.id]);
+  });
+
   it("a poison outbox row does not delay another customer's events: retried alone, parked, holding back only its own key", async () => {
     // The topic refuses record batches above 5000 bytes; an ordinary event is well below.
     const topic = uniqueName('messaging-test.relay');
