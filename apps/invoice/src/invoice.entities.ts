@@ -9,6 +9,7 @@ import { PaymentApplicationEntity } from './payments/payment-application.entity'
 import { PendingPaymentEntity } from './payments/pending-payment.entity';
 import { InvoiceMessagingV21764200000000 } from './migrations/1764200000000-invoice-messaging-v2';
 import { InvoiceLedgerFeesCredit1764330000000 } from './migrations/1764330000000-invoice-ledger-fees-credit';
+import { InvoiceOutboxHeldIndex1764390000000 } from './migrations/1764390000000-invoice-outbox-held-index';
 import { JournalEntity } from './ledger/journal.entity';
 import { FeeEntity } from './fees/fee.entity';
 import { CreditLotEntity } from './credit/credit-lot.entity';
@@ -33,4 +34,5 @@ export const INVOICE_MIGRATIONS = [
   InvoiceVersions1764100000000,
   InvoiceMessagingV21764200000000,
   InvoiceLedgerFeesCredit1764330000000,
+  InvoiceOutboxHeldIndex1764390000000,
 ];

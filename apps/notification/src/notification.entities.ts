@@ -3,6 +3,7 @@ import { NotificationEntity } from './notifications/notification.entity';
 import { NotificationMessagingV21764200000000 } from './migrations/1764200000000-notification-messaging-v2';
 import { NotificationDelivery1764340000000 } from './migrations/1764340000000-notification-delivery';
 import { NotificationDeliveryLease1764340000001 } from './migrations/1764340000001-notification-delivery-lease';
+import { NotificationOutboxHeldIndex1764390000000 } from './migrations/1764390000000-notification-outbox-held-index';
 import { RecipientEntity } from './recipients/recipient.entity';
 import { WebhookEndpointEntity } from './webhooks/webhook-endpoint.entity';
 
@@ -13,4 +14,5 @@ export const NOTIFICATION_MIGRATIONS = [
   NotificationMessagingV21764200000000,
   NotificationDelivery1764340000000,
   NotificationDeliveryLease1764340000001,
+  NotificationOutboxHeldIndex1764390000000,
 ];

@@ -17,6 +17,7 @@ import {
 import { IntakeAutopayRuns1764350000000 } from './migrations/1764350000000-intake-autopay-runs';
 import { IntakeSettlementAcknowledged1764370000000 } from './migrations/1764370000000-intake-settlement-acknowledged';
 import { IntakeInvoiceViewReceived1764380000000 } from './migrations/1764380000000-intake-invoice-view-received';
+import { IntakeOutboxHeldIndex1764390000000 } from './migrations/1764390000000-intake-outbox-held-index';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -39,4 +40,5 @@ export const INTAKE_MIGRATIONS = [
   IntakeAutopayRuns1764350000000,
   IntakeSettlementAcknowledged1764370000000,
   IntakeInvoiceViewReceived1764380000000,
+  IntakeOutboxHeldIndex1764390000000,
 ];

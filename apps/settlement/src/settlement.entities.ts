@@ -5,6 +5,7 @@ import { SettlementMethodsReceiptsReports1764310000000 } from './migrations/1764
 
 import { SettlementAch1764300000000 } from './migrations/1764300000000-settlement-ach';
 import { SettlementAchEntryFailed1764360000000 } from './migrations/1764360000000-settlement-ach-entry-failed';
+import { SettlementOutboxHeldIndex1764390000000 } from './migrations/1764390000000-settlement-outbox-held-index';
 import { AchEntryEntity } from './origination/ach-entry.entity';
 import { AchFileEntity } from './origination/ach-file.entity';
 import { SettlementDayEntity } from './origination/settlement-day.entity';
@@ -26,4 +27,5 @@ export const SETTLEMENT_MIGRATIONS = [
   SettlementAch1764300000000,
   SettlementMethodsReceiptsReports1764310000000,
   SettlementAchEntryFailed1764360000000,
+  SettlementOutboxHeldIndex1764390000000,
 ];

@@ -1,6 +1,6 @@
 import type { DataSource, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import { InboxEventEntity } from './inbox-event.entity';
-import { OutboxEventEntity } from './outbox-event.entity';
+import { OUTBOX_HELD_PREDICATE, OutboxEventEntity } from './outbox-event.entity';
 
 /** Add these to the service DataSource's `entities`. */
 export const MESSAGING_ENTITIES = [OutboxEventEntity, InboxEventEntity] as const;
@@ -97,6 +97,28 @@ export async function downgradeMessagingTablesV2(queryRunner: QueryRunner, schem
       DROP COLUMN IF EXISTS claimed_until,
       DROP COLUMN IF EXISTS parked_at,
       DROP COLUMN IF EXISTS next_attempt_at`);
+}
+
+/**
+ * Version 3, for a NEW migration of each service: the index of the relay's "is an earlier row of
+ * my key out of reach?" check (`outbox_events_held_key_idx`). Only the unsent rows that were ever
+ * claimed, retried or parked are in it — a handful, where `outbox_events_unsent_key_idx` holds
+ * every unsent row: with a burst of a thousand rows waiting (the settlement run's postings), the
+ * check read each of them at every claim. Idempotent; built without CONCURRENTLY (migrations run
+ * in a transaction), over the unsent rows only.
+ */
+export async function upgradeMessagingTablesV3(queryRunner: QueryRunner, schema: string): Promise<void> {
+  const s = quoteSchema(schema);
+  await queryRunner.query(
+    `CREATE INDEX IF NOT EXISTS outbox_events_held_key_idx ON ${s}.outbox_events (message_key, created_at, seq)
+     WHERE ${OUTBOX_HELD_PREDICATE}`,
+  );
+}
+
+/** The `down` of `upgradeMessagingTablesV3`. */
+export async function downgradeMessagingTablesV3(queryRunner: QueryRunner, schema: string): Promise<void> {
+  const s = quoteSchema(schema);
+  await queryRunner.query(`DROP INDEX IF EXISTS ${s}.outbox_events_held_key_idx`);
 }
 
 export async function dropMessagingTables(queryRunner: QueryRunner, schema: string): Promise<void> {

@@ -1,14 +1,22 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
+ * The unsent rows that were claimed, retried or parked: a superset of those out of the relay's reach
+ * (`claimable` in outbox-relay.ts, which adds the times), as the predicate of `outbox_events_held_key_idx`.
+ */
+export const OUTBOX_HELD_PREDICATE =
+  'sent_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL OR claimed_until IS NOT NULL)';
+
+/**
  * One event waiting to be (or already) published, written in the same transaction as the state
  * change it announces. No schema here: each service's DataSource sets `schema`, so the table lives
  * in that service's schema. Created by `createMessagingTables` from the service's first migration,
- * completed by `upgradeMessagingTablesV2`.
+ * completed by `upgradeMessagingTablesV2` and `upgradeMessagingTablesV3`.
  */
 @Entity({ name: 'outbox_events' })
 @Index('outbox_events_unsent_idx', ['createdAt', 'seq'], { where: 'sent_at IS NULL' })
 @Index('outbox_events_unsent_key_idx', ['messageKey', 'createdAt', 'seq'], { where: 'sent_at IS NULL' })
+@Index('outbox_events_held_key_idx', ['messageKey', 'createdAt', 'seq'], { where: OUTBOX_HELD_PREDICATE })
 @Index('outbox_events_sent_idx', ['sentAt'], { where: 'sent_at IS NOT NULL' })
 export class OutboxEventEntity {
   /** The CloudEvent id: a republished row carries the same id, which consumers dedupe on. */

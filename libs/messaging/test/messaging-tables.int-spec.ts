@@ -1,5 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { downgradeMessagingTablesV2, dropMessagingTables, upgradeMessagingTablesV2 } from '@remit/messaging';
+import {
+  downgradeMessagingTablesV2,
+  downgradeMessagingTablesV3,
+  dropMessagingTables,
+  upgradeMessagingTablesV2,
+  upgradeMessagingTablesV3,
+} from '@remit/messaging';
 import { createTestDataSource, dropTestSchema, uniqueName } from './support';
 
 jest.setTimeout(30_000);
@@ -67,6 +73,24 @@ describe(upgradeMessagingTablesV2.name, () => {
 
     await withQueryRunner((queryRunner) => upgradeMessagingTablesV2(queryRunner, schema));
     expect(await outboxColumns()).toEqual(expect.arrayContaining(added));
+  });
+
+  it('v3 adds the index of held rows (claimed, retried or parked, unsent) and is undone by its down', async () => {
+    await withQueryRunner((queryRunner) => upgradeMessagingTablesV3(queryRunner, schema));
+    const [index]: { indexdef: string }[] = await dataSource.query(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'outbox_events_held_key_idx'`,
+      [schema],
+    );
+    expect(index.indexdef).toMatch(/\(message_key, created_at, seq\) WHERE \(\(sent_at IS NULL\) AND/);
+    expect(index.indexdef).toMatch(
+      /parked_at IS NOT NULL\) OR \(next_attempt_at IS NOT NULL\) OR \(claimed_until IS NOT NULL/,
+    );
+
+    await withQueryRunner((queryRunner) => downgradeMessagingTablesV3(queryRunner, schema));
+    expect(await indexes()).not.toContain('outbox_events_held_key_idx');
+    await withQueryRunner((queryRunner) => upgradeMessagingTablesV3(queryRunner, schema));
+    await withQueryRunner((queryRunner) => upgradeMessagingTablesV3(queryRunner, schema));
+    expect(await indexes()).toContain('outbox_events_held_key_idx');
   });
 
   it('refuses a schema name that is not a plain identifier', async () => {

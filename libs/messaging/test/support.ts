@@ -14,6 +14,7 @@ import {
   createMessagingTables,
   MESSAGING_ENTITIES,
   upgradeMessagingTablesV2,
+  upgradeMessagingTablesV3,
   parseBrokers,
   waitFor,
   type MessagingLogger,
@@ -82,6 +83,7 @@ export async function createTestDataSource(schema: string): Promise<DataSource> 
   try {
     await createMessagingTables(queryRunner, schema);
     await upgradeMessagingTablesV2(queryRunner, schema);
+    await upgradeMessagingTablesV3(queryRunner, schema);
     await queryRunner.query(
       `CREATE TABLE IF NOT EXISTS "${schema}".counters (name text PRIMARY KEY, value integer NOT NULL DEFAULT 0)`,
     );
