@@ -104,8 +104,10 @@ export async function downgradeMessagingTablesV2(queryRunner: QueryRunner, schem
  * my key out of reach?" check (`outbox_events_held_key_idx`). Only the unsent rows that were ever
  * claimed, retried or parked are in it — a handful, where `outbox_events_unsent_key_idx` holds
  * every unsent row: with a burst of a thousand rows waiting (the settlement run's postings), the
- * check read each of them at every claim. Idempotent; built without CONCURRENTLY (migrations run
- * in a transaction), over the unsent rows only.
+ * check read each of them at every claim. Idempotent. Built without CONCURRENTLY (migrations run
+ * in a transaction): the build reads the whole table, sent rows included, and blocks the service's
+ * writes to its outbox — every command that announces an event — for as long as that takes (seconds
+ * on a table of millions of rows; run it after the daily purge).
  */
 export async function upgradeMessagingTablesV3(queryRunner: QueryRunner, schema: string): Promise<void> {
   const s = quoteSchema(schema);
