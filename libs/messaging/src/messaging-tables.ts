@@ -102,7 +102,8 @@ export async function downgradeMessagingTablesV2(queryRunner: QueryRunner, schem
 /**
  * Version 3, for a NEW migration of each service: the index of the relay's "is an earlier row of
  * my key out of reach?" check (`outbox_events_held_key_idx`). Only the unsent rows that were ever
- * claimed, retried or parked are in it — a handful, where `outbox_events_unsent_key_idx` holds
+ * claimed, retried or parked are in it — a handful live at any time (every row passes through it
+ * once, its claim, and leaves a dead entry until vacuum), where `outbox_events_unsent_key_idx` holds
  * every unsent row: with a burst of a thousand rows waiting (the settlement run's postings), the
  * check read each of them at every claim. Idempotent. Built without CONCURRENTLY (migrations run
  * in a transaction): the build reads the whole table, sent rows included, and blocks the service's
