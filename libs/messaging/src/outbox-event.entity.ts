@@ -2,10 +2,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * The unsent rows that were claimed, retried or parked: a superset of those out of the relay's reach
- * (`claimable` in outbox-relay.ts, which adds the times), as the predicate of `outbox_events_held_key_idx`.
+ * (`claimable` in outbox-relay.ts, which adds the times). `prefix` qualifies the columns (`earlier.`)
+ * for a query that must repeat the index predicate word for word for PostgreSQL to use the index.
  */
-export const OUTBOX_HELD_PREDICATE =
-  'sent_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL OR claimed_until IS NOT NULL)';
+export const outboxHeld = (prefix = ''): string =>
+  `${prefix}sent_at IS NULL AND (${prefix}parked_at IS NOT NULL OR ${prefix}next_attempt_at IS NOT NULL OR ${prefix}claimed_until IS NOT NULL)`;
+
+/** The predicate of `outbox_events_held_key_idx`. */
+export const OUTBOX_HELD_PREDICATE = outboxHeld();
 
 /**
  * One event waiting to be (or already) published, written in the same transaction as the state

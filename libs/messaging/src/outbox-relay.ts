@@ -14,7 +14,7 @@ import { consoleLogger, describeError, type MessagingLogger } from './logger';
 import type { OutboxMetricsHook } from './messaging-metrics';
 import { qualifiedTableName } from './messaging-tables';
 import { CLOUDEVENTS_CONTENT_TYPE, type Outbox } from './outbox';
-import { OUTBOX_HELD_PREDICATE, OutboxEventEntity } from './outbox-event.entity';
+import { OutboxEventEntity, outboxHeld } from './outbox-event.entity';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -110,16 +110,6 @@ const claimable = (row: string): string =>
   `${row}.parked_at IS NULL
    AND (${row}.next_attempt_at IS NULL OR ${row}.next_attempt_at <= now())
    AND (${row}.claimed_until IS NULL OR ${row}.claimed_until <= now())`;
-
-/**
- * `OUTBOX_HELD_PREDICATE` of the row `earlier`: written out as the index predicate, so that PostgreSQL
- * answers "an earlier row of this key out of reach?" from `outbox_events_held_key_idx` (the few rows ever
- * claimed, retried or parked) instead of reading every unsent row of the key.
- */
-const HELD_EARLIER = OUTBOX_HELD_PREDICATE.replace(
-  /\b(sent_at|parked_at|next_attempt_at|claimed_until)\b/g,
-  'earlier.$1',
-);
 
 /**
  * Publishes committed outbox rows to Kafka, at least once and in creation order per key (the
@@ -314,7 +304,8 @@ export class OutboxRelay {
    * waiting for its retry, or claimed by another relay): such keys are skipped as a whole, so they
    * cannot fill the batch and starve the others. Among the rows locked for the claim, one whose key
    * has an earlier unsent row outside them (locked this instant by another relay's claim) is left
-   * for the next round. The first check reads `outbox_events_held_key_idx`, the second
+   * for the next round. The first check reads `outbox_events_held_key_idx` (its predicate repeated,
+   * `outboxHeld('earlier.')`, so that PostgreSQL uses it), the second
    * `outbox_events_unsent_key_idx` (the candidates' keys only).
    */
   private async claim(): Promise<OutboxRow[]> {
@@ -338,7 +329,7 @@ export class OutboxRelay {
            AND ${claimable('o')}
            AND NOT EXISTS (
              SELECT 1 FROM ${table} earlier
-             WHERE ${HELD_EARLIER}
+             WHERE ${outboxHeld('earlier.')}
                AND earlier.id <> ALL($4::uuid[])
                AND earlier.message_key = o.message_key
                AND (earlier.created_at, earlier.seq) < (o.created_at, o.seq)
