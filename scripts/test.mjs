@@ -30,13 +30,14 @@ for (const [title, script] of [
 }
 
 // One jest run for both tiers so that the coverage report covers apps/ and libs/ as a whole.
-// Integration tests share one broker and database, so they run in band; unit tests are fast either
-// way. A full run also holds the code to its coverage floors (jest.config.js, coverageThreshold).
+// Integration tests share one broker and database, so one file runs at a time, in one worker that is
+// replaced when it grows (jest.config.js, maxWorkers and workerIdleMemoryLimit). A full run also holds
+// the code to its coverage floors (jest.config.js, coverageThreshold).
 const extra = process.argv.slice(2);
 const coverage = extra.length === 0 ? ['--coverage'] : ['--coverage', '--coverageThreshold', '{}'];
 console.log('▸ tests (jest)');
 const suiteOutput = path.join(root, '.run', 'test-output.log');
-const status = await runTeed(bin('jest'), ['--runInBand', ...coverage, ...extra], suiteOutput);
+const status = await runTeed(bin('jest'), [...coverage, ...extra], suiteOutput);
 if (status !== 0 || extra.length > 0) process.exit(status);
 
 // After a full run only: no full account number in any table, Kafka message, Redis value or in the
