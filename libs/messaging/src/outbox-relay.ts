@@ -306,7 +306,10 @@ export class OutboxRelay {
    * has an earlier unsent row outside them (locked this instant by another relay's claim) is left
    * for the next round. The first check reads `outbox_events_held_key_idx` (its predicate repeated,
    * `outboxHeld('earlier.')`, so that PostgreSQL uses it), the second
-   * `outbox_events_unsent_key_idx` (the candidates' keys only).
+   * `outbox_events_unsent_key_idx` (the candidates' keys only). The batch's rows are then updated by
+   * their ids (`= ANY(ARRAY(…))`), not joined with the batch: the generic plan of the prepared claim,
+   * which knows neither the batch size nor the backlog, hashed the batch and read the whole table on
+   * every claim once the backlog was large (docs/performance.md, part 9).
    */
   private async claim(): Promise<OutboxRow[]> {
     const table = this.tableName();
@@ -353,7 +356,7 @@ export class OutboxRelay {
        claimed AS (
          UPDATE ${table} o
          SET claimed_until = now() + $2::float8 * interval '1 millisecond', claimed_by = $3
-         FROM batch WHERE o.id = batch.id
+         WHERE o.id = ANY(ARRAY(SELECT id FROM batch))
          RETURNING o.id, o.topic, o.message_key, o.event_type, o.payload, o.headers, o.attempts,
            o.created_at, o.seq
        )
