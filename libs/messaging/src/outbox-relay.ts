@@ -304,12 +304,17 @@ export class OutboxRelay {
    * waiting for its retry, or claimed by another relay): such keys are skipped as a whole, so they
    * cannot fill the batch and starve the others. Among the rows locked for the claim, one whose key
    * has an earlier unsent row outside them (locked this instant by another relay's claim) is left
-   * for the next round. The first check reads `outbox_events_held_key_idx` (its predicate repeated,
-   * `outboxHeld('earlier.')`, so that PostgreSQL uses it), the second
-   * `outbox_events_unsent_key_idx` (the candidates' keys only). The batch's rows are then updated by
-   * their ids (`= ANY(ARRAY(…))`), not joined with the batch: the generic plan of the prepared claim,
-   * which knows neither the batch size nor the backlog, hashed the batch and read the whole table on
-   * every claim once the backlog was large (docs/performance.md, part 9).
+   * for the next round.
+   *
+   * Both checks read their rows once per claim into a CTE (`MATERIALIZED`) instead of probing an
+   * index for every row: the held rows (`outbox_events_held_key_idx`, its predicate repeated by
+   * `outboxHeld('earlier.')` so that PostgreSQL uses it), and the unsent rows of the candidates' keys
+   * up to the last candidate. PostgreSQL's estimates for these partial indexes come from statistics
+   * taken when they were nearly empty (or from none, on a new table), so it planned the probes as
+   * full scans of the index, dead entries included, repeated for every row: quadratic under a
+   * backlog, 1.7 M buffers for one claim of 100 rows in a bench warm-up (docs/performance.md,
+   * part 9). The batch's rows are updated by their ids (`= ANY(ARRAY(…))`), not joined with the
+   * batch, whose generic plan hashed the batch against the whole table.
    */
   private async claim(): Promise<OutboxRow[]> {
     const table = this.tableName();
@@ -325,30 +330,38 @@ export class OutboxRelay {
          WHERE id = ANY($4::uuid[]) AND sent_at IS NULL
          RETURNING id
        ),
+       held AS MATERIALIZED (
+         SELECT earlier.message_key, earlier.created_at, earlier.seq FROM ${table} earlier
+         WHERE ${outboxHeld('earlier.')}
+           AND earlier.id <> ALL($4::uuid[])
+           AND NOT (${claimable('earlier')})
+       ),
        candidates AS (
          SELECT o.id, o.created_at, o.seq, o.message_key FROM ${table} o
          WHERE o.sent_at IS NULL
            AND o.id <> ALL($4::uuid[])
            AND ${claimable('o')}
            AND NOT EXISTS (
-             SELECT 1 FROM ${table} earlier
-             WHERE ${outboxHeld('earlier.')}
-               AND earlier.id <> ALL($4::uuid[])
-               AND earlier.message_key = o.message_key
-               AND (earlier.created_at, earlier.seq) < (o.created_at, o.seq)
-               AND NOT (${claimable('earlier')})
+             SELECT 1 FROM held
+             WHERE held.message_key = o.message_key AND (held.created_at, held.seq) < (o.created_at, o.seq)
            )
          ORDER BY o.created_at, o.seq
          LIMIT $1
          FOR UPDATE SKIP LOCKED
        ),
+       unsent_of_keys AS MATERIALIZED (
+         SELECT earlier.id, earlier.message_key, earlier.created_at, earlier.seq FROM ${table} earlier
+         WHERE earlier.sent_at IS NULL
+           AND earlier.id <> ALL($4::uuid[])
+           AND earlier.message_key IN (SELECT message_key FROM candidates)
+           AND (earlier.created_at, earlier.seq) <
+             (SELECT c.created_at, c.seq FROM candidates c ORDER BY c.created_at DESC, c.seq DESC LIMIT 1)
+       ),
        batch AS (
          SELECT c.id FROM candidates c
          WHERE NOT EXISTS (
-           SELECT 1 FROM ${table} earlier
-           WHERE earlier.sent_at IS NULL
-             AND earlier.id <> ALL($4::uuid[])
-             AND earlier.message_key = c.message_key
+           SELECT 1 FROM unsent_of_keys earlier
+           WHERE earlier.message_key = c.message_key
              AND (earlier.created_at, earlier.seq) < (c.created_at, c.seq)
              AND earlier.id NOT IN (SELECT id FROM candidates)
          )

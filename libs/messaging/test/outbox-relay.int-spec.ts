@@ -495,6 +495,44 @@ describe(OutboxRelay.name, () => {
     ).toEqual([first.id, first.id, behind.id]);
   });
 
+  it("leaves a key's later rows while another relay's claim has its earlier row locked (SKIP LOCKED), and publishes them in order after", async () => {
+    const { topic, outbox } = await testTopic(1);
+    const locked = uniqueName('cust');
+    const other = uniqueName('cust');
+    const add = (customerId: string): Promise<CloudEvent> =>
+      dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(customerId)));
+    const first = await add(locked);
+    const behind = await add(locked);
+    const unrelated = await add(other);
+
+    // Another relay's claim statement, caught between locking the first row and committing its lease:
+    // the row is locked but still looks unclaimed, so a claim skips it and sees the one behind it.
+    const otherClaim = dataSource.createQueryRunner();
+    await otherClaim.connect();
+    await otherClaim.startTransaction();
+    const relay = new OutboxRelay({ dataSource, kafka, logger });
+    try {
+      await otherClaim.query(`SELECT id FROM "${schema}".outbox_events WHERE id = $1 FOR UPDATE`, [first.id]);
+      expect(await relay.relayOnce()).toBe(1);
+      expect((await outboxRow(unrelated.id)).sent_at).toBeInstanceOf(Date);
+      expect((await outboxRow(behind.id)).sent_at).toBeNull();
+      expect((await outboxRow(behind.id)).claimed_until).toBeNull();
+
+      await otherClaim.rollbackTransaction();
+      await relay.relayOnce();
+      expect((await outboxRow(first.id)).sent_at).toBeInstanceOf(Date);
+      expect((await outboxRow(behind.id)).sent_at).toBeInstanceOf(Date);
+    } finally {
+      if (otherClaim.isTransactionActive) await otherClaim.rollbackTransaction();
+      await otherClaim.release();
+      await relay.stop();
+    }
+    const messages = await readMessages(kafka, topic, await messageCount(admin, topic));
+    expect(
+      messages.filter((message) => message.key === locked).map((message) => message.headers.ce_id),
+    ).toEqual([first.id, behind.id]);
+  });
+
   it("a poison outbox row does not delay another customer's events: retried alone, parked, holding back only its own key", async () => {
     // The topic refuses record batches above 5000 bytes; an ordinary event is well below.
     const topic = uniqueName('messaging-test.relay');
