@@ -37,7 +37,7 @@ module.exports = {
   // clients, modules) and every later file paid for it in garbage collection and coverage collection —
   // the unit files took 1 s each early in a run and 6–9 s late. One worker, replaced whenever it holds
   // more than this after a file, took the full run from 796 s to 345 s (384 s at 400MB; CONTRIBUTING.md,
-  // "Tests").
+  // "Test tiers").
   maxWorkers: 1,
   workerIdleMemoryLimit: '300MB',
   coverageProvider: 'v8',

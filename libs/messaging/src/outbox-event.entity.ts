@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * The unsent rows that were claimed, retried or parked: a superset of those out of the relay's reach
- * (`claimable` in outbox-relay.ts, which adds the times). `prefix` qualifies the columns (`earlier.`)
+ * (`claimable` in outbox-relay.ts, which adds the times). `prefix` qualifies the columns (`h.`)
  * for a query that must repeat the index predicate word for word for PostgreSQL to use the index.
  */
 export const outboxHeld = (prefix = ''): string =>

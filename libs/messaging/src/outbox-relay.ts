@@ -308,7 +308,7 @@ export class OutboxRelay {
    *
    * Both checks read their rows once per claim into a CTE (`MATERIALIZED`) instead of probing an
    * index for every row: the held rows (`outbox_events_held_key_idx`, its predicate repeated by
-   * `outboxHeld('earlier.')` so that PostgreSQL uses it), and the unsent rows of the candidates' keys
+   * `outboxHeld('h.')` so that PostgreSQL uses it), and the unsent rows of the candidates' keys
    * up to the last candidate. PostgreSQL's estimates for these partial indexes come from statistics
    * taken when they were nearly empty (or from none, on a new table), so it planned the probes as
    * full scans of the index, dead entries included, repeated for every row: quadratic under a
@@ -331,10 +331,10 @@ export class OutboxRelay {
          RETURNING id
        ),
        held AS MATERIALIZED (
-         SELECT earlier.message_key, earlier.created_at, earlier.seq FROM ${table} earlier
-         WHERE ${outboxHeld('earlier.')}
-           AND earlier.id <> ALL($4::uuid[])
-           AND NOT (${claimable('earlier')})
+         SELECT h.message_key, h.created_at, h.seq FROM ${table} h
+         WHERE ${outboxHeld('h.')}
+           AND h.id <> ALL($4::uuid[])
+           AND NOT (${claimable('h')})
        ),
        candidates AS (
          SELECT o.id, o.created_at, o.seq, o.message_key FROM ${table} o
