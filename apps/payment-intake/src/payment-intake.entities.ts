@@ -18,6 +18,7 @@ import { IntakeAutopayRuns1764350000000 } from './migrations/1764350000000-intak
 import { IntakeSettlementAcknowledged1764370000000 } from './migrations/1764370000000-intake-settlement-acknowledged';
 import { IntakeInvoiceViewReceived1764380000000 } from './migrations/1764380000000-intake-invoice-view-received';
 import { IntakeOutboxHeldIndex1764390000000 } from './migrations/1764390000000-intake-outbox-held-index';
+import { IntakeInFlightIndex1764400000000 } from './migrations/1764400000000-intake-in-flight-index';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -41,4 +42,5 @@ export const INTAKE_MIGRATIONS = [
   IntakeSettlementAcknowledged1764370000000,
   IntakeInvoiceViewReceived1764380000000,
   IntakeOutboxHeldIndex1764390000000,
+  IntakeInFlightIndex1764400000000,
 ];

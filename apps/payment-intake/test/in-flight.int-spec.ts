@@ -6,6 +6,7 @@ import { withBatchWork } from '@remit/messaging';
 import { createTestingApp, loadConfig, signToken } from '@remit/platform';
 import { InvoiceViewService } from '../src/invoice-view/invoice-view.service';
 import { PaymentIntakeModule } from '../src/payment-intake.module';
+import { inFlightSql, SubmitPaymentService } from '../src/payments/submit-payment.service';
 import { balanceChanged } from './support';
 
 /** Money counts against an invoice until invoice has applied it, and old snapshots never come back. */
@@ -125,5 +126,36 @@ describe('intake money in flight and invoice view versions (real PostgreSQL, Red
     // A later invoice change (a reversal, say) reopens it: the applied payment no longer counts.
     await applySnapshot(invoiceId, 5000, 3);
     expect((await pay(invoiceId, 5000)).status).toBe(201);
+  });
+
+  it("reads a customer's money in flight through payments_in_flight_idx, not the customer's history", async () => {
+    // A customer of some years: 400 payments posted and applied, one still on its way.
+    const veteran = `veteran-${randomUUID().slice(0, 8)}`;
+    const invoiceId = randomUUID();
+    const insert = `INSERT INTO intake.payments
+                           (payment_id, customer_id, amount_cents, currency, status, method_type, invoices,
+                            submitted_at, business_date, expected_posting_date, notice, applied_at)
+                    SELECT gen_random_uuid(), $1, 700, 'USD', $2, 'ach', $3::jsonb,
+                           now() - n * interval '1 day', current_date, current_date, 'notice', $4
+                      FROM generate_series(1, $5::int) AS n`;
+    const paid = JSON.stringify([{ invoiceId: randomUUID(), amountCents: 700 }]);
+    await dataSource.query(insert, [veteran, 'posted', paid, new Date(), 400]);
+    await dataSource.query(insert, [
+      veteran,
+      'scheduled',
+      JSON.stringify([{ invoiceId, amountCents: 700 }]),
+      null,
+      1,
+    ]);
+    await dataSource.query(`ANALYZE intake.payments`);
+
+    const plan = await dataSource.query(`EXPLAIN (FORMAT JSON) ${inFlightSql('$1')}`, [veteran]);
+    const indexes = JSON.stringify(plan).match(/"Index Name":"[a-z_]+"/g);
+    // Its predicate is the query's condition: an edit of one without the other would read the history again.
+    expect(indexes).toEqual(['"Index Name":"payments_in_flight_idx"']);
+    const inFlight = await dataSource.transaction((manager) =>
+      app.get(SubmitPaymentService).amountsInFlight(manager, veteran),
+    );
+    expect([...inFlight]).toEqual([[invoiceId, 700]]);
   });
 });

@@ -26,7 +26,14 @@ import { paymentNotice } from './payment-notice';
 import { submitPaymentSchema, type SubmitPaymentRequest } from './payment-request.schema';
 import { toPaymentView, type PaymentView } from './payment.view';
 
-const IN_PROGRESS_STATUSES = ['submitted', 'scheduled', 'awaiting_funds'] as const;
+/**
+ * A payment whose money is on its way to its invoices: not yet posted, or posted and not yet applied
+ * by invoice (`payment.applied`). Written out, not a parameter, so that PostgreSQL reads it through
+ * `payments_in_flight_idx` (migration 1764400000000), whose predicate is this condition: the read
+ * then costs what the customer has in flight, not the customer's whole payment history.
+ */
+const IN_FLIGHT_CONDITION = `(payment.status IN ('submitted', 'scheduled', 'awaiting_funds')
+           OR (payment.status = 'posted' AND payment.applied_at IS NULL))`;
 
 type Method = SubmitPaymentRequest['method'];
 type SubmittedMethod = EventData<'payment.submitted'>['method'];
@@ -176,10 +183,10 @@ export class SubmitPaymentService {
     const events = this.outbox.prepare([submitted]);
     const decidedOn = [...(inFlightRead ?? [])];
     const written = await manager.query<{ written: number }[]>(
-      `WITH in_flight AS (${inFlightSql('$2', '$25')}),
+      `WITH in_flight AS (${inFlightSql('$2')}),
             changed AS (
               SELECT 1
-                FROM unnest($26::text[], $27::bigint[]) AS decided ("invoiceId", "amountCents")
+                FROM unnest($25::text[], $26::bigint[]) AS decided ("invoiceId", "amountCents")
                 LEFT JOIN in_flight USING ("invoiceId")
                WHERE COALESCE(in_flight."amountCents"::bigint, 0) <> decided."amountCents"),
             new_payment AS (
@@ -217,7 +224,6 @@ export class SubmitPaymentService {
         payment.notice,
         payment.submittedEventId,
         ...events.parameters,
-        [...IN_PROGRESS_STATUSES],
         decidedOn.map(([invoiceId]) => invoiceId),
         decidedOn.map(([, amountCents]) => amountCents),
       ],
@@ -329,7 +335,7 @@ export class SubmitPaymentService {
     request: SubmitPaymentRequest,
   ): Promise<LockedInvoice[]> {
     return manager.query<LockedInvoice[]>(
-      `WITH in_flight AS (${inFlightSql('$2', '$3')})
+      `WITH in_flight AS (${inFlightSql('$2')})
        SELECT invoice.invoice_id AS "invoiceId", invoice.invoice_number AS "invoiceNumber",
               invoice.amount_due_cents::text AS "amountDueCents", invoice.status,
               COALESCE(in_flight."amountCents", '0') AS "inFlightCents"
@@ -338,7 +344,7 @@ export class SubmitPaymentService {
         WHERE invoice.invoice_id = ANY($1::uuid[]) AND invoice.customer_id = $2
         ORDER BY invoice.invoice_id
           FOR UPDATE OF invoice`,
-      [request.invoices.map((invoice) => invoice.invoiceId), request.customerId, [...IN_PROGRESS_STATUSES]],
+      [request.invoices.map((invoice) => invoice.invoiceId), request.customerId],
     );
   }
 
@@ -348,9 +354,8 @@ export class SubmitPaymentService {
    * posted money must still count, or a second payment could pay the same balance.
    */
   async amountsInFlight(manager: EntityManager, customerId: string): Promise<Map<string, number>> {
-    const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(inFlightSql('$1', '$2'), [
+    const rows = await manager.query<{ invoiceId: string; amountCents: string }[]>(inFlightSql('$1'), [
       customerId,
-      [...IN_PROGRESS_STATUSES],
     ]);
     return new Map(rows.map((row) => [row.invoiceId, Number(row.amountCents)]));
   }
@@ -369,15 +374,15 @@ interface LockedInvoice {
 }
 
 /**
- * `amountsInFlight`'s query (`"invoiceId"`, `"amountCents"` as text), with its customer and its
- * in-progress statuses given as the parameters named.
+ * `amountsInFlight`'s query (`"invoiceId"`, `"amountCents"` as text), with its customer given as the
+ * parameter named. Exported for the test that checks it reads `payments_in_flight_idx`.
  */
-function inFlightSql(customer: string, statuses: string): string {
+export function inFlightSql(customer: string): string {
   return `SELECT item->>'invoiceId' AS "invoiceId", SUM((item->>'amountCents')::bigint)::text AS "amountCents"
          FROM intake.payments payment
          CROSS JOIN LATERAL jsonb_array_elements(payment.invoices) AS item
         WHERE payment.customer_id = ${customer}
-          AND (payment.status = ANY(${statuses}::text[]) OR (payment.status = 'posted' AND payment.applied_at IS NULL))
+          AND ${IN_FLIGHT_CONDITION}
         GROUP BY 1`;
 }
 
