@@ -399,5 +399,20 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
       status: 'open',
     });
     expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 3000 + 2500 });
+
+    // Its reversal carries no fee of its own id, yet the original's fee covers it: the sweep must not
+    // take it up again once it is past the sweep's grace (it did at every round, oldest first).
+    await harness.dataSource.query(
+      `UPDATE invoice.payment_reversals SET reversed_at = reversed_at - interval '1 day' WHERE payment_id = $1`,
+      [representment],
+    );
+    const service = harness.app.get(ReturnFeeService);
+    const charge = jest.spyOn(service, 'charge');
+    try {
+      await service.sweep();
+      expect(charge).not.toHaveBeenCalledWith(representment);
+    } finally {
+      charge.mockRestore();
+    }
   });
 });

@@ -19,6 +19,7 @@ import { IntakeSettlementAcknowledged1764370000000 } from './migrations/17643700
 import { IntakeInvoiceViewReceived1764380000000 } from './migrations/1764380000000-intake-invoice-view-received';
 import { IntakeOutboxHeldIndex1764390000000 } from './migrations/1764390000000-intake-outbox-held-index';
 import { IntakeInFlightIndex1764400000000 } from './migrations/1764400000000-intake-in-flight-index';
+import { IntakeOpenInvoicesIndex1764410000000 } from './migrations/1764410000000-intake-open-invoices-index';
 
 export const INTAKE_SCHEMA = 'intake';
 export const INTAKE_ENTITIES = [
@@ -43,4 +44,5 @@ export const INTAKE_MIGRATIONS = [
   IntakeInvoiceViewReceived1764380000000,
   IntakeOutboxHeldIndex1764390000000,
   IntakeInFlightIndex1764400000000,
+  IntakeOpenInvoicesIndex1764410000000,
 ];

@@ -115,10 +115,9 @@ export class CustomersService {
       .getRepository(PendingPaymentEntity)
       .createQueryBuilder('payment')
       .select('COALESCE(SUM(payment.amount_cents), 0)::text', 'pending')
-      .where('payment.customer_id = :customerId AND payment.status = :status', {
-        customerId,
-        status: 'pending',
-      })
+      // 'pending' written out: pending_payments_customer_idx is partial on it, and a prepared statement's
+      // generic plan cannot use a partial index for a status given as a parameter.
+      .where(`payment.customer_id = :customerId AND payment.status = 'pending'`, { customerId })
       .getRawOne<{ pending: string }>();
     return {
       customerId: customer.customerId,

@@ -92,12 +92,20 @@ export class ReturnFeeService {
   /**
    * Charges the fee of every returned payment that has none yet (its job was never added — Redis was
    * down at the commit — or was lost). Charging is idempotent, so racing a job is harmless.
+   *
+   * A returned re-presentment's fee is its original payment's (`charge`): its own id is on no fee, so
+   * the check looks for either id, as `charge` does. Looking for its own id alone, the sweep picked
+   * every such reversal again at every round, oldest first, and once there were 100 of them it never
+   * reached a fee that was really missing.
    */
   async sweep(): Promise<ReturnFeeSweepResult> {
     const rows = await this.dataSource.query<{ payment_id: string }[]>(
       `SELECT reversal.payment_id FROM invoice.payment_reversals reversal
+         LEFT JOIN invoice.pending_payments payment ON payment.payment_id = reversal.payment_id
         WHERE reversal.reversed_at < $1
-          AND NOT EXISTS (SELECT 1 FROM invoice.fees fee WHERE fee.kind = 'return' AND fee.payment_id = reversal.payment_id)
+          AND NOT EXISTS (SELECT 1 FROM invoice.fees fee
+                           WHERE fee.kind = 'return'
+                             AND fee.payment_id IN (reversal.payment_id, payment.original_payment_id))
         ORDER BY reversal.reversed_at LIMIT 100`,
       [new Date((await this.clock.now()).getTime() - SWEEP_GRACE_MS)],
     );
