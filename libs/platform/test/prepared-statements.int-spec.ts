@@ -58,4 +58,38 @@ describe('prepared statements', () => {
     expect((await pool.query<{ echoed: string }>(text, ['c'])).rows[0].echoed).toBe('c');
     expect(await preparedOnTheConnection()).toContain(text);
   });
+
+  it('prepares a statement again when a migration changed the columns it returns', async () => {
+    const table = `public.prepared_stale_${process.pid}`;
+    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, name text)`);
+    await pool.query(`INSERT INTO ${table} VALUES (1, 'one')`);
+    try {
+      // Through the pool (node-postgres' callback form), then a checked-out client (the promise form
+      // TypeORM uses); the pool has one connection, so the statements below all meet on it.
+      for (const form of ['callback', 'promise'] as const) {
+        const text = `SELECT *, '${form}' AS form FROM ${table} WHERE id = $1`;
+        const client = form === 'promise' ? await pool.connect() : undefined;
+        const send = (sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> =>
+          client ? client.query(sql, values) : pool.query(sql, values);
+        try {
+          await send(text, [1]);
+          await send(text, [1]);
+          const prepared = await send('SELECT statement FROM pg_prepared_statements');
+          expect(prepared.rows.map((row) => row.statement)).toContain(text);
+          await send(`ALTER TABLE ${table} ADD COLUMN added int DEFAULT 7`);
+          // PostgreSQL refuses the statement as prepared: that one use fails, with its own error ...
+          await expect(send(text, [1])).rejects.toThrow(/cached plan must not change result type/);
+          // ... and the next is prepared afresh (before, every later use failed until a restart).
+          expect((await send(text, [1])).rows[0]).toMatchObject({ id: 1, name: 'one', added: 7, form });
+          expect((await send(text, [1])).rows[0]).toMatchObject({ added: 7 });
+          await send(`ALTER TABLE ${table} DROP COLUMN added`);
+        } finally {
+          client?.release();
+        }
+      }
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
 });

@@ -36,4 +36,32 @@ describe(StatementNames.name, () => {
     expect(names.nameFor(texts[2])).toBeUndefined();
     expect(names.nameFor(texts[0])).toBe(first);
   });
+
+  it('gives a statement whose prepared plan went stale a new name on that connection only', () => {
+    const one = new StatementNames();
+    const other = new StatementNames();
+    const text = 'SELECT $1::int AS goes_stale';
+    for (const names of [one, other]) names.nameFor(text);
+    const name = one.nameFor(text)!;
+    expect(other.nameFor(text)).toBe(name);
+    one.forget(text, name);
+    const renamed = one.nameFor(text);
+    expect(renamed).toMatch(/^remit_\d+_\d+$/);
+    expect(renamed).not.toBe(name);
+    expect(one.nameFor(text)).toBe(renamed);
+    expect(other.nameFor(text)).toBe(name);
+    // A second failure of the old name (a use already under way) changes nothing more.
+    one.forget(text, name);
+    expect(one.nameFor(text)).toBe(renamed);
+  });
+
+  it('sends a stale statement unnamed once the connection has no room to prepare it again', () => {
+    const names = new StatementNames(1);
+    const text = 'SELECT $1::int AS stale_without_room';
+    names.nameFor(text);
+    const name = names.nameFor(text)!;
+    names.forget(text, name);
+    expect(names.nameFor(text)).toBeUndefined();
+    expect(names.nameFor(text)).toBeUndefined();
+  });
 });

@@ -20,14 +20,17 @@ const namesByText = new Map<string, string>();
  */
 export class StatementNames {
   private readonly uses = new Map<string, number>();
+  /** Texts prepared again on this connection under a name of its own (`forget`). */
+  private readonly renamed = new Map<string, string>();
   private prepared = 0;
+  private renames = 0;
 
   constructor(private readonly limit = PREPARED_STATEMENTS_PER_CONNECTION) {}
 
   /** The name to prepare `text` under on this connection, or undefined to send it unnamed. */
   nameFor(text: string): string | undefined {
     const known = this.uses.get(text);
-    if (known === -1) return namesByText.get(text);
+    if (known === -1) return this.renamed.get(text) ?? namesByText.get(text);
     if (this.prepared >= this.limit) return undefined;
     if (known === undefined) {
       if (this.uses.size >= COUNTED_TEXTS_PER_CONNECTION) this.forgetUnprepared();
@@ -46,6 +49,24 @@ export class StatementNames {
     return name;
   }
 
+  /**
+   * The statement prepared as `name` can no longer run on this connection: its next use prepares it
+   * again under a new name. The old one stays on the server until the connection closes (it cannot
+   * be deallocated from inside the transaction its failure aborted); it counts against the limit.
+   */
+  forget(text: string, name: string): void {
+    if (this.uses.get(text) !== -1 || (this.renamed.get(text) ?? namesByText.get(text)) !== name) return;
+    if (this.prepared >= this.limit) {
+      // No room for a new name: the text goes unnamed from now on.
+      this.uses.set(text, 0);
+      this.renamed.delete(text);
+      return;
+    }
+    this.renames += 1;
+    this.renamed.set(text, `${namesByText.get(text)}_${this.renames}`);
+    this.prepared += 1;
+  }
+
   private forgetUnprepared(): void {
     for (const [text, count] of this.uses) if (count !== -1) this.uses.delete(text);
   }
@@ -54,12 +75,28 @@ export class StatementNames {
 type QueryArguments = [config: unknown, values?: unknown, callback?: unknown];
 
 /**
+ * PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared (a
+ * migration added, dropped or retyped a column it returns): it refuses every later use of that
+ * statement on that connection, so the statement must be prepared again under another name.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '0A000' &&
+    /cached plan must not change result type/.test(String((error as { message?: unknown }).message))
+  );
+}
+
+/**
  * node-postgres's client, preparing the statements its connection repeats (`StatementNames`): given
  * to the pool as its `Client` (`DB_PREPARED_STATEMENTS`, on by default). PostgreSQL spent a third of
  * its CPU per payment parsing, analysing and planning the same few statements again (docs/performance.md).
  * Only `query(text, values)` with an array of values is named; a statement without parameters
  * (BEGIN, COMMIT) keeps the simple protocol. A prepared statement lives as long as its connection: a
- * connection pooler in transaction mode needs `DB_PREPARED_STATEMENTS=false`.
+ * connection pooler in transaction mode needs `DB_PREPARED_STATEMENTS=false`. A use that fails because
+ * a migration changed the statement's result columns fails (and aborts its transaction, which the
+ * caller retries as after any error), and the next use on that connection prepares it afresh.
  */
 export class PreparingClient extends Client {
   private readonly names = new StatementNames();
@@ -71,7 +108,19 @@ export class PreparingClient extends Client {
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
       const name = this.names.nameFor(config);
       if (name !== undefined) {
-        return super.query({ name, text: config, values }, callback as never);
+        const stale = (error: unknown): void => {
+          if (isStalePlan(error)) this.names.forget(config, name);
+        };
+        if (typeof callback === 'function') {
+          return super.query({ name, text: config, values }, (error: Error | null, result: unknown) => {
+            if (error) stale(error);
+            (callback as (error: Error | null, result: unknown) => void)(error, result);
+          });
+        }
+        return super.query({ name, text: config, values }).catch((error: unknown) => {
+          stale(error);
+          throw error;
+        });
       }
     }
 
