@@ -119,10 +119,13 @@ export class InvoicesService {
     invoiceIds: string[],
   ): Promise<InvoiceEntity[]> {
     if (invoiceIds.length === 0) return [];
+    // One id (most payments) as `= $1`: with an array PostgreSQL planned the statement at every call,
+    // its plan without the values (an array priced at ten ids) reading the customer's invoices.
+    const one = invoiceIds.length === 1;
     const rows = await manager.query<InvoiceRow[]>(
       `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
-        WHERE invoice_id = ANY($1::uuid[]) AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
-      [invoiceIds, customerId],
+        WHERE invoice_id ${one ? '= $1::uuid' : '= ANY($1::uuid[])'} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
+      [one ? invoiceIds[0] : invoiceIds, customerId],
     );
     return rows.map(invoiceOf);
   }
