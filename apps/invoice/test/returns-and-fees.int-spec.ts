@@ -415,4 +415,54 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
       charge.mockRestore();
     }
   });
+
+  it("charges one fee when a re-presentment is returned before its original's fee was charged", async () => {
+    const { customerId, accounts } = await harness.createCustomer();
+    const invoice = await harness.issueInvoice(accounts[0], 3000);
+    // The original was returned but its fee job was lost: its reversal, no fee (as in the sweep test).
+    const original = randomUUID();
+    await harness.dataSource.query(
+      `INSERT INTO invoice.payment_reversals (payment_id, customer_id, return_code, reversed_cents, reversed_at)
+       VALUES ($1, $2, 'R01', 0, now())`,
+      [original, customerId],
+    );
+    const representment = randomUUID();
+    await harness.publish('payment.submitted', customerId, {
+      paymentId: representment,
+      customerId,
+      amountCents: 3000,
+      currency: 'USD',
+      method: { type: 'ach', last4: '6789' },
+      invoices: [{ invoiceId: invoice.invoiceId }],
+      submittedAt: '2026-11-27T15:00:00.000Z',
+      businessDate: '2026-11-27',
+      origin: 'representment',
+      originalPaymentId: original,
+    });
+    await harness.publish(
+      'payment.posted',
+      customerId,
+      harness.postedData(customerId, representment, 3000, [{ invoiceId: invoice.invoiceId }]),
+    );
+    await harness.journal(`payment:${representment}`);
+    await harness.publish(
+      'payment.returned',
+      customerId,
+      harness.returnedData(customerId, representment, 3000),
+    );
+    const job = await waitFor(
+      async () => {
+        const found = await queue.getJob(returnFeeJobId(representment));
+        return found?.finishedOn ? found : undefined;
+      },
+      { ...POLL, what: "the re-presentment's fee job" },
+    );
+    expect(job.returnvalue).toMatchObject({ charged: true });
+    // The fee is the original's: charging the original now (its job, the sweep) finds it.
+    const service = harness.app.get(ReturnFeeService);
+    expect(await service.charge(original)).toMatchObject({ charged: false, reason: 'already-charged' });
+    expect(await returnFees(original)).toHaveLength(1);
+    expect(await returnFees(representment)).toHaveLength(0);
+    expect(await harness.customer(customerId)).toMatchObject({ currentBalanceCents: 3000 + 2500 });
+  });
 });

@@ -78,7 +78,11 @@ export class ReturnFeeService {
             kind: 'return',
             description: `${fee.description} (${reversal.returnCode})`,
             amountCents: fee.amountCents,
-            paymentId,
+            // The returned payment the fee is for: a re-presentment's is its original (returnFeeFor),
+            // so that the unique index on return fees by payment holds one per original too (a
+            // re-presentment returned before its original's fee was charged, by a lost job, once
+            // left room for a second fee when the original's was charged later).
+            paymentId: feePaymentId,
             returnCode: reversal.returnCode,
           },
         ],

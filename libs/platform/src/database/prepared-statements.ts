@@ -77,14 +77,15 @@ type QueryArguments = [config: unknown, values?: unknown, callback?: unknown];
 /**
  * PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared (a
  * migration added, dropped or retyped a column it returns): it refuses every later use of that
- * statement on that connection, so the statement must be prepared again under another name.
+ * statement on that connection, so the statement must be prepared again under another name. Known by
+ * its SQLSTATE and the server routine that raises it (neither is translated), or by its English text.
  */
-function isStalePlan(error: unknown): boolean {
+export function isStalePlanError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, routine, message } = error as { code?: unknown; routine?: unknown; message?: unknown };
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === '0A000' &&
-    /cached plan must not change result type/.test(String((error as { message?: unknown }).message))
+    code === '0A000' &&
+    (routine === 'RevalidateCachedQuery' || /cached plan must not change result type/.test(String(message)))
   );
 }
 
@@ -95,8 +96,10 @@ function isStalePlan(error: unknown): boolean {
  * Only `query(text, values)` with an array of values is named; a statement without parameters
  * (BEGIN, COMMIT) keeps the simple protocol. A prepared statement lives as long as its connection: a
  * connection pooler in transaction mode needs `DB_PREPARED_STATEMENTS=false`. A use that fails because
- * a migration changed the statement's result columns fails (and aborts its transaction, which the
- * caller retries as after any error), and the next use on that connection prepares it afresh.
+ * a migration changed the statement's result columns fails (and aborts its transaction; the error is
+ * a conflict to retry, `classifyInfrastructureError`), and the next use on that connection prepares
+ * it afresh. (pg-pool's own `query` drops a connection after any error, so there the next use is on
+ * another connection anyway; TypeORM keeps its checked-out connection.)
  */
 export class PreparingClient extends Client {
   private readonly names = new StatementNames();
@@ -109,7 +112,7 @@ export class PreparingClient extends Client {
       const name = this.names.nameFor(config);
       if (name !== undefined) {
         const stale = (error: unknown): void => {
-          if (isStalePlan(error)) this.names.forget(config, name);
+          if (isStalePlanError(error)) this.names.forget(config, name);
         };
         if (typeof callback === 'function') {
           return super.query({ name, text: config, values }, (error: Error | null, result: unknown) => {

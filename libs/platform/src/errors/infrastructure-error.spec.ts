@@ -104,6 +104,14 @@ describe(classifyInfrastructureError.name, () => {
       '40001 serialization_failure',
     ],
     ['a deadlock 40P01', pgError('40P01', 'deadlock detected'), 'conflict', '40P01 deadlock_detected'],
+    [
+      'a prepared statement a migration outdated (0A000 from RevalidateCachedQuery)',
+      Object.assign(pgError('0A000', 'le plan mis en cache ne doit pas modifier le type en résultat'), {
+        routine: 'RevalidateCachedQuery',
+      }),
+      'conflict',
+      '0A000 cached plan changed',
+    ],
     // Redis (ioredis)
     [
       'ioredis giving up after its retries',
@@ -180,6 +188,10 @@ describe(classifyInfrastructureError.name, () => {
     ['a domain error', new DomainError('ALLOCATION.EXCEEDS_AMOUNT_DUE', 'no')],
     ['an AppError', AppError.conflict('IDEMPOTENCY.REQUEST_IN_FLIGHT', 'busy')],
     ['a thrown string', 'ECONNREFUSED'],
+    [
+      'another 0A000 feature_not_supported',
+      pgError('0A000', 'FOR UPDATE is not allowed with GROUP BY clause'),
+    ],
     ['undefined', undefined],
     ['null', null],
   ])('leaves alone %s', (_case, error) => {

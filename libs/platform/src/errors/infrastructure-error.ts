@@ -4,18 +4,20 @@
  * answers those with 503 and `Retry-After` instead of 500 (docs/architecture.md, "Error envelope"):
  * the request is fine and will likely succeed shortly, and a client or a load balancer can act on it.
  *
- * Pure: it reads only an error's `code`, `name` and `message`, the `driverError` TypeORM wraps, a
+ * Pure: it reads only an error's `code`, `name`, `routine` and `message`, the `driverError` TypeORM wraps, a
  * `cause`, and the `errors` of an AggregateError (Node's happy-eyeballs connect). libs/messaging has
  * a narrower classifier for redelivery (`isInfrastructureError` in dead-letter.ts); the two could
  * share one module.
  */
+import { isStalePlanError } from '../database/prepared-statements';
 
 /**
  * - `unreachable`: the connection failed or was lost (server down, restarting, network);
  * - `busy`: the server answered but could not serve in time (pool or connection limit, lock or
  *   statement timeout);
  * - `conflict`: PostgreSQL gave up on this transaction to let a concurrent one through
- *   (serialization failure, deadlock); retrying soon usually succeeds.
+ *   (serialization failure, deadlock), or refused a prepared statement a migration outdated (which
+ *   the next try prepares afresh); retrying soon usually succeeds.
  */
 export type InfrastructureFailureKind = 'unreachable' | 'busy' | 'conflict';
 
@@ -87,6 +89,8 @@ function failure(kind: InfrastructureFailureKind, reason: string): Infrastructur
 
 function classifyOne(error: object): InfrastructureFailure | undefined {
   const { code, name } = error as { code?: unknown; name?: unknown };
+  // A prepared statement a migration outdated: PreparingClient prepares it afresh for the next try.
+  if (isStalePlanError(error)) return failure('conflict', '0A000 cached plan changed');
   if (typeof code === 'string') {
     const known = CODES[code];
     if (known) return failure(known.kind, /^[0-9A-Z]{5}$/.test(code) ? `${code} ${known.name}` : code);
