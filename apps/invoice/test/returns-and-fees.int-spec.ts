@@ -35,6 +35,35 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
     return paymentId;
   }
 
+  /** A re-presentment of `original` (intake's `payment.submitted`), posted and applied to `invoiceId`. */
+  async function representAndPost(
+    customerId: string,
+    original: string,
+    amountCents: number,
+    invoiceId: string,
+  ): Promise<string> {
+    const representment = randomUUID();
+    await harness.publish('payment.submitted', customerId, {
+      paymentId: representment,
+      customerId,
+      amountCents,
+      currency: 'USD',
+      method: { type: 'ach', last4: '6789' },
+      invoices: [{ invoiceId }],
+      submittedAt: '2026-11-27T15:00:00.000Z',
+      businessDate: '2026-11-27',
+      origin: 'representment',
+      originalPaymentId: original,
+    });
+    await harness.publish(
+      'payment.posted',
+      customerId,
+      harness.postedData(customerId, representment, amountCents, [{ invoiceId }]),
+    );
+    await harness.journal(`payment:${representment}`);
+    return representment;
+  }
+
   beforeAll(async () => {
     await harness.start();
     await harness.connectProducer();
@@ -358,25 +387,7 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
       what: 'the first return fee',
     });
 
-    const representment = randomUUID();
-    await harness.publish('payment.submitted', customerId, {
-      paymentId: representment,
-      customerId,
-      amountCents: 3000,
-      currency: 'USD',
-      method: { type: 'ach', last4: '6789' },
-      invoices: [{ invoiceId: invoice.invoiceId }],
-      submittedAt: '2026-11-27T15:00:00.000Z',
-      businessDate: '2026-11-27',
-      origin: 'representment',
-      originalPaymentId: original,
-    });
-    await harness.publish(
-      'payment.posted',
-      customerId,
-      harness.postedData(customerId, representment, 3000, [{ invoiceId: invoice.invoiceId }]),
-    );
-    await harness.journal(`payment:${representment}`);
+    const representment = await representAndPost(customerId, original, 3000, invoice.invoiceId);
     expect(await harness.invoice(customerId, invoice.invoiceId)).toMatchObject({ amountDueCents: 0 });
     await harness.publish(
       'payment.returned',
@@ -426,25 +437,7 @@ describe('invoice: returned payments, the return fee exactly once, and waivers (
        VALUES ($1, $2, 'R01', 0, now())`,
       [original, customerId],
     );
-    const representment = randomUUID();
-    await harness.publish('payment.submitted', customerId, {
-      paymentId: representment,
-      customerId,
-      amountCents: 3000,
-      currency: 'USD',
-      method: { type: 'ach', last4: '6789' },
-      invoices: [{ invoiceId: invoice.invoiceId }],
-      submittedAt: '2026-11-27T15:00:00.000Z',
-      businessDate: '2026-11-27',
-      origin: 'representment',
-      originalPaymentId: original,
-    });
-    await harness.publish(
-      'payment.posted',
-      customerId,
-      harness.postedData(customerId, representment, 3000, [{ invoiceId: invoice.invoiceId }]),
-    );
-    await harness.journal(`payment:${representment}`);
+    const representment = await representAndPost(customerId, original, 3000, invoice.invoiceId);
     await harness.publish(
       'payment.returned',
       customerId,

@@ -2,3 +2,4 @@ export * from './pg-types';
 export * from './cents.transformer';
 export * from './after-commit';
 export * from './sql-parameters';
+export * from './uuid-match';

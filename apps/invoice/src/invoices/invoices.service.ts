@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import type { EventType } from '@remit/contracts';
 import { Outbox, qualifiedTableName, type OutboxEventInput } from '@remit/messaging';
-import { centsTransformer, SqlParameters } from '@remit/persistence';
+import { centsTransformer, SqlParameters, uuidMatch } from '@remit/persistence';
 import { AppError } from '@remit/platform';
 import { AccountEntity } from '../customers/account.entity';
 import { CustomerEntity } from '../customers/customer.entity';
@@ -119,13 +119,13 @@ export class InvoicesService {
     invoiceIds: string[],
   ): Promise<InvoiceEntity[]> {
     if (invoiceIds.length === 0) return [];
-    // One id (most payments) as `= $1`: with an array PostgreSQL planned the statement at every call,
-    // its plan without the values (an array priced at ten ids) reading the customer's invoices.
-    const one = invoiceIds.length === 1;
+    // One id (most payments) as `= $1` (`uuidMatch`): the prepared plan for an array read the
+    // customer's invoices, so PostgreSQL planned the statement at every call.
+    const ids = uuidMatch('$1', invoiceIds);
     const rows = await manager.query<InvoiceRow[]>(
       `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
-        WHERE invoice_id ${one ? '= $1::uuid' : '= ANY($1::uuid[])'} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
-      [one ? invoiceIds[0] : invoiceIds, customerId],
+        WHERE invoice_id ${ids.sql} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
+      [ids.value, customerId],
     );
     return rows.map(invoiceOf);
   }
