@@ -5,6 +5,7 @@ import {
   type Kafka,
   type KafkaMessage,
   type Producer,
+  type TopicPartitionOffset,
 } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -71,6 +72,14 @@ export interface InboxConsumerOptions {
    */
   maxWaitTimeInMs?: number;
   /**
+   * How long a resolved offset may wait before it is committed (ms). Offsets resolved within that
+   * time go to the broker in one commit, instead of one commit per fetched batch (at a few events per
+   * second per partition, a batch is one event). Uncommitted offsets only mean redelivery after a
+   * crash or a rebalance, which the inbox skips. `stop()` commits what is pending. 500 by default;
+   * 0 commits after every batch, as kafkajs' auto-commit does.
+   */
+  commitIntervalMs?: number;
+  /**
    * Most messages of one partition applied in one transaction (one multi-row inbox insert, the
    * handlers in offset order, one commit). 1 = a transaction per message.
    */
@@ -128,7 +137,8 @@ export function prefixedName(prefix: string | undefined, name: string): string {
  * `<topic>.dlq` and the partition moves on; a transient failure holds the partition and is retried
  * until it passes (`classifyFailure`). Consecutive events of a partition share one transaction
  * (`onBatch`, up to `maxBatchSize`); an offset is committed only after the outcome of every message
- * before it (effects committed, or DLQ sends acknowledged).
+ * before it (effects committed, or DLQ sends acknowledged), at most `commitIntervalMs` later and
+ * together with the other partitions' offsets resolved meanwhile (`commitPending`).
  */
 export class InboxConsumer {
   /** The short name: the inbox key (see `InboxConsumerOptions.groupId`). */
@@ -148,7 +158,14 @@ export class InboxConsumer {
   private readonly partitionsConsumedConcurrently: number;
   private readonly maxWaitTimeInMs: number;
   private readonly maxBatchSize: number;
+  private readonly commitIntervalMs: number;
   private readonly metrics?: ConsumerMetricsHook;
+  /** Per `topic:partition`, the next offset to read once resolved and not committed yet. */
+  private readonly pendingCommits = new Map<string, TopicPartitionOffset>();
+  private commitTimer?: NodeJS.Timeout;
+  /** The commit in flight (commits go one after another, so that an offset never goes back). */
+  private committing: Promise<void> = Promise.resolve();
+  private readonly batchesInFlight = new Set<Promise<void>>();
 
   private consumer?: Consumer;
   private producer?: Producer;
@@ -172,12 +189,15 @@ export class InboxConsumer {
     this.partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 1;
     this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 1_000;
     this.maxBatchSize = options.maxBatchSize ?? 100;
+    this.commitIntervalMs = options.commitIntervalMs ?? 500;
     this.metrics = options.metrics;
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId}: no topics`);
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
       throw new Error('maxAttempts must be ≥ 1');
     if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1)
       throw new Error('maxBatchSize must be ≥ 1');
+    if (!Number.isInteger(this.commitIntervalMs) || this.commitIntervalMs < 0)
+      throw new Error('commitIntervalMs must be an integer ≥ 0');
   }
 
   get isRunning(): boolean {
@@ -232,14 +252,16 @@ export class InboxConsumer {
         if (!payload.restart) this.running = false;
       });
       if (this.metrics) consumer.on(consumer.events.GROUP_JOIN, () => this.metrics?.rebalanced());
+      // Before the partitions move: what this member applied is committed, as far as the coordinator
+      // still takes it (what it refuses, the new owner reads again and its inbox skips).
+      consumer.on(consumer.events.REBALANCING, () => void this.commitPending());
       await consumer.run({
-        autoCommit: true,
-        // Commit after every resolved offset (a batch transaction resolves its last message): a
-        // restart redelivers at most the transaction in flight, which the inbox then skips.
-        autoCommitThreshold: 1,
+        // Offsets are committed here (`commitPending`), at most `commitIntervalMs` after they were
+        // resolved: kafkajs' auto-commit sends one commit per fetched batch whatever its interval.
+        autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.onBatch(payload),
+        eachBatch: (payload) => this.trackBatch(this.onBatch(payload)),
       });
       await joined.promise;
       unlessStopped();
@@ -258,12 +280,19 @@ export class InboxConsumer {
     }
   }
 
-  /** Stops fetching, lets the message in flight finish (a retry wait is cut short), disconnects. */
+  /**
+   * Stops fetching, lets the message in flight finish (a retry wait is cut short), commits the
+   * offsets it resolved, disconnects.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
     this.running = false;
     const consumer = this.consumer;
     const producer = this.producer;
+    // The batches in flight stop at their next message (the signal above); their resolved offsets
+    // are committed while this member is still in its group, before kafkajs leaves it.
+    await Promise.allSettled([...this.batchesInFlight]);
+    await this.commitPending(consumer);
     this.consumer = undefined;
     this.producer = undefined;
     await consumer?.disconnect().catch(() => undefined);
@@ -396,8 +425,8 @@ export class InboxConsumer {
 
   /**
    * A fetched batch of one partition, in offset order: runs of valid events (up to `maxBatchSize`)
-   * are applied in one transaction each (`applyBatch`), and the offset after the run is committed
-   * once it has committed. A run that fails rolls back as a whole; the events before the failing
+   * are applied in one transaction each (`applyBatch`), and the offset after the run is resolved
+   * (committed soon after, `commitPending`) once it has committed. A run that fails rolls back as a whole; the events before the failing
    * one are applied again as a run, the failing one goes the one-message way (`handleClassified`:
    * retries, dead letter), and the rest follow. Invalid messages go that way too. Order per
    * partition, the inbox's exactly-once effect and at-least-once delivery are those of one message
@@ -407,7 +436,6 @@ export class InboxConsumer {
     batch,
     resolveOffset,
     heartbeat,
-    commitOffsetsIfNecessary,
     isRunning,
     isStale,
   }: EachBatchPayload): Promise<void> {
@@ -415,9 +443,14 @@ export class InboxConsumer {
     // Unconsumed messages of the partition when the batch arrived, the batch included.
     this.metrics?.batchFetched(topic, partition, messages.length, Number(batch.offsetLagLow()) + 1);
     const classified = messages.map((message) => this.classify(topic, partition, message));
-    const done = async (message: KafkaMessage): Promise<void> => {
+    // The message's outcome is final (its effect committed, or its dead letter acknowledged).
+    const resolve = (message: KafkaMessage): void => {
       resolveOffset(message.offset);
-      await commitOffsetsIfNecessary();
+      this.pendingCommit(topic, partition, message.offset);
+    };
+    const done = async (message: KafkaMessage): Promise<void> => {
+      resolve(message);
+      if (this.commitIntervalMs === 0) await this.commitPending();
     };
     // A handler failure seen in a batch transaction: that event goes the one-message way next.
     let failed: { index: number; error: unknown } | undefined;
@@ -445,8 +478,8 @@ export class InboxConsumer {
         }
       }
       if (first.kind === 'skipped') {
-        // No effect to commit: its offset goes with the next commit (at the latest, the batch's end).
-        resolveOffset(messages[index].offset);
+        // No effect to commit: its offset goes with the next commit.
+        resolve(messages[index]);
         this.metrics?.outcome(topic, 'skipped', 1);
         index += 1;
         continue;
@@ -492,7 +525,7 @@ export class InboxConsumer {
         index += 1;
       }
     }
-    await commitOffsetsIfNecessary();
+    if (this.commitIntervalMs === 0) await this.commitPending();
     this.metrics?.lag(topic, partition, Number(batch.offsetLag()));
   }
 
@@ -669,6 +702,50 @@ export class InboxConsumer {
       cancel = () => finish();
     });
     return { promise, cancel };
+  }
+
+  private async trackBatch(batch: Promise<void>): Promise<void> {
+    this.batchesInFlight.add(batch);
+    try {
+      await batch;
+    } finally {
+      this.batchesInFlight.delete(batch);
+    }
+  }
+
+  /** Records a resolved offset for the next commit, which it schedules if none is. */
+  private pendingCommit(topic: string, partition: number, offset: string): void {
+    const next = (BigInt(offset) + 1n).toString();
+    this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset: next });
+    if (this.commitTimer || this.commitIntervalMs === 0) return;
+    this.commitTimer = setTimeout(() => void this.commitPending(), this.commitIntervalMs);
+    // A consumer never stopped must not hold its process open for a commit: stop() commits anyway.
+    this.commitTimer.unref();
+  }
+
+  /**
+   * Commits the offsets resolved since the last commit, after the commit in flight. A refused commit
+   * (a rebalance took the partition, the member left) is logged and not repeated: the partition's
+   * owner reads those messages again and the inbox skips them.
+   */
+  private commitPending(consumer = this.consumer): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    const next = this.committing.then(async () => {
+      if (this.pendingCommits.size === 0 || !consumer) return;
+      const offsets = [...this.pendingCommits.values()];
+      this.pendingCommits.clear();
+      try {
+        await consumer.commitOffsets(offsets);
+      } catch (error) {
+        this.logger.warn(
+          { groupId: this.groupId, offsets, ...describeError(error) },
+          'offset commit refused; those messages will be read again and skipped by the inbox',
+        );
+      }
+    });
+    this.committing = next;
+    return next;
   }
 
   /** Own properties only: a type named like an Object.prototype member has no handler. */

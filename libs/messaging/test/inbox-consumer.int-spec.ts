@@ -618,4 +618,42 @@ describe(InboxConsumer.name, () => {
     );
     expect(inbox.map((row) => row.event_id)).toEqual([good.id]);
   });
+
+  /** The group's committed offset of partition 0 (-1: nothing committed). */
+  async function committedOffset(groupId: string, topic: string): Promise<string | undefined> {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return committed?.partitions.find((partition) => partition.partition === 0)?.offset;
+  }
+
+  it('commits resolved offsets later, together, and commits what is pending when it stops', async () => {
+    const topic = await testTopic(1);
+    const customerId = uniqueName('cust');
+    const events = [newInvoiceEvent(customerId), newInvoiceEvent(customerId), newInvoiceEvent(customerId)];
+    const consumer = await startConsumer(topic, countingHandlers, { commitIntervalMs: 60_000 });
+    for (const event of events) await producer.send({ topic, messages: [eventMessage(event)] });
+    await waitFor(
+      async () => {
+        const applied = await Promise.all(
+          events.map((event) => counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)),
+        );
+        return applied.every((count) => count === 1) ? true : undefined;
+      },
+      { what: 'the three events applied' },
+    );
+    // Applied (their inbox rows committed), their offsets not yet: the interval has not passed.
+    expect(await committedOffset(consumer.kafkaGroupId, topic)).toBe('-1');
+
+    await consumer.stop();
+    expect(await committedOffset(consumer.kafkaGroupId, topic)).toBe('3');
+  });
+
+  it('commits resolved offsets once the interval has passed, with no further message', async () => {
+    const topic = await testTopic(1);
+    const event = newInvoiceEvent(uniqueName('cust'));
+    const consumer = await startConsumer(topic, countingHandlers, { commitIntervalMs: 200 });
+    await producer.send({ topic, messages: [eventMessage(event)] });
+    await waitForGroupCaughtUp(admin, consumer.kafkaGroupId, topic);
+    expect(await committedOffset(consumer.kafkaGroupId, topic)).toBe('1');
+    expect(consumer.isRunning).toBe(true);
+  });
 });

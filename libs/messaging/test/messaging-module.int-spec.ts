@@ -235,11 +235,17 @@ describe(MessagingModule.name, () => {
     );
     expect(emptied).toEqual({ unsent: 0, parked: 0, oldestUnsentAgeSeconds: 0 });
 
+    // The consumer commits its offsets within its commit interval (500 ms) of the effect.
     const admin = adminKafka.admin();
     await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId: consumer.kafkaGroupId, topics: [topic] });
+    await waitFor(
+      async () => {
+        const [committed] = await admin.fetchOffsets({ groupId: consumer.kafkaGroupId, topics: [topic] });
+        return committed.partitions.some((partition) => Number(partition.offset) > 0) ? true : undefined;
+      },
+      { what: "the group's offset committed past the event" },
+    );
     await admin.disconnect();
-    expect(committed.partitions.some((partition) => Number(partition.offset) > 0)).toBe(true);
 
     await started.close();
     app = undefined;
