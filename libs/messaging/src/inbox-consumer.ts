@@ -255,6 +255,12 @@ export class InboxConsumer {
       // Before the partitions move: what this member applied is committed, as far as the coordinator
       // still takes it (what it refuses, the new owner reads again and its inbox skips).
       consumer.on(consumer.events.REBALANCING, () => void this.commitPending());
+      // A partition this member no longer owns is its new owner's to commit.
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        for (const [key, { topic, partition }] of this.pendingCommits) {
+          if (!payload.memberAssignment[topic]?.includes(partition)) this.pendingCommits.delete(key);
+        }
+      });
       await consumer.run({
         // Offsets are committed here (`commitPending`), at most `commitIntervalMs` after they were
         // resolved: kafkajs' auto-commit sends one commit per fetched batch whatever its interval.
