@@ -287,11 +287,17 @@ async function mailSettled(expected, startedAt, before = 0) {
 const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** utime + stime of a process, in ms (0 when it is gone). */
-function cpuMsOf(pid) {
+/**
+ * CPU ms of `pid` (utime + stime), and with `reaped` also of its children that have ended (cutime +
+ * cstime: a process's children's CPU is added there when it waits for them).
+ */
+function cpuMsOf(pid, { reaped = false } = {}) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    const ticks =
+      Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+    return (ticks * 1000) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -309,7 +315,14 @@ function cpuSnapshot() {
   const snapshot = {};
   for (const [name, child] of children) snapshot[name] = cpuMsOf(child.pid);
   const sum = (pids) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
-  snapshot.postgresql = sum(pidsOf('postgres', { exact: true }));
+  // With the backends that ended (a pool closing an idle connection, the bench's own clients): their CPU
+  // moves to the postmaster's cutime/cstime. Summing live processes alone counted a backend that ended
+  // during the window as negative (all of its CPU left the sum), and one that began and ended in it as
+  // nothing: PostgreSQL figures before part 11 are low by that much.
+  snapshot.postgresql = pidsOf('postgres', { exact: true }).reduce(
+    (total, pid) => total + cpuMsOf(pid, { reaped: true }),
+    0,
+  );
   // The bench's own broker (its pid, found at set-up): the machine's other brokers are not ours.
   snapshot.kafka = kafkaPid ? cpuMsOf(kafkaPid) : 0;
   snapshot.redis = sum(pidsOf('redis-server', { exact: true }));
@@ -738,8 +751,9 @@ async function main() {
       Math.round(((cpuAfter[name] - cpuBefore[name]) / PAYMENTS) * 10) / 10,
     ]),
   );
+  // The services, and what they cost PostgreSQL, the broker and Redis with no traffic (pollers, fetches).
   const idlePercent = Object.fromEntries(
-    [...children.keys()].map((name) => [
+    Object.keys(idleAfter).map((name) => [
       name,
       Math.round(((idleAfter[name] - idleBefore[name]) / 10_000) * 1000) / 10,
     ]),
