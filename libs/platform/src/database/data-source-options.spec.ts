@@ -30,7 +30,7 @@ describe(buildDataSourceOptions.name, () => {
     expect(options.connectTimeoutMS).toBe(5000);
     expect(options.extra).toEqual({
       max: 10,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: 600_000,
       keepAlive: true,
       lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
       statement_timeout: DATABASE_SESSION_LIMITS.statementTimeoutMs,

@@ -57,10 +57,13 @@ export function buildDataSourceOptions(
     connectTimeoutMS: 5000,
     // pg-pool options. The pool recovers from a restart of PostgreSQL by itself: a connection that
     // fails is dropped from the pool (TypeORM logs the pool's error) and the next request opens a new
-    // one. Idle connections close after 30 s, and TCP keep-alive finds those that died silently.
+    // one. Idle connections close after 10 minutes, and TCP keep-alive finds those that died silently.
+    // Not sooner: at 30 s every lull in traffic closed them, and the next burst paid new backends (their
+    // catalog caches, every statement prepared again) and, in the service, a garbage collection that
+    // threw away the optimised code tied to the closed clients (docs/performance.md, part 12).
     extra: {
       max: 10,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: 600_000,
       keepAlive: true,
       lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
       statement_timeout: DATABASE_SESSION_LIMITS.statementTimeoutMs,
