@@ -122,6 +122,22 @@ class RedeliveryRequired extends Error {
   }
 }
 
+/** How long `stop()` waits for its last offset commit. */
+const STOP_COMMIT_WAIT_MS = 5_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (never rejects). */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const stoppingError = (): RedeliveryRequired =>
   new RedeliveryRequired('consumer stopping; the message will be redelivered', 'MESSAGING.CONSUMER_STOPPING');
 
@@ -166,6 +182,8 @@ export class InboxConsumer {
   /** The commit in flight (commits go one after another, so that an offset never goes back). */
   private committing: Promise<void> = Promise.resolve();
   private readonly batchesInFlight = new Set<Promise<void>>();
+  /** The partitions of the last group join: only theirs are committed (a rebalance may move the rest). */
+  private assigned?: Record<string, number[]>;
 
   private consumer?: Consumer;
   private producer?: Producer;
@@ -257,6 +275,7 @@ export class InboxConsumer {
       consumer.on(consumer.events.REBALANCING, () => void this.commitPending());
       // A partition this member no longer owns is its new owner's to commit.
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        this.assigned = payload.memberAssignment;
         for (const [key, { topic, partition }] of this.pendingCommits) {
           if (!payload.memberAssignment[topic]?.includes(partition)) this.pendingCommits.delete(key);
         }
@@ -295,11 +314,13 @@ export class InboxConsumer {
     this.running = false;
     const consumer = this.consumer;
     const producer = this.producer;
-    // The batches in flight stop at their next message (the signal above); their resolved offsets
-    // are committed while this member is still in its group, before kafkajs leaves it.
-    await Promise.allSettled([...this.batchesInFlight]);
-    await this.commitPending(consumer);
     this.consumer = undefined;
+    // The batches in flight stop at their next message (the signal above; a dead letter in flight still
+    // has the producer); their resolved offsets are committed while this member is still in its group,
+    // before kafkajs leaves it. A coordinator that does not answer holds the stop 5 s at most: what is
+    // not committed is read again by the partitions' next owner.
+    await Promise.allSettled([...this.batchesInFlight]);
+    await withinMs(this.commitPending(consumer), STOP_COMMIT_WAIT_MS);
     this.producer = undefined;
     await consumer?.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
@@ -454,9 +475,11 @@ export class InboxConsumer {
       resolveOffset(message.offset);
       this.pendingCommit(topic, partition, message.offset);
     };
-    const done = async (message: KafkaMessage): Promise<void> => {
+    const done = async (message: KafkaMessage, outcome?: MessageOutcome): Promise<void> => {
       resolve(message);
-      if (this.commitIntervalMs === 0) await this.commitPending();
+      // A dead letter has no inbox row to skip it by: read again, it would be handled and dead-lettered
+      // a second time. Its offset is committed at once.
+      if (this.commitIntervalMs === 0 || outcome === 'dead-lettered') await this.commitPending();
     };
     // A handler failure seen in a batch transaction: that event goes the one-message way next.
     let failed: { index: number; error: unknown } | undefined;
@@ -504,7 +527,7 @@ export class InboxConsumer {
         );
         if (prior || outcome === 'dead-lettered') limit = 1;
         else succeeded();
-        await done(messages[index]);
+        await done(messages[index], outcome);
         index += 1;
         continue;
       }
@@ -526,8 +549,8 @@ export class InboxConsumer {
           { groupId: this.groupId, topic, partition, size: run.length, ...describeError(result.error) },
           'batch transaction failed; applying its first event alone',
         );
-        await this.handleClassified(topic, partition, messages[index], first, heartbeat);
-        await done(messages[index]);
+        const outcome = await this.handleClassified(topic, partition, messages[index], first, heartbeat);
+        await done(messages[index], outcome);
         index += 1;
       }
     }
@@ -739,8 +762,11 @@ export class InboxConsumer {
     this.commitTimer = undefined;
     const next = this.committing.then(async () => {
       if (this.pendingCommits.size === 0 || !consumer) return;
-      const offsets = [...this.pendingCommits.values()];
+      const offsets = [...this.pendingCommits.values()].filter(
+        ({ topic, partition }) => !this.assigned || this.assigned[topic]?.includes(partition),
+      );
       this.pendingCommits.clear();
+      if (offsets.length === 0) return;
       try {
         await consumer.commitOffsets(offsets);
       } catch (error) {

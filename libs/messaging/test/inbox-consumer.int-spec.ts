@@ -647,6 +647,18 @@ describe(InboxConsumer.name, () => {
     expect(await committedOffset(consumer.kafkaGroupId, topic)).toBe('3');
   });
 
+  it("commits a dead letter's offset at once: it has no inbox row to be skipped by if read again", async () => {
+    const topic = await testTopic(1);
+    const consumer = await startConsumer(topic, countingHandlers, { commitIntervalMs: 60_000 });
+    await producer.send({ topic, messages: [{ key: uniqueName('cust'), value: 'not json' }] });
+    await waitFor(
+      async () => ((await committedOffset(consumer.kafkaGroupId, topic)) === '1' ? true : undefined),
+      { what: "the dead letter's offset committed while the consumer runs" },
+    );
+    expect(await messageCount(admin, `${topic}.dlq`)).toBe(1);
+    expect(consumer.isRunning).toBe(true);
+  });
+
   it('commits resolved offsets once the interval has passed, with no further message', async () => {
     const topic = await testTopic(1);
     const event = newInvoiceEvent(uniqueName('cust'));
