@@ -239,6 +239,10 @@ export class InboxConsumer {
       groupId: this.kafkaGroupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.maxWaitTimeInMs,
+      // kafkajs restarts a crashed consumer after a delay, and a crash while stop() disconnects it (the
+      // batch in flight throws `stoppingError`) armed that restart after the disconnect had cleared it:
+      // a consumer nobody would stop again. Once stopping, a crash ends it. (5: kafkajs' own default.)
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(!stopping.aborted) },
     });
     const producer = this.kafka.producer({
       idempotent: true,
