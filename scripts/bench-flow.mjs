@@ -286,10 +286,9 @@ async function mailSettled(expected, startedAt, before = 0) {
 
 const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** utime + stime of a process, in ms (0 when it is gone). */
 /**
- * CPU ms of `pid` (utime + stime), and with `reaped` also of its children that have ended (cutime +
- * cstime: a process's children's CPU is added there when it waits for them).
+ * CPU ms of `pid` (utime + stime; 0 when it is gone), and with `reaped` also of its children that have
+ * ended (cutime + cstime: a process's children's CPU is added there when it waits for them).
  */
 function cpuMsOf(pid, { reaped = false } = {}) {
   try {
@@ -314,15 +313,12 @@ function pidsOf(pattern, { exact = false } = {}) {
 function cpuSnapshot() {
   const snapshot = {};
   for (const [name, child] of children) snapshot[name] = cpuMsOf(child.pid);
-  const sum = (pids) => pids.reduce((total, pid) => total + cpuMsOf(pid), 0);
+  const sum = (pids, options) => pids.reduce((total, pid) => total + cpuMsOf(pid, options), 0);
   // With the backends that ended (a pool closing an idle connection, the bench's own clients): their CPU
   // moves to the postmaster's cutime/cstime. Summing live processes alone counted a backend that ended
   // during the window as negative (all of its CPU left the sum), and one that began and ended in it as
   // nothing: PostgreSQL figures before part 11 are low by that much.
-  snapshot.postgresql = pidsOf('postgres', { exact: true }).reduce(
-    (total, pid) => total + cpuMsOf(pid, { reaped: true }),
-    0,
-  );
+  snapshot.postgresql = sum(pidsOf('postgres', { exact: true }), { reaped: true });
   // The bench's own broker (its pid, found at set-up): the machine's other brokers are not ours.
   snapshot.kafka = kafkaPid ? cpuMsOf(kafkaPid) : 0;
   snapshot.redis = sum(pidsOf('redis-server', { exact: true }));

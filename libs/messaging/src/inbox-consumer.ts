@@ -21,7 +21,7 @@ import { withBatchWork } from './batch-work';
 import { classifyFailure, deadLetterErrorCode, deadLetterHeaders, DLQ_HEADERS } from './dead-letter';
 import { InboxEventEntity } from './inbox-event.entity';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
-import type { ConsumerMetricsHook } from './messaging-metrics';
+import { withinMs, type ConsumerMetricsHook } from './messaging-metrics';
 import { qualifiedTableName } from './messaging-tables';
 
 /** Applies one event; runs inside the transaction that records the event in the inbox. */
@@ -124,19 +124,6 @@ class RedeliveryRequired extends Error {
 
 /** How long `stop()` waits for its last offset commit. */
 const STOP_COMMIT_WAIT_MS = 5_000;
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first (never rejects). */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([promise.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const stoppingError = (): RedeliveryRequired =>
   new RedeliveryRequired('consumer stopping; the message will be redelivered', 'MESSAGING.CONSUMER_STOPPING');
@@ -273,16 +260,13 @@ export class InboxConsumer {
         );
         if (!payload.restart) this.running = false;
       });
-      if (this.metrics) consumer.on(consumer.events.GROUP_JOIN, () => this.metrics?.rebalanced());
       // Before the partitions move: what this member applied is committed, as far as the coordinator
       // still takes it (what it refuses, the new owner reads again and its inbox skips).
       consumer.on(consumer.events.REBALANCING, () => void this.commitPending());
-      // A partition this member no longer owns is its new owner's to commit.
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        // A partition this member no longer owns is its new owner's to commit (`commitPending`).
         this.assigned = payload.memberAssignment;
-        for (const [key, { topic, partition }] of this.pendingCommits) {
-          if (!payload.memberAssignment[topic]?.includes(partition)) this.pendingCommits.delete(key);
-        }
+        this.metrics?.rebalanced();
       });
       await consumer.run({
         // Offsets are committed here (`commitPending`), at most `commitIntervalMs` after they were
@@ -457,11 +441,11 @@ export class InboxConsumer {
   /**
    * A fetched batch of one partition, in offset order: runs of valid events (up to `maxBatchSize`)
    * are applied in one transaction each (`applyBatch`), and the offset after the run is resolved
-   * (committed soon after, `commitPending`) once it has committed. A run that fails rolls back as a whole; the events before the failing
-   * one are applied again as a run, the failing one goes the one-message way (`handleClassified`:
-   * retries, dead letter), and the rest follow. Invalid messages go that way too. Order per
-   * partition, the inbox's exactly-once effect and at-least-once delivery are those of one message
-   * at a time.
+   * (committed soon after, `commitPending`) once it has committed. A run that fails rolls back as a
+   * whole; the events before the failing one are applied again as a run, the failing one goes the
+   * one-message way (`handleClassified`: retries, dead letter), and the rest follow. Invalid messages
+   * go that way too. Order per partition, the inbox's exactly-once effect and at-least-once delivery
+   * are those of one message at a time.
    */
   private async onBatch({
     batch,
