@@ -659,6 +659,49 @@ describe(InboxConsumer.name, () => {
     expect(consumer.isRunning).toBe(true);
   });
 
+  it('commits what it applied when its group rebalances, so that the new member reads none of it again', async () => {
+    const topic = await testTopic(2);
+    const groupId = uniqueName('messaging-test-inbox');
+    const applied = (events: CloudEvent<'invoice.issued'>[]): Promise<number[]> =>
+      Promise.all(events.map((event) => counter(dataSource, schema, `applied-${event.data.invoiceNumber}`)));
+    const sendOnePerPartition = async (events: CloudEvent<'invoice.issued'>[]): Promise<void> => {
+      await producer.send({
+        topic,
+        messages: events.map((event, partition) => ({ ...eventMessage(event), partition })),
+      });
+      await waitFor(async () => ((await applied(events)).every((count) => count === 1) ? true : undefined), {
+        what: 'one event per partition applied',
+      });
+    };
+    const committed = async (): Promise<(string | undefined)[]> => {
+      const [offsets] = await admin.fetchOffsets({ groupId: first.kafkaGroupId, topics: [topic] });
+      return [0, 1].map((partition) => offsets?.partitions.find((p) => p.partition === partition)?.offset);
+    };
+    const first = await startConsumer(topic, countingHandlers, { groupId, commitIntervalMs: 60_000 });
+    const before = [newInvoiceEvent(uniqueName('cust')), newInvoiceEvent(uniqueName('cust'))];
+    await sendOnePerPartition(before);
+    // Applied, not committed: the interval (a minute) has not passed.
+    expect(await committed()).toEqual(['-1', '-1']);
+    const linesBefore = logger.lines.length;
+
+    // A second member joins: the first is told to rebalance and commits before it rejoins.
+    const second = await startConsumer(topic, countingHandlers, { groupId, commitIntervalMs: 60_000 });
+    await waitFor(async () => ((await committed()).every((offset) => offset === '1') ? true : undefined), {
+      what: "both partitions' offsets committed by the rebalance",
+    });
+    expect(first.isRunning).toBe(true);
+    expect(second.isRunning).toBe(true);
+
+    // One more event per partition: the member that now owns a partition reads it from its committed
+    // offset, so had it started before the applied event, it would have read that one again first (and
+    // the inbox would have skipped it with the line below).
+    const after = [newInvoiceEvent(uniqueName('cust')), newInvoiceEvent(uniqueName('cust'))];
+    await sendOnePerPartition(after);
+    const linesSince = logger.lines.slice(linesBefore).map((line) => line.message);
+    expect(linesSince).not.toContain('event already processed; skipped');
+    expect(await applied(before)).toEqual([1, 1]);
+  });
+
   it('commits resolved offsets once the interval has passed, with no further message', async () => {
     const topic = await testTopic(1);
     const event = newInvoiceEvent(uniqueName('cust'));
