@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { MESSAGING_ENTITIES } from '@remit/messaging';
-import { buildDataSourceOptions, loadConfig } from '@remit/platform';
+import { buildMigrationDataSourceOptions, loadConfig } from '@remit/platform';
 import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from '../apps/invoice/src/invoice.entities';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from '../apps/payment-intake/src/payment-intake.entities';
 import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from '../apps/settlement/src/settlement.entities';
@@ -24,14 +24,15 @@ const SERVICES = [
 export async function migrateAll(): Promise<void> {
   const config = loadConfig();
   for (const service of SERVICES) {
-    const dataSource = new DataSource({
-      ...buildDataSourceOptions(config, {
+    // No statement time limit here (buildMigrationDataSourceOptions): an index build over a big table
+    // takes as long as it takes.
+    const dataSource = new DataSource(
+      buildMigrationDataSourceOptions(config, {
         schema: service.schema,
         entities: [...service.entities, ...MESSAGING_ENTITIES],
         migrations: service.migrations,
       }),
-      migrationsRun: false,
-    });
+    );
     await dataSource.initialize();
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${service.schema}"`);
     const ran = await dataSource.runMigrations({ transaction: 'each' });

@@ -1,4 +1,8 @@
-import { buildDataSourceOptions, DATABASE_SESSION_LIMITS } from './data-source-options';
+import {
+  buildDataSourceOptions,
+  buildMigrationDataSourceOptions,
+  DATABASE_SESSION_LIMITS,
+} from './data-source-options';
 import { PreparingClient } from './prepared-statements';
 
 class InvoiceEntity {}
@@ -59,5 +63,27 @@ describe(buildDataSourceOptions.name, () => {
     );
     expect((on.extra as { Client?: unknown }).Client).toBe(PreparingClient);
     expect((off.extra as { Client?: unknown }).Client).toBeUndefined();
+  });
+});
+
+describe(buildMigrationDataSourceOptions.name, () => {
+  it("runs a service's migrations in its schema with no statement limit, lock waits still limited, no prepared statements", () => {
+    const options = buildMigrationDataSourceOptions(
+      { databaseUrl: 'postgres://x/remit' },
+      { schema: 'intake', entities: [InvoiceEntity], migrations: [Initial1764000000000] },
+    );
+    expect(options).toMatchObject({
+      url: 'postgres://x/remit',
+      schema: 'intake',
+      migrations: [Initial1764000000000],
+      migrationsTableName: 'migrations',
+      migrationsRun: false,
+      synchronize: false,
+    });
+    expect(options.extra).toMatchObject({
+      statement_timeout: 0,
+      lock_timeout: DATABASE_SESSION_LIMITS.lockTimeoutMs,
+    });
+    expect((options.extra as { Client?: unknown }).Client).toBeUndefined();
   });
 });

@@ -72,3 +72,23 @@ export function buildDataSourceOptions(
     },
   };
 }
+
+/**
+ * The options `npm run migrate` (tools/migrate.ts) runs one service's migrations with: the service's
+ * own, without the 30 s statement limit — a migration may build an index or fill a new column over a
+ * table of millions of rows, and PostgreSQL would cancel it half-way (57014, the migration rolled back
+ * and `npm run migrate` failing at every try) — and without prepared statements (each runs once). The
+ * 10 s lock wait stays: a migration that cannot get its table's lock fails and can be run again, rather
+ * than holding every request to that table in the queue behind it. (A service that migrates at start,
+ * `DB_MIGRATIONS_RUN=true`, keeps its own limits.)
+ */
+export function buildMigrationDataSourceOptions(
+  config: Pick<RemitConfig, 'databaseUrl'>,
+  database: ServiceDatabase,
+): PostgresConnectionOptions {
+  const options = buildDataSourceOptions(
+    { databaseUrl: config.databaseUrl, migrationsRun: false, preparedStatements: false },
+    database,
+  );
+  return { ...options, extra: { ...(options.extra as Record<string, unknown>), statement_timeout: 0 } };
+}
