@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCloudEvent, topicOfEvent } from '@remit/contracts';
 import { AppError, lockWaitOf, StatementRecorder } from '@remit/platform';
-import { CreditService } from '../src/credit/credit.service';
+import { CreditService, openCreditLotsQuery } from '../src/credit/credit.service';
 import type { CreateInvoiceRequest } from '../src/invoices/invoice.schema';
 import { InvoicesService } from '../src/invoices/invoices.service';
 import { IssueInvoiceService } from '../src/invoices/issue-invoice.service';
@@ -310,6 +310,48 @@ describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)'
     ]);
     const [applied] = await harness.outboxPayloads(customerId, 'credit.applied');
     expect(applied).toMatchObject({ appliedCents: 1200, applications: [{ invoiceId, amountCents: 1200 }] });
+  });
+
+  it("reads a customer's open credit lots through credit_lots_open_idx, not every lot it ever had", async () => {
+    // A customer of some years: 400 lots spent, one with credit left.
+    const { customerId, accounts } = await harness.createCustomer();
+    await harness.dataSource.query(
+      `INSERT INTO invoice.credit_lots (customer_id, source_kind, source_id, amount_cents, remaining_cents, created_at)
+       SELECT $1, 'receipt', gen_random_uuid(), 500, 0, now() - n * interval '1 day' FROM generate_series(1, 400) AS n`,
+      [customerId],
+    );
+    await giveCredit(customerId, 700);
+    await harness.dataSource.query('ANALYZE invoice.credit_lots');
+
+    // The plan for the value, and the plan made without it that a prepared statement may run.
+    const [sql, parameters] = openCreditLotsQuery(
+      harness.dataSource.manager,
+      customerId,
+    ).getQueryAndParameters();
+    const values = parameters.map((value) => `'${String(value).replace(/'/g, "''")}'`).join(', ');
+    for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+      const plan = await harness.dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL plan_cache_mode = ${mode}`);
+        await manager.query(`PREPARE open_lots_plan AS ${sql}`);
+        try {
+          return await manager.query(`EXPLAIN (FORMAT JSON) EXECUTE open_lots_plan(${values})`);
+        } finally {
+          await manager.query('DEALLOCATE open_lots_plan');
+        }
+      });
+      const indexes = JSON.stringify(plan).match(/"Index Name":"[a-z_]+"/g);
+      expect({ mode, indexes }).toEqual({ mode, indexes: ['"Index Name":"credit_lots_open_idx"'] });
+    }
+
+    // And it is the read the credit is spent from: a new invoice takes the open lot's 700.
+    const { outcome } = await issueCounted(request(accounts[0]));
+    expect(outcome).toMatchObject({ invoiceAmountCents: 4500 });
+    expect(await harness.customer(customerId)).toMatchObject({ creditBalanceCents: 0 });
+    const [open]: { remaining: number }[] = await harness.dataSource.query(
+      `SELECT sum(remaining_cents)::int AS remaining FROM invoice.credit_lots WHERE customer_id = $1`,
+      [customerId],
+    );
+    expect(open).toEqual({ remaining: 0 });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { CloudEvent } from '@remit/contracts';
 import { EventRefused, Outbox } from '@remit/messaging';
 import { allocatePayment, spendCreditLots } from '@remit/money';
@@ -10,6 +10,26 @@ import { CustomerEntity } from '../customers/customer.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreditLotEntity, type CreditSourceKind } from './credit-lot.entity';
+
+/**
+ * A customer's lots with credit left, oldest first, locked for the spend. `remaining_cents > 0` is
+ * written into the SQL: it is the predicate of `credit_lots_open_idx`, and PostgreSQL uses a partial
+ * index only for a condition that implies its predicate, which a parameter (`MoreThan(0)`) does in a
+ * plan made for its value but not in the generic plan a prepared statement may run (ADR 0021): that
+ * one read every lot the customer ever had, spent ones included.
+ */
+export function openCreditLotsQuery(
+  manager: EntityManager,
+  customerId: string,
+): SelectQueryBuilder<CreditLotEntity> {
+  return manager
+    .getRepository(CreditLotEntity)
+    .createQueryBuilder('lot')
+    .where('lot.customerId = :customerId', { customerId })
+    .andWhere('lot.remainingCents > 0')
+    .orderBy('lot.lotId', 'ASC')
+    .setLock('pessimistic_write');
+}
 
 export interface CreditApplicationResult {
   appliedCents: number;
@@ -76,11 +96,7 @@ export class CreditService {
       })),
     });
     if (allocation.applications.length === 0) return null;
-    const lots = await manager.find(CreditLotEntity, {
-      where: { customerId: customer.customerId, remainingCents: MoreThan(0) },
-      order: { lotId: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const lots = await openCreditLotsQuery(manager, customer.customerId).getMany();
     const spends = spendCreditLots(lots, allocation.applications);
     const lotById = new Map(lots.map((lot) => [lot.lotId, lot]));
     for (const spend of spends) {
