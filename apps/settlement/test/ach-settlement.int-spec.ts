@@ -14,8 +14,10 @@ import {
   AccountNumberCipher,
   bullConnectionOptions,
   createTestingApp,
+  indexesOfPlans,
   loadConfig,
   signToken,
+  StatementRecorder,
 } from '@remit/platform';
 import { ACH_CUTOFF_QUEUE, ACH_CUTOFF_SCHEDULER } from '../src/origination/ach-cutoff.queue';
 import { AchCutoffProcessor } from '../src/origination/ach-cutoff.processor';
@@ -254,6 +256,42 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     expect(payment).toEqual({ status: 'failed', failure_code: 'ACH.BANK_DATA_UNREADABLE' });
     expect(await outboxCount('payment.failed', unreadable.paymentId)).toBe(1);
     expect(await outboxCount('payment.failed', good.paymentId)).toBe(0);
+  });
+
+  it("reads a day's pending entries through ach_entries_pending_idx, in the plan made for the day and in the generic one", async () => {
+    const date = randomBusinessDate();
+    const pending = await submit(date);
+    // A history: 300 entries of other days, long filed away (copies of this one, canceled).
+    await dataSource.query(
+      `INSERT INTO settlement.ach_entries
+       SELECT (jsonb_populate_record(NULL::settlement.ach_entries, to_jsonb(entry) || jsonb_build_object(
+                 'payment_id', gen_random_uuid(), 'status', 'canceled', 'business_date', $2::date - n))).*
+         FROM settlement.ach_entries entry, generate_series(1, 300) AS n
+        WHERE entry.payment_id = $1`,
+      [pending.paymentId, date],
+    );
+    await dataSource.query('ANALYZE settlement.ach_entries');
+
+    const recorder = new StatementRecorder();
+    const statements: string[] = [];
+    recorder.install();
+    try {
+      await recorder.run(statements, () => app.get(AchOriginationService).closeDay(date));
+    } finally {
+      recorder.uninstall();
+    }
+    expect(await entryOf(pending.paymentId)).toMatchObject({ status: 'in_file' });
+    // The day's entries, locked; the status written out (equalsLiteral), the day the one parameter.
+    const [read, ...others] = statements.filter((sql) =>
+      /^SELECT .* FROM "settlement"\."ach_entries"/.test(sql),
+    );
+    expect(others).toEqual([]);
+    expect(read).toContain(`"status" = 'pending'`);
+    expect(read.match(/\$\d+/g)).toEqual(['$1']);
+    expect(await indexesOfPlans(dataSource, read, [date])).toEqual({
+      custom: ['ach_entries_pending_idx'],
+      generic: ['ach_entries_pending_idx'],
+    });
   });
 
   it("writes a day's NACHA file that the libs/ach reader reads back: entries, totals, entry hash, trace numbers", async () => {

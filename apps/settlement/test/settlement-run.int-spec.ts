@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { addBusinessDays, nextBusinessDay, POSTING_BUSINESS_DAYS } from '@remit/calendar';
 import { createCloudEvent, type AnyCloudEvent } from '@remit/contracts';
 import { waitFor } from '@remit/messaging';
-import { createTestingApp, PlatformClock } from '@remit/platform';
+import { createTestingApp, indexesOfPlans, PlatformClock, StatementRecorder } from '@remit/platform';
 import { CancelPaymentService } from '../src/cancel/cancel-payment.service';
 import { POSTING_CHUNK_SIZE, PostPaymentService } from '../src/postings/post-payment.service';
 import { PostingProcessor } from '../src/postings/posting.processor';
@@ -92,6 +92,41 @@ describe('settlement run in chunks (real PostgreSQL, Redis)', () => {
   function byPostingDate(a: Submitted, b: Submitted): number {
     return a.postingDate.localeCompare(b.postingDate) || a.paymentId.localeCompare(b.paymentId);
   }
+
+  it('reads the due payments through settlement_payments_due_idx, in the plan made for the date and in the generic one', async () => {
+    const customerId = `run-${randomUUID().slice(0, 8)}`;
+    const monday = nextBusinessDay(`${uniqueYear()}-03-01`);
+    // A history: 300 payments posted by an earlier run; then one due.
+    const history = await submit(customerId, monday, 300);
+    const asOf = history[0].postingDate;
+    await clock.set(new Date(`${asOf}T15:00:00.000Z`));
+    await postings.run(asOf);
+    await submit(customerId, monday, 1);
+    await clock.set(new Date(`${asOf}T15:00:00.000Z`));
+    await dataSource.query('ANALYZE settlement.settlement_payments');
+
+    const recorder = new StatementRecorder();
+    const statements: string[] = [];
+    recorder.install();
+    try {
+      await recorder.run(statements, () => postings.run(asOf));
+    } finally {
+      recorder.uninstall();
+    }
+    // The read of the next due payment and the chunk's locked read; the status is written out (equalsLiteral).
+    const dueReads = statements.filter(
+      (sql) => /FROM "settlement"\."settlement_payments"/.test(sql) && /^SELECT/.test(sql),
+    );
+    expect(dueReads.length).toBeGreaterThanOrEqual(2);
+    for (const sql of dueReads) {
+      expect(sql).toContain(`"status" = 'scheduled'`);
+      expect(sql.match(/\$\d+/g)).toEqual(['$1']);
+      expect(await indexesOfPlans(dataSource, sql, [asOf])).toEqual({
+        custom: ['settlement_payments_due_idx'],
+        generic: ['settlement_payments_due_idx'],
+      });
+    }
+  });
 
   it('posts more than two chunks once each, in posting date order, with the same payment.posted as one posted alone', async () => {
     const customerId = `run-${randomUUID().slice(0, 8)}`;

@@ -3,3 +3,4 @@ export * from './cents.transformer';
 export * from './after-commit';
 export * from './sql-parameters';
 export * from './uuid-match';
+export * from './literal-match';

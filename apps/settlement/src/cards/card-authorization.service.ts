@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource, LessThan, type EntityManager } from 'typeorm';
 import { localDateTimeOf } from '@remit/calendar';
 import { Outbox } from '@remit/messaging';
-import { afterCommit } from '@remit/persistence';
+import { afterCommit, equalsLiteral } from '@remit/persistence';
 import { Clock } from '@remit/platform';
 import { failPayment } from '../postings/payment-failure';
 import { PostPaymentService, publicMethodOf } from '../postings/post-payment.service';
@@ -124,7 +124,7 @@ export class CardAuthorizationService {
     const cutoff = new Date(Date.now() - CARD_AUTHORIZATION_REDRIVE_AFTER_MS);
     const stuck = await this.dataSource.getRepository(SettlementPaymentEntity).find({
       select: { paymentId: true },
-      where: { status: 'authorizing', createdAt: LessThan(cutoff) },
+      where: { status: equalsLiteral('authorizing'), createdAt: LessThan(cutoff) },
       take: 500,
     });
     for (const { paymentId } of stuck) await this.enqueue(paymentId);

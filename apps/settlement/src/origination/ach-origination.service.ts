@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, LessThan } from 'typeorm';
+import { equalsLiteral } from '@remit/persistence';
 import { readNachaFile, writeNachaFile } from '@remit/ach';
 import {
   addCalendarDays,
@@ -159,7 +160,8 @@ export class AchOriginationService {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('remit.settlement.ach-origination'))`);
       const now = await this.clock.now();
       const entries = await manager.find(AchEntryEntity, {
-        where: { status: 'pending', businessDate },
+        // The status written out: the predicate of ach_entries_pending_idx (equalsLiteral).
+        where: { status: equalsLiteral('pending'), businessDate },
         order: { createdAt: 'ASC', paymentId: 'ASC' },
         lock: { mode: 'pessimistic_write' },
       });

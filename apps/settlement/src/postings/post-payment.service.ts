@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { businessDateOf, localDateTimeOf } from '@remit/calendar';
 import { Outbox, type OutboxEventInput } from '@remit/messaging';
+import { equalsLiteral } from '@remit/persistence';
 import { AppError, Clock } from '@remit/platform';
 import { SettlementPaymentEntity } from './settlement-payment.entity';
 
@@ -90,7 +91,7 @@ export class PostPaymentService {
     for (;;) {
       const [next] = await this.dataSource.getRepository(SettlementPaymentEntity).find({
         select: { paymentId: true },
-        where: { status: 'scheduled', postingDate: LessThanOrEqual(asOf) },
+        where: { status: equalsLiteral('scheduled'), postingDate: LessThanOrEqual(asOf) },
         order: { postingDate: 'ASC', paymentId: 'ASC' },
         take: 1,
       });
@@ -123,7 +124,7 @@ export class PostPaymentService {
   private async postDueChunk(asOf: string): Promise<SettlementPaymentEntity[]> {
     return this.dataSource.transaction(async (manager) => {
       const due = await manager.find(SettlementPaymentEntity, {
-        where: { status: 'scheduled', postingDate: LessThanOrEqual(asOf) },
+        where: { status: equalsLiteral('scheduled'), postingDate: LessThanOrEqual(asOf) },
         order: { postingDate: 'ASC', paymentId: 'ASC' },
         take: POSTING_CHUNK_SIZE,
         lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual } from 'typeorm';
+import { equalsLiteral } from '@remit/persistence';
 import { Outbox } from '@remit/messaging';
 import { Clock } from '@remit/platform';
 import { publicMethodOf } from '../postings/post-payment.service';
@@ -25,7 +26,7 @@ export class DeclaredPaymentExpiryService {
   async expireDue(asOf: string): Promise<string[]> {
     const due = await this.dataSource.getRepository(SettlementPaymentEntity).find({
       select: { paymentId: true },
-      where: { status: 'awaiting_funds', expiresOn: LessThanOrEqual(asOf) },
+      where: { status: equalsLiteral('awaiting_funds'), expiresOn: LessThanOrEqual(asOf) },
       order: { expiresOn: 'ASC', paymentId: 'ASC' },
       take: 1000,
     });

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { waitFor } from '@remit/messaging';
@@ -58,4 +59,30 @@ export function lockWaitOf(dataSource: DataSource, like: string): Promise<true> 
     },
     { what: `a statement like ${like} waiting for a lock` },
   );
+}
+
+/**
+ * The indexes PostgreSQL reads for `sql` with `values` (given as literals, their types inferred from
+ * the statement), in the plan made for the values and in the generic plan a prepared statement may run
+ * without them (ADR 0021). For tests of reads that must use a partial index whatever the plan.
+ */
+export async function indexesOfPlans(
+  dataSource: DataSource,
+  sql: string,
+  values: readonly (string | number)[],
+): Promise<{ custom: string[]; generic: string[] }> {
+  const literals = values.map((value) => `'${String(value).replace(/'/g, "''")}'`).join(', ');
+  const indexesIn = (mode: 'force_custom_plan' | 'force_generic_plan'): Promise<string[]> =>
+    dataSource.transaction(async (manager) => {
+      // PREPARE outlives a rolled-back transaction: a name of its own each time.
+      const name = `plan_${randomUUID().replace(/-/g, '')}`;
+      await manager.query(`SET LOCAL plan_cache_mode = ${mode}`);
+      await manager.query(`PREPARE ${name} AS ${sql}`);
+      const plan: unknown = await manager.query(
+        `EXPLAIN (FORMAT JSON) EXECUTE ${name}${values.length > 0 ? `(${literals})` : ''}`,
+      );
+      await manager.query(`DEALLOCATE ${name}`);
+      return [...JSON.stringify(plan).matchAll(/"Index Name":"([A-Za-z0-9_]+)"/g)].map((match) => match[1]);
+    });
+  return { custom: await indexesIn('force_custom_plan'), generic: await indexesIn('force_generic_plan') };
 }
