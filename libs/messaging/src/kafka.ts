@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator, type RetryOptions } from 'kafkajs';
 import { patchKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
 
@@ -14,6 +14,13 @@ export interface CreateKafkaOptions {
   logLevel?: KafkaLogLevel;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * How the client retries connecting to the cluster and its metadata requests (kafkajs `retry`);
+   * by default 8 retries, 0.3 s growing to 10 s: about a minute, long enough to ride out a broker
+   * restart. A connection attempt under way cannot be cancelled: a client closed while it retries
+   * keeps retrying until they run out.
+   */
+  retry?: RetryOptions;
 }
 
 /**
@@ -66,6 +73,14 @@ export function kafkaLogCreator(logger: MessagingLogger): logCreator {
     };
 }
 
+const DEFAULT_CLIENT_RETRY: RetryOptions = {
+  initialRetryTime: 300,
+  maxRetryTime: 10_000,
+  retries: 8,
+  factor: 0.2,
+  multiplier: 2,
+};
+
 /**
  * A kafkajs client with Remit's settings: logs through the service logger, short connection
  * timeout, and retries that ride out a broker restart (~1 min) without hanging a caller forever.
@@ -80,7 +95,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: options.logLevel ?? KafkaLogLevel.INFO,
     logCreator: kafkaLogCreator(options.logger ?? consoleLogger),
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8, factor: 0.2, multiplier: 2 },
+    retry: options.retry ?? DEFAULT_CLIENT_RETRY,
   });
   clientSettings.set(kafka, { clientId: options.clientId, brokers });
   return kafka;

@@ -12,7 +12,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, RetryOptions } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { prefixedName } from '../inbox-consumer';
@@ -31,6 +31,8 @@ export interface MessagingModuleOptions {
   /** The service's Kafka client id, without the environment prefix (e.g. 'remit-invoice'). */
   clientId: string;
   brokers: string[];
+  /** The Kafka client's connection and metadata retries (`CreateKafkaOptions.retry`); about a minute by default. */
+  clientRetry?: RetryOptions;
   /**
    * The environment's prefix (`RemitConfig.kafkaGroupPrefix`: KAFKA_GROUP_PREFIX, `remit-<NODE_ENV>`).
    * Put in front of the client id and of every consumer group that `InboxTransport` runs
@@ -136,6 +138,7 @@ const MESSAGING_PROVIDERS: Provider[] = [
         clientId: prefixedName(options.groupPrefix, options.clientId),
         brokers: options.brokers,
         logger: nestMessagingLogger('Kafka'),
+        retry: options.clientRetry,
       }),
   },
   {
