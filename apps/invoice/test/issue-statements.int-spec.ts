@@ -313,11 +313,12 @@ describe('POST /v1/invoices statements and rows (real PostgreSQL, Redis, Kafka)'
   });
 
   it("reads a customer's open credit lots through credit_lots_open_idx, not every lot it ever had", async () => {
-    // A customer of some years: 400 lots spent, one with credit left.
+    // A customer with a long history: 5 000 lots spent, one with credit left (with a few hundred, the
+    // table is a handful of pages, and a sequential scan of them may cost the planner as little).
     const { customerId, accounts } = await harness.createCustomer();
     await harness.dataSource.query(
       `INSERT INTO invoice.credit_lots (customer_id, source_kind, source_id, amount_cents, remaining_cents, created_at)
-       SELECT $1, 'receipt', gen_random_uuid(), 500, 0, now() - n * interval '1 day' FROM generate_series(1, 400) AS n`,
+       SELECT $1, 'receipt', gen_random_uuid(), 500, 0, now() - n * interval '1 day' FROM generate_series(1, 5000) AS n`,
       [customerId],
     );
     await giveCredit(customerId, 700);

@@ -261,12 +261,12 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
   it("reads a day's pending entries through ach_entries_pending_idx, in the plan made for the day and in the generic one", async () => {
     const date = randomBusinessDate();
     const pending = await submit(date);
-    // A history: 300 entries of other days, long filed away (copies of this one, canceled).
+    // A history: 2 000 entries of other days, long filed away (copies of this one, canceled).
     await dataSource.query(
       `INSERT INTO settlement.ach_entries
        SELECT (jsonb_populate_record(NULL::settlement.ach_entries, to_jsonb(entry) || jsonb_build_object(
                  'payment_id', gen_random_uuid(), 'status', 'canceled', 'business_date', $2::date - n))).*
-         FROM settlement.ach_entries entry, generate_series(1, 300) AS n
+         FROM settlement.ach_entries entry, generate_series(1, 2000) AS n
         WHERE entry.payment_id = $1`,
       [pending.paymentId, date],
     );
