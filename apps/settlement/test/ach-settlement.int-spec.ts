@@ -272,14 +272,9 @@ describe('settlement ACH origination, returns, notices of change and cancel (rea
     );
     await dataSource.query('ANALYZE settlement.ach_entries');
 
-    const recorder = new StatementRecorder();
-    const statements: string[] = [];
-    recorder.install();
-    try {
-      await recorder.run(statements, () => app.get(AchOriginationService).closeDay(date));
-    } finally {
-      recorder.uninstall();
-    }
+    const statements = await new StatementRecorder().record(() =>
+      app.get(AchOriginationService).closeDay(date),
+    );
     expect(await entryOf(pending.paymentId)).toMatchObject({ status: 'in_file' });
     // The day's entries, locked; the status written out (equalsLiteral), the day the one parameter.
     const [read, ...others] = statements.filter((sql) =>

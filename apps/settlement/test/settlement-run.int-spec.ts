@@ -105,14 +105,7 @@ describe('settlement run in chunks (real PostgreSQL, Redis)', () => {
     await clock.set(new Date(`${asOf}T15:00:00.000Z`));
     await dataSource.query('ANALYZE settlement.settlement_payments');
 
-    const recorder = new StatementRecorder();
-    const statements: string[] = [];
-    recorder.install();
-    try {
-      await recorder.run(statements, () => postings.run(asOf));
-    } finally {
-      recorder.uninstall();
-    }
+    const statements = await new StatementRecorder().record(() => postings.run(asOf));
     // The read of the next due payment and the chunk's locked read; the status is written out (equalsLiteral).
     const dueReads = statements.filter(
       (sql) => /FROM "settlement"\."settlement_payments"/.test(sql) && /^SELECT/.test(sql),

@@ -40,6 +40,22 @@ export class StatementRecorder {
     return this.current.run(statements, work);
   }
 
+  /**
+   * The statements `work` sends, with the recorder installed for its duration (and uninstalled after,
+   * unless it was installed already).
+   */
+  async record(work: () => Promise<unknown>): Promise<string[]> {
+    const statements: string[] = [];
+    const installedHere = !this.original;
+    this.install();
+    try {
+      await this.run(statements, work);
+    } finally {
+      if (installedHere) this.uninstall();
+    }
+    return statements;
+  }
+
   /** Runs `work` unrecorded, from inside `run`. */
   exit<T>(work: () => T): T {
     return this.current.exit(work);
