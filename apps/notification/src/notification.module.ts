@@ -11,6 +11,7 @@ import {
 import { DeliverNotificationService } from './delivery/deliver-notification.service';
 import { DeliveryHealth } from './delivery/delivery-health';
 import { DELIVERY_QUEUE } from './delivery/delivery-queue';
+import { DeliveryDispatcher } from './delivery/delivery-dispatcher';
 import { DeliveryQueue } from './delivery/delivery-queue.service';
 import { DeliveryProcessor } from './delivery/delivery.processor';
 import { Mailer } from './delivery/mailer';
@@ -56,6 +57,7 @@ import { NOTIFICATION_ENTITIES, NOTIFICATION_MIGRATIONS } from './notification.e
     WebhookSender,
     Mailer,
     DeliveryQueue,
+    DeliveryDispatcher,
     DeliverNotificationService,
     DeliveryProcessor,
     DeliveryHealth,

@@ -684,6 +684,60 @@ describe('notification delivery across restarts and lost jobs', () => {
     expect(smtp.to(email)).toHaveLength(1);
   });
 
+  it('makes the first attempt in the process, with no delivery job', async () => {
+    const customerId = `first-${randomUUID().slice(0, 8)}`;
+    const email = `ap-${customerId}@example.com`;
+    await publisher.publish({
+      type: 'customer.created',
+      customerId,
+      data: { customerId, name: 'First Try Corp', email, billingDelivery: 'email', accounts: [] },
+    });
+    await waitFor(
+      async () => {
+        const rows = await dataSource.query(`SELECT 1 FROM notification.recipients WHERE customer_id = $1`, [
+          customerId,
+        ]);
+        return rows.length > 0 ? true : undefined;
+      },
+      { ...POLL, what: 'the recipient' },
+    );
+    await publisher.publish({
+      type: 'autopay.failed',
+      customerId,
+      data: { customerId, runDate: '2026-12-01', code: 'NO_METHOD', reason: 'no saved payment method' },
+    });
+    const [row] = await waitFor(
+      async () => {
+        const rows = await dataSource.query(
+          `SELECT notification_id AS "notificationId", attempts FROM notification.notifications
+            WHERE customer_id = $1 AND status = 'sent'`,
+          [customerId],
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      { ...POLL, what: 'the notification sent' },
+    );
+    await sentOnce(email, row.notificationId);
+    expect(row.attempts).toBe(1);
+    // A job would be kept once completed (removeOnComplete keeps the last thousand).
+    const queue = app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
+    expect(await queue.getJob(row.notificationId)).toBeUndefined();
+  });
+
+  it('retries a failed first attempt through a delivery job, on the backoff schedule of a job from the start', async () => {
+    const { email, notificationId } = await customerWithFailedEmail();
+    const queue = app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
+    const job = await waitFor(async () => (await queue.getJob(notificationId)) ?? undefined, {
+      ...POLL,
+      what: 'the retry job',
+    });
+    // NOTIFICATION_EMAIL_ATTEMPTS 8, base 200 ms: attempt 2 after 200 ms, then 400, 800… by the
+    // job's own backoff, seven attempts left.
+    expect(job.opts).toMatchObject({ attempts: 7, delay: 200, backoff: { type: 'exponential', delay: 400 } });
+    await smtp.start();
+    await sentOnce(email, notificationId);
+  });
+
   it('queues again, from PostgreSQL, a notification whose job Redis lost', async () => {
     const { email, notificationId } = await customerWithFailedEmail();
     const queue = app.get<Queue>(getQueueToken(DELIVERY_QUEUE));

@@ -15,6 +15,12 @@ import { Mailer } from './mailer';
 export type DeliveryOutcome = 'sent' | 'skipped' | 'dead';
 
 /**
+ * What one attempt came to: an outcome, or a failed send (`attempt`, counted on the row) that a later
+ * attempt retries.
+ */
+export type AttemptResult = { outcome: DeliveryOutcome } | { failedAttempt: number; error: unknown };
+
+/**
  * How long a delivery holds its notification: longer than one send can take (SMTP: 10 s to connect,
  * 10 s for the greeting, 30 s of socket silence, twice when the Mailer's pool tries a mail again on
  * a new connection; a webhook: 10 s), so that a second delivery starts only once the first has
@@ -104,20 +110,31 @@ export class DeliverNotificationService {
     private readonly recipients: RecipientsService,
   ) {}
 
+  /** Delivers it; a failed send that may be retried throws (a BullMQ job retries it with its backoff). */
   async deliver(notificationId: string): Promise<DeliveryOutcome> {
+    const result = await this.attempt(notificationId);
+    if ('failedAttempt' in result) throw result.error;
+    return result.outcome;
+  }
+
+  /**
+   * One attempt: its outcome, or the failed send's attempt number. Throws only when no attempt could be
+   * made (the claim failed: the database is unreachable), the row then untouched.
+   */
+  async attempt(notificationId: string): Promise<AttemptResult> {
     this.delivering += 1;
     try {
-      return await this.deliverCounted(notificationId);
+      return await this.attemptCounted(notificationId);
     } finally {
       this.delivering -= 1;
     }
   }
 
-  private async deliverCounted(notificationId: string): Promise<DeliveryOutcome> {
+  private async attemptCounted(notificationId: string): Promise<AttemptResult> {
     // Claim it first: only a pending or failed notification that no other delivery holds is sent.
     // The claim returns what the send needs, so the row is not read again.
     const row = await this.claims.add(notificationId);
-    if (!row) return 'skipped';
+    if (!row) return { outcome: 'skipped' };
     const attempt = row.attempts + 1;
     try {
       await this.send(row);
@@ -133,12 +150,12 @@ export class DeliverNotificationService {
       this.logger.warn(
         `${row.channel} ${row.type} ${notificationId}: attempt ${attempt} failed (${reasonOf(error)})${dead ? '; dead' : ''}`,
       );
-      if (dead) return 'dead';
-      throw error;
+      if (dead) return { outcome: 'dead' };
+      return { failedAttempt: attempt, error };
     }
     await this.markSent(row, attempt);
     this.logger.log(`${row.channel} ${row.type} ${notificationId} sent (attempt ${attempt})`);
-    return 'sent';
+    return { outcome: 'sent' };
   }
 
   /**

@@ -1,11 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { EntityManager, QueryRunner } from 'typeorm';
-import { afterCommit } from '@remit/persistence';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
 import type { NotificationChannel } from '../notifications/notification.entity';
-import { attemptsWithin, DELIVERY_QUEUE, deliveryJobOptions, type DeliveryJob } from './delivery-queue';
+import {
+  attemptsWithin,
+  DELIVERY_QUEUE,
+  deliveryJobOptions,
+  retryJobOptions,
+  type DeliveryJob,
+} from './delivery-queue';
 
 /** A notification whose delivery job is to be queued. */
 export interface QueuedNotification {
@@ -13,13 +17,13 @@ export interface QueuedNotification {
   channel: NotificationChannel;
 }
 
-/** Queues delivery jobs: one per notification, with the retries of its channel. */
+/**
+ * Queues delivery jobs: one per notification, with the retries of its channel. A notification's first
+ * attempt runs in-process (DeliveryDispatcher); a job retries it, or delivers one the dispatcher
+ * could not take.
+ */
 @Injectable()
 export class DeliveryQueue {
-  private readonly logger = new Logger(DeliveryQueue.name);
-  /** Notifications recorded in a transaction, by its query runner, waiting for its commit. */
-  private readonly waitingForCommit = new WeakMap<QueryRunner, QueuedNotification[]>();
-
   constructor(
     @InjectQueue(DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJob>,
     @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
@@ -40,39 +44,8 @@ export class DeliveryQueue {
     );
   }
 
-  /**
-   * Queues the jobs once the notification rows have committed, so a job never runs for a row that
-   * does not exist. All the notifications recorded in one transaction (a consumer applies up to a
-   * hundred events in one) go to Redis in one `addBulk` round trip. If Redis refuses them, the sweep
-   * (DeliveryProcessor) queues them later.
-   */
-  enqueueAfterCommit(manager: EntityManager, notifications: QueuedNotification[]): void {
-    const queryRunner = manager.queryRunner;
-    if (!queryRunner) throw new Error('enqueueAfterCommit needs the EntityManager of an open transaction');
-    let waiting = this.waitingForCommit.get(queryRunner);
-    if (!waiting) {
-      waiting = [];
-      this.waitingForCommit.set(queryRunner, waiting);
-    }
-    waiting.push(...notifications);
-    // One hook per call: the first to run after the commit takes every row waiting, the others find
-    // none. (A rollback drops the hooks; rows left in a rolled-back list are queued by the next
-    // commit on that query runner, if any, and their jobs find no row to deliver.)
-    afterCommit(
-      manager,
-      () => {
-        const jobs = waiting.splice(0);
-        return jobs.length > 0 ? this.enqueueAll(jobs) : undefined;
-      },
-      (error) =>
-        this.logger.warn(
-          `${notifications.length} notification(s): delivery jobs not queued (${error instanceof Error ? error.message : String(error)}); the sweep will queue them`,
-        ),
-    );
-  }
-
   /** Adds the jobs in one round trip; a job of an id already queued is left as it is. */
-  private async enqueueAll(notifications: QueuedNotification[]): Promise<void> {
+  async enqueueAll(notifications: QueuedNotification[]): Promise<void> {
     const { retryBaseMs } = this.config.notification;
     await this.queue.addBulk(
       notifications.map(({ notificationId, channel }) => ({
@@ -80,6 +53,25 @@ export class DeliveryQueue {
         data: { notificationId },
         opts: deliveryJobOptions(notificationId, this.maxAttempts(channel), retryBaseMs),
       })),
+    );
+  }
+
+  /**
+   * Queues the retries of a notification whose first `attemptsMade` attempts failed outside BullMQ
+   * (DeliveryDispatcher), on the schedule a job from the start would have kept: the next attempt
+   * after `base * 2^(attemptsMade - 1)`, each later one after twice the wait before it, up to the
+   * channel's attempts in all.
+   */
+  async retryAfter(
+    notificationId: string,
+    channel: NotificationChannel,
+    attemptsMade: number,
+  ): Promise<void> {
+    const { retryBaseMs } = this.config.notification;
+    await this.queue.add(
+      'deliver',
+      { notificationId },
+      retryJobOptions(notificationId, this.maxAttempts(channel), retryBaseMs, attemptsMade),
     );
   }
 

@@ -1,4 +1,4 @@
-import { attemptsWithin, deliveryJobOptions } from './delivery-queue';
+import { attemptsWithin, deliveryJobOptions, retryJobOptions } from './delivery-queue';
 
 describe(attemptsWithin.name, () => {
   it.each([
@@ -32,5 +32,30 @@ describe(deliveryJobOptions.name, () => {
       attempts: 5,
       backoff: { type: 'exponential', delay: 200 },
     });
+  });
+});
+
+describe(retryJobOptions.name, () => {
+  it('keeps the schedule of a job from the start: attempt n + 1 follows attempt n by base * 2^(n - 1)', () => {
+    const baseMs = 200;
+    const attempts = 8;
+    for (const attemptsMade of [1, 2, 3]) {
+      const options = retryJobOptions('n-1', attempts, baseMs, attemptsMade);
+      // The job's first run is attempt attemptsMade + 1; its k-th retry (BullMQ exponential backoff,
+      // delay * 2^(k - 1)) is attempt attemptsMade + k + 1.
+      expect(options.delay).toBe(baseMs * 2 ** (attemptsMade - 1));
+      const backoff = options.backoff as { type: string; delay: number };
+      expect(backoff.type).toBe('exponential');
+      for (let k = 1; k < attempts - attemptsMade; k += 1) {
+        const failedAttempt = attemptsMade + k;
+        expect(backoff.delay * 2 ** (k - 1)).toBe(baseMs * 2 ** (failedAttempt - 1));
+      }
+      expect(options).toMatchObject({ jobId: 'n-1', attempts: attempts - attemptsMade });
+    }
+  });
+
+  it('leaves the job one attempt when the attempts made reach the limit, and refuses none made', () => {
+    expect(retryJobOptions('n-1', 3, 100, 3).attempts).toBe(1);
+    expect(() => retryJobOptions('n-1', 3, 100, 0)).toThrow();
   });
 });

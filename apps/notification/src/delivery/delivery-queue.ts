@@ -40,3 +40,24 @@ export function deliveryJobOptions(notificationId: string, attempts: number, bas
     removeOnFail: 5000,
   };
 }
+
+/**
+ * BullMQ options of the job that retries a notification after `attemptsMade` failed attempts made
+ * outside BullMQ: the job starts after `baseMs * 2^(attemptsMade - 1)` and its own exponential backoff
+ * starts at twice that, so that attempt n + 1 still follows attempt n by `baseMs * 2^(n - 1)`; it has
+ * the attempts left of `attempts` (at least one).
+ */
+export function retryJobOptions(
+  notificationId: string,
+  attempts: number,
+  baseMs: number,
+  attemptsMade: number,
+): JobsOptions {
+  if (!Number.isInteger(attemptsMade) || attemptsMade < 1) {
+    throw new Error('retryJobOptions: attemptsMade must be a positive integer');
+  }
+  return {
+    ...deliveryJobOptions(notificationId, Math.max(attempts - attemptsMade, 1), baseMs * 2 ** attemptsMade),
+    delay: baseMs * 2 ** (attemptsMade - 1),
+  };
+}

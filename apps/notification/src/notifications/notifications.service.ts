@@ -6,7 +6,7 @@ import type { AnyCloudEvent } from '@remit/contracts';
 import { deferToBatch } from '@remit/messaging';
 import { defaultFeePolicy } from '@remit/fees';
 import { REMIT_CONFIG, type RemitConfig } from '@remit/platform';
-import { DeliveryQueue } from '../delivery/delivery-queue.service';
+import { DeliveryDispatcher } from '../delivery/delivery-dispatcher';
 import type { RecipientEntity } from '../recipients/recipient.entity';
 import { emailFor, wireInstructionsText, type TemplateContext } from '../templates/email-templates';
 import { webhookBody } from '../webhooks/webhook-events';
@@ -52,8 +52,8 @@ interface Audience {
 /**
  * Turns an event into the notifications it calls for — one email to the customer, one delivery per
  * subscribed webhook endpoint — recorded `pending` in the inbox's transaction, each at most once per
- * (event, channel, recipient) by the table's unique key; their delivery jobs are queued once that
- * transaction has committed.
+ * (event, channel, recipient) by the table's unique key; their first delivery attempts start once
+ * that transaction has committed (DeliveryDispatcher).
  *
  * The events of one consumer transaction are handled together at its end (`deferToBatch`): one read of
  * their audiences and one insert of their notifications for the whole batch. A recipient change in
@@ -67,7 +67,7 @@ export class NotificationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REMIT_CONFIG) private readonly config: RemitConfig,
-    private readonly deliveries: DeliveryQueue,
+    private readonly deliveries: DeliveryDispatcher,
   ) {}
 
   /** Defers the event to the end of its consumer transaction (`manager` must be a consumer's). */
@@ -90,7 +90,7 @@ export class NotificationsService {
       }
     }
     const recorded = rows.filter((row) => inserted.has(row.notificationId));
-    if (recorded.length > 0) this.deliveries.enqueueAfterCommit(manager, recorded);
+    if (recorded.length > 0) this.deliveries.deliverAfterCommit(manager, recorded);
   }
 
   private notificationsOf(event: AnyCloudEvent, { recipient, endpointIds }: Audience): NewNotification[] {
