@@ -30,6 +30,13 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Longest wait between rounds while the broker or PostgreSQL is down. */
   maxErrorBackoffMs?: number;
+  /**
+   * How long the loop, woken by a commit, waits for more rows before it claims them: 0 by default
+   * (at once). For events nobody waits on, a linger of tens of milliseconds turns a round per commit
+   * into a round per linger under a steady flow (a claim, a send and a mark each), for that much
+   * delay on every event. A full batch is never held back.
+   */
+  lingerMs?: number;
   /** When given, `outbox.notify()` wakes this relay. */
   outbox?: Outbox;
   /**
@@ -141,6 +148,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxErrorBackoffMs: number;
+  private readonly lingerMs: number;
   private readonly outbox?: Outbox;
   private readonly producerRetry: RetryOptions;
   private readonly leaseMs: number;
@@ -155,6 +163,7 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private stopping = false;
   private kicked = false;
+  private lingering = false;
   private wake?: () => void;
   private unsubscribe?: () => void;
   private table?: string;
@@ -171,6 +180,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxErrorBackoffMs = options.maxErrorBackoffMs ?? 5_000;
+    this.lingerMs = options.lingerMs ?? 0;
     this.outbox = options.outbox;
     this.producerRetry = options.producerRetry ?? { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 };
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -185,6 +195,9 @@ export class OutboxRelay {
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
       throw new Error('maxAttempts must be a positive integer');
     if (!(this.leaseMs > 0)) throw new Error('leaseMs must be positive');
+    if (!(this.lingerMs >= 0) || this.lingerMs >= this.leaseMs) {
+      throw new Error('lingerMs must be at least 0 and shorter than leaseMs');
+    }
   }
 
   get isRunning(): boolean {
@@ -193,7 +206,12 @@ export class OutboxRelay {
 
   /** True while the loop waits for the next poll or a `notify()`. */
   get isIdle(): boolean {
-    return this.wake !== undefined;
+    return this.wake !== undefined && !this.lingering;
+  }
+
+  /** True while the loop, woken by a commit, waits `lingerMs` for more rows before its round. */
+  get isLingering(): boolean {
+    return this.lingering;
   }
 
   /** Starts the polling loop (idempotent). Failures are logged and retried with backoff, never thrown. */
@@ -547,7 +565,15 @@ export class OutboxRelay {
       if (this.unmarked.length > 0 && !this.kicked) await this.markUnmarked();
       if (failures > 0)
         await this.idle(backoffDelay(failures, this.pollIntervalMs, this.maxErrorBackoffMs), false);
-      else await this.idle(this.pollIntervalMs, true);
+      else {
+        await this.idle(this.pollIntervalMs, true);
+        // Woken by a commit: let the commits that follow it join the round (`stop()` cuts this short).
+        if (this.lingerMs > 0 && this.kicked && !this.stopping) {
+          this.lingering = true;
+          await this.idle(this.lingerMs, false);
+          this.lingering = false;
+        }
+      }
     }
   }
 

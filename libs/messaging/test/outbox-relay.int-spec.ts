@@ -768,4 +768,70 @@ describe(OutboxRelay.name, () => {
       await relay.stop();
     }
   });
+
+  it('with a linger, gathers the commits that follow a wake-up into one round, in order', async () => {
+    const { topic, outbox } = await testTopic(1);
+    notifyOutboxAfterCommit(dataSource);
+    const rounds: string[][] = [];
+    const relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      outbox,
+      pollIntervalMs: 600_000,
+      // Far longer than five commits take: every one of them lands in the first round.
+      lingerMs: 2_000,
+      afterPublishBeforeMark: (ids) => {
+        rounds.push(ids);
+      },
+    });
+    relay.start();
+    try {
+      await waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
+      const customerId = uniqueName('cust');
+      const events = [];
+      for (let index = 0; index < 5; index += 1) {
+        events.push(
+          await dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(customerId))),
+        );
+      }
+      await waitFor(async () => ((await unsentRows()) === 0 ? true : undefined), {
+        timeoutMs: 20_000,
+        what: 'every row marked sent',
+      });
+      expect(rounds).toEqual([events.map((event) => event.id)]);
+      const messages = await readMessages(kafka, topic, events.length);
+      expect(messages.map((message) => parseCloudEvent(message.value).id)).toEqual(
+        events.map((event) => event.id),
+      );
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('stops at once while it lingers, and refuses a linger as long as its lease', async () => {
+    const { outbox } = await testTopic(1);
+    // A linger beyond the test timeout: stop() must cut it short.
+    const relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      logger,
+      outbox,
+      pollIntervalMs: 600_000,
+      lingerMs: 100_000,
+      leaseMs: 200_000,
+    });
+    relay.start();
+    await waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
+    await dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(uniqueName('cust'))));
+    outbox.notify();
+    await waitFor(() => (relay.isLingering ? true : undefined), { what: 'the relay to linger' });
+    await relay.stop();
+    expect(relay.isRunning).toBe(false);
+    // Stopped during its linger, it published nothing: the row waits for the next relay.
+    expect(await unsentRows()).toBe(1);
+    expect(() => new OutboxRelay({ dataSource, kafka, logger, lingerMs: 60_000, leaseMs: 60_000 })).toThrow(
+      'lingerMs',
+    );
+  });
 });

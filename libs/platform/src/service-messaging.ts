@@ -12,9 +12,13 @@ import type { ServiceName } from './tokens';
  * The messaging every Remit service runs, configured the same way for all four: events published as
  * `remit/<service>`, consumer groups and client id under the environment's prefix
  * (KAFKA_GROUP_PREFIX), the daily purge of old outbox and inbox rows, the outbox backlog in
- * `GET /health`, and the consumer, outbox and purge-queue metrics in `GET /metrics`.
+ * `GET /health`, and the consumer, outbox and purge-queue metrics in `GET /metrics`. `relay` tunes the
+ * service's outbox relay (`lingerMs` for events nobody waits on).
  */
-export function serviceMessagingModule(service: ServiceName): DynamicModule {
+export function serviceMessagingModule(
+  service: ServiceName,
+  relay: Pick<NonNullable<MessagingModuleOptions['relay']>, 'lingerMs'> = {},
+): DynamicModule {
   return MessagingModule.forRootAsync({
     inject: [REMIT_CONFIG, HEALTH_DETAILS, METRICS_REGISTRY, QueueMetricsRegistry],
     useFactory: (
@@ -28,6 +32,7 @@ export function serviceMessagingModule(service: ServiceName): DynamicModule {
       brokers: config.kafkaBrokers,
       groupPrefix: config.kafkaGroupPrefix,
       purge: { connection: bullConnectionOptions(config), prefix: 'remit' },
+      relay,
       healthDetails: health,
       metrics: { registry, registerQueue: (queue) => queues.register(queue) },
     }),

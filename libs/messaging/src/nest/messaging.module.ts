@@ -45,6 +45,8 @@ export interface MessagingModuleOptions {
     enabled?: boolean;
     batchSize?: number;
     pollIntervalMs?: number;
+    /** `OutboxRelayOptions.lingerMs`: how long a woken relay waits for more rows (0, at once, by default). */
+    lingerMs?: number;
     /** Failed attempts of one row before it is parked. */
     maxAttempts?: number;
     leaseMs?: number;
@@ -171,6 +173,7 @@ const MESSAGING_PROVIDERS: Provider[] = [
         logger: nestMessagingLogger(OutboxRelay.name),
         batchSize: options.relay?.batchSize,
         pollIntervalMs: options.relay?.pollIntervalMs,
+        lingerMs: options.relay?.lingerMs,
         maxAttempts: options.relay?.maxAttempts,
         leaseMs: options.relay?.leaseMs,
         metrics: metrics?.outbox,
