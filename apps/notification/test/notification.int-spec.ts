@@ -597,19 +597,18 @@ describe('notification emails over real SMTP (real PostgreSQL, Redis, Kafka)', (
 });
 
 describe('notification delivery across restarts and lost jobs', () => {
-  async function customerWithFailedEmail(): Promise<{
-    customerId: string;
-    email: string;
-    token: string;
-    notificationId: string;
-  }> {
-    const customerId = `restart-${randomUUID().slice(0, 8)}`;
+  /** A customer whose recipient notification knows, with a token of its own. */
+  async function knownCustomer(
+    prefix: string,
+    name: string,
+  ): Promise<{ customerId: string; email: string; token: string }> {
+    const customerId = `${prefix}-${randomUUID().slice(0, 8)}`;
     const email = `ap-${customerId}@example.com`;
     const token = signToken({ sub: 'u', role: 'customer', customers: [customerId] }, config.authJwtSecret);
     await publisher.publish({
       type: 'customer.created',
       customerId,
-      data: { customerId, name: 'Restart Corp', email, billingDelivery: 'email', accounts: [] },
+      data: { customerId, name, email, billingDelivery: 'email', accounts: [] },
     });
     await waitFor(
       async () => {
@@ -620,12 +619,27 @@ describe('notification delivery across restarts and lost jobs', () => {
       },
       { ...POLL, what: 'the recipient' },
     );
-    await smtp.stop();
-    await publisher.publish({
+    return { customerId, email, token };
+  }
+
+  /** An event whose one email goes to the customer. */
+  function publishAutopayFailed(customerId: string): Promise<unknown> {
+    return publisher.publish({
       type: 'autopay.failed',
       customerId,
       data: { customerId, runDate: '2026-12-01', code: 'NO_METHOD', reason: 'no saved payment method' },
     });
+  }
+
+  async function customerWithFailedEmail(): Promise<{
+    customerId: string;
+    email: string;
+    token: string;
+    notificationId: string;
+  }> {
+    const { customerId, email, token } = await knownCustomer('restart', 'Restart Corp');
+    await smtp.stop();
+    await publishAutopayFailed(customerId);
     const entry = await waitFor(
       async () => {
         const response = await call('GET', `${url}/v1/customers/${customerId}/notifications`, token);
@@ -685,27 +699,8 @@ describe('notification delivery across restarts and lost jobs', () => {
   });
 
   it('makes the first attempt in the process, with no delivery job', async () => {
-    const customerId = `first-${randomUUID().slice(0, 8)}`;
-    const email = `ap-${customerId}@example.com`;
-    await publisher.publish({
-      type: 'customer.created',
-      customerId,
-      data: { customerId, name: 'First Try Corp', email, billingDelivery: 'email', accounts: [] },
-    });
-    await waitFor(
-      async () => {
-        const rows = await dataSource.query(`SELECT 1 FROM notification.recipients WHERE customer_id = $1`, [
-          customerId,
-        ]);
-        return rows.length > 0 ? true : undefined;
-      },
-      { ...POLL, what: 'the recipient' },
-    );
-    await publisher.publish({
-      type: 'autopay.failed',
-      customerId,
-      data: { customerId, runDate: '2026-12-01', code: 'NO_METHOD', reason: 'no saved payment method' },
-    });
+    const { customerId, email } = await knownCustomer('first', 'First Try Corp');
+    await publishAutopayFailed(customerId);
     const [row] = await waitFor(
       async () => {
         const rows = await dataSource.query(
@@ -906,6 +901,8 @@ describe('notification webhooks (real PostgreSQL, Redis, Kafka, a local HTTP rec
       failed: expect.any(Number),
       deadLastDay: expect.any(Number),
       oldestWaitingAgeSeconds: expect.any(Number),
+      firstAttemptsWaiting: expect.any(Number),
+      firstAttemptsRunning: expect.any(Number),
     });
     expect(health.body.details.deliveries.deadLastDay).toBeGreaterThan(0);
     expect(dead).toMatchObject({
