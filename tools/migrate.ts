@@ -3,9 +3,8 @@
  * (synchronize is never on). Compiled to dist/tools/migrate.js; scripts/start.mjs calls it.
  */
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { MESSAGING_ENTITIES } from '@remit/messaging';
-import { buildMigrationDataSourceOptions, loadConfig } from '@remit/platform';
+import { loadConfig, runServiceMigrations } from '@remit/platform';
 import { INVOICE_ENTITIES, INVOICE_MIGRATIONS, INVOICE_SCHEMA } from '../apps/invoice/src/invoice.entities';
 import { INTAKE_ENTITIES, INTAKE_MIGRATIONS } from '../apps/payment-intake/src/payment-intake.entities';
 import { SETTLEMENT_ENTITIES, SETTLEMENT_MIGRATIONS } from '../apps/settlement/src/settlement.entities';
@@ -24,19 +23,13 @@ const SERVICES = [
 export async function migrateAll(): Promise<void> {
   const config = loadConfig();
   for (const service of SERVICES) {
-    // No statement time limit here (buildMigrationDataSourceOptions): an index build over a big table
-    // takes as long as it takes.
-    const dataSource = new DataSource(
-      buildMigrationDataSourceOptions(config, {
-        schema: service.schema,
-        entities: [...service.entities, ...MESSAGING_ENTITIES],
-        migrations: service.migrations,
-      }),
-    );
-    await dataSource.initialize();
-    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${service.schema}"`);
-    const ran = await dataSource.runMigrations({ transaction: 'each' });
-    await dataSource.destroy();
+    // No statement time limit here (runServiceMigrations): an index build over a big table takes as
+    // long as it takes.
+    const ran = await runServiceMigrations(config, {
+      schema: service.schema,
+      entities: [...service.entities, ...MESSAGING_ENTITIES],
+      migrations: service.migrations,
+    });
     console.log(
       `✔ migrations ${service.schema}: ${ran.length === 0 ? 'up to date' : ran.map((m) => m.name).join(', ')}`,
     );

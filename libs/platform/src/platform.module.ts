@@ -19,6 +19,7 @@ import { PlatformClock } from './clock/platform-clock';
 import { TestClockController } from './clock/test-clock.controller';
 import { loadConfig, REMIT_CONFIG, type RemitConfig } from './config/remit-config';
 import { buildDataSourceOptions, type ServiceDatabase } from './database/data-source-options';
+import { runServiceMigrations } from './database/run-migrations';
 import { ErrorEnvelopeFilter } from './errors/error-envelope.filter';
 import { HEALTH_DETAILS, HealthDetailsRegistry } from './health/health-details';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -115,11 +116,16 @@ export class PlatformModule {
         TypeOrmModule.forRootAsync({
           imports: [configModule],
           inject: [REMIT_CONFIG],
-          useFactory: (remitConfig: RemitConfig) => ({
-            ...buildDataSourceOptions(remitConfig, options),
-            retryAttempts: 5,
-            retryDelay: 2000,
-          }),
+          useFactory: async (remitConfig: RemitConfig) => {
+            // DB_MIGRATIONS_RUN: the migrations run first, on a connection of their own without the
+            // requests' 30 s statement limit (runServiceMigrations); the app's pool never runs them.
+            if (remitConfig.migrationsRun) await runServiceMigrations(remitConfig, options);
+            return {
+              ...buildDataSourceOptions({ ...remitConfig, migrationsRun: false }, options),
+              retryAttempts: 5,
+              retryDelay: 2000,
+            };
+          },
         }),
       ],
       // The test clock's routes exist only under development or test (elsewhere they answer 404).

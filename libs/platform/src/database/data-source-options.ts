@@ -79,8 +79,8 @@ export function buildDataSourceOptions(
  * table of millions of rows, and PostgreSQL would cancel it half-way (57014, the migration rolled back
  * and `npm run migrate` failing at every try) — and without prepared statements (each runs once). The
  * 10 s lock wait stays: a migration that cannot get its table's lock fails and can be run again, rather
- * than holding every request to that table in the queue behind it. (A service that migrates at start,
- * `DB_MIGRATIONS_RUN=true`, keeps its own limits.)
+ * than holding every request to that table in the queue behind it. A service that migrates at start
+ * (`DB_MIGRATIONS_RUN=true`) runs them with these options too (`runServiceMigrations`).
  */
 export function buildMigrationDataSourceOptions(
   config: Pick<RemitConfig, 'databaseUrl'>,

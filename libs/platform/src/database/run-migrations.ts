@@ -1,0 +1,37 @@
+import { DataSource, type Migration } from 'typeorm';
+import type { RemitConfig } from '../config/remit-config';
+import { buildMigrationDataSourceOptions, type ServiceDatabase } from './data-source-options';
+
+/** Connection attempts before a migration run gives up (a database still starting, as the app's pool allows). */
+export const MIGRATION_CONNECT_ATTEMPTS = 5;
+const MIGRATION_CONNECT_RETRY_MS = 2_000;
+
+/**
+ * Runs one service's pending migrations on a DataSource of their own
+ * (`buildMigrationDataSourceOptions`: no statement time limit, a lock wait of 10 s, no prepared
+ * statements), each in its own transaction, creating the schema first; returns those that ran. Used by
+ * `npm run migrate` and by a service that migrates at start (`DB_MIGRATIONS_RUN=true`), which before
+ * ran them on its own pool and so under the 30 s statement limit of its requests.
+ */
+export async function runServiceMigrations(
+  config: Pick<RemitConfig, 'databaseUrl'>,
+  database: ServiceDatabase,
+  { connectRetryMs = MIGRATION_CONNECT_RETRY_MS }: { connectRetryMs?: number } = {},
+): Promise<Migration[]> {
+  const dataSource = new DataSource(buildMigrationDataSourceOptions(config, database));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await dataSource.initialize();
+      break;
+    } catch (error) {
+      if (attempt >= MIGRATION_CONNECT_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, connectRetryMs));
+    }
+  }
+  try {
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${database.schema}"`);
+    return await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
