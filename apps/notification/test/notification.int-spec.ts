@@ -739,8 +739,9 @@ describe('notification delivery across restarts and lost jobs', () => {
     // Between attempts the job waits out its backoff; removed then, nothing would ever send it.
     await waitFor(
       async () => {
+        // The retry job is added just after the failed attempt is recorded: wait for it.
         const job = await queue.getJob(notificationId);
-        if (!job) return true;
+        if (!job) return undefined;
         return job.remove().then(
           () => true,
           () => undefined,

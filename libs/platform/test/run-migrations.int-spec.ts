@@ -58,6 +58,18 @@ describe('service migrations', () => {
     expect(await runServiceMigrations(config, database)).toEqual([]);
   });
 
+  it('lets two runs started together (two replicas) apply each migration once, the second waiting', async () => {
+    const schema = newSchema();
+    const database = { schema, entities: [], migrations: [recordingMigration(schema)] };
+    const runs = await Promise.all([
+      runServiceMigrations(config, database),
+      runServiceMigrations(config, database),
+    ]);
+    expect(runs.map((ran) => ran.length).sort()).toEqual([0, 1]);
+    const { rows } = await client.query(`SELECT count(*)::int AS count FROM "${schema}".migrations`);
+    expect(rows[0].count).toBe(1);
+  });
+
   it('migrates a service that starts with DB_MIGRATIONS_RUN the same way, before its pool opens', async () => {
     const schema = newSchema();
     // The schema exists, as the services' do once the database is set up.
@@ -78,7 +90,7 @@ describe('service migrations', () => {
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     try {
-      // Run on the service's own pool, the migration met the requests' 30 s limit.
+      // Not the requests' 30 s limit, which it met when it ran on the service's own pool.
       expect(await limits(schema)).toEqual({ statement_timeout: '0', lock_timeout: '10s' });
     } finally {
       await app.close();

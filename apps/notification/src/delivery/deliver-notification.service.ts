@@ -282,7 +282,10 @@ export class DeliverNotificationService {
     return recipient.email;
   }
 
-  /** Pending or failed notifications untouched for `staleMs`: their job may be lost. */
+  /**
+   * Pending or failed notifications untouched for `staleMs` and held by no delivery: their job may be
+   * lost (or the process that held their first attempt in memory stopped).
+   */
   async stale(
     staleMs: number,
     limit = 500,
@@ -291,6 +294,7 @@ export class DeliverNotificationService {
       `SELECT notification_id AS "notificationId", channel
          FROM notification.notifications
         WHERE status IN ('pending', 'failed') AND updated_at < now() - make_interval(secs => $1)
+          AND (lease_until IS NULL OR lease_until < now())
         ORDER BY updated_at
         LIMIT $2`,
       [staleMs / 1000, limit],

@@ -83,7 +83,13 @@ describe(DeliveryDispatcher.name, () => {
     await dispatcher.dispatch(emails(1));
     attempts[0].settle({ failedAttempt: 2, error: new Error('smtp down') });
     await settled();
-    expect(calls).toEqual(['retryAfter n1 email 2', 'enqueue n1 email']);
+    // The retry is left to the sweep, not queued again from the start (that would skip its backoff).
+    expect(calls).toEqual(['retryAfter n1 email 2']);
+    expect(dispatcher.backlog).toEqual({ waiting: 0, running: 0 });
+    await dispatcher.dispatch(emails(1, 'm'));
+    attempts[1].fail(new Error('connection refused'));
+    await settled();
+    expect(calls).toEqual(['retryAfter n1 email 2', 'enqueue m1 email']);
     expect(dispatcher.backlog).toEqual({ waiting: 0, running: 0 });
   });
 

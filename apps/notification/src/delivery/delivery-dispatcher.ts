@@ -1,9 +1,13 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { afterCommit } from '@remit/persistence';
-import { DeliverNotificationService } from './deliver-notification.service';
+import { DeliverNotificationService, type AttemptResult } from './deliver-notification.service';
 import { DELIVERY_CONCURRENCY } from './delivery-queue';
 import { DeliveryQueue, type QueuedNotification } from './delivery-queue.service';
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Notifications waiting in this process for a free delivery, at most; more are queued as BullMQ jobs. */
 export const FIRST_ATTEMPTS_WAITING_MAX = 1_000;
@@ -64,7 +68,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
       },
       (error) =>
         this.logger.warn(
-          `${notifications.length} notification(s): not handed to delivery (${error instanceof Error ? error.message : String(error)}); the sweep will queue them`,
+          `${notifications.length} notification(s): not handed to delivery (${reasonOf(error)}); the sweep will queue them`,
         ),
     );
   }
@@ -100,7 +104,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
         () => this.logger.log(`stopping: ${left.length} notification(s) waiting queued as delivery jobs`),
         (error: unknown) =>
           this.logger.warn(
-            `stopping: ${left.length} notification(s) waiting not queued (${error instanceof Error ? error.message : String(error)}); the sweep will queue them`,
+            `stopping: ${left.length} notification(s) waiting not queued (${reasonOf(error)}); the sweep will queue them`,
           ),
       );
     }
@@ -131,22 +135,30 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
 
   /** Never rejects: what fails here ends as a BullMQ job or, failing that, a row the sweep finds. */
   private async firstAttempt({ notificationId, channel }: QueuedNotification): Promise<void> {
+    let result: AttemptResult;
     try {
-      const result = await this.deliveries.attempt(notificationId);
-      if ('failedAttempt' in result)
-        await this.jobs.retryAfter(notificationId, channel, result.failedAttempt);
+      result = await this.deliveries.attempt(notificationId);
     } catch (error) {
-      // No attempt was made (the claim failed), or its retry could not be queued: a job from the start.
+      // No attempt was made (the claim failed): a job from the start, as before the dispatcher.
       this.logger.warn(
-        `${channel} ${notificationId}: first attempt not made or its retry not queued (${error instanceof Error ? error.message : String(error)}); queuing a delivery job`,
+        `${channel} ${notificationId}: first attempt not made (${reasonOf(error)}); queuing a delivery job`,
       );
       await this.jobs
         .enqueue(notificationId, channel)
         .catch((queueError: unknown) =>
           this.logger.warn(
-            `${channel} ${notificationId}: delivery job not queued (${queueError instanceof Error ? queueError.message : String(queueError)}); the sweep will queue it`,
+            `${channel} ${notificationId}: delivery job not queued (${reasonOf(queueError)}); the sweep will queue it`,
           ),
         );
+      return;
     }
+    if (!('failedAttempt' in result)) return;
+    await this.jobs
+      .retryAfter(notificationId, channel, result.failedAttempt)
+      .catch((queueError: unknown) =>
+        this.logger.warn(
+          `${channel} ${notificationId}: retry not queued (${reasonOf(queueError)}); the sweep will queue it`,
+        ),
+      );
   }
 }

@@ -68,6 +68,9 @@ export class DeliveryQueue {
     attemptsMade: number,
   ): Promise<void> {
     const { retryBaseMs } = this.config.notification;
+    // A job of that id may have run already (the sweep queued the row while it waited here, and the
+    // job found it leased): finished, it would make `add` a no-op and the retry would wait for the sweep.
+    await this.removeFinished(notificationId);
     await this.queue.add(
       'deliver',
       { notificationId },
@@ -77,12 +80,15 @@ export class DeliveryQueue {
 
   /** Queues again a notification whose job is gone (Redis lost it) or failed for good while the row still waits. */
   async requeue(notificationId: string, channel: NotificationChannel): Promise<void> {
-    const job = await this.queue.getJob(notificationId);
-    if (job) {
-      const state = await job.getState();
-      // A finished job of that id would make `add` a no-op; a waiting or delayed one is left alone.
-      if (state === 'failed' || state === 'completed') await job.remove();
-    }
+    await this.removeFinished(notificationId);
     await this.enqueue(notificationId, channel);
+  }
+
+  /** Removes a finished job of that id, which would make `add` a no-op; a waiting or delayed one stays. */
+  private async removeFinished(notificationId: string): Promise<void> {
+    const job = await this.queue.getJob(notificationId);
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'failed' || state === 'completed') await job.remove();
   }
 }

@@ -13,10 +13,11 @@ export interface OutgoingEmail {
 }
 
 /**
- * The SMTP connections kept open: as many as deliveries run at once (DeliveryProcessor's
- * concurrency), so a delivery never waits for another one's connection.
+ * The SMTP connections kept open: as many as deliveries run at once — first attempts in the process
+ * (DeliveryDispatcher) and retries (DeliveryProcessor), `DELIVERY_CONCURRENCY` each — so that a
+ * delivery, which holds its row's lease, never waits for another one's connection.
  */
-export const SMTP_POOL_CONNECTIONS = DELIVERY_CONCURRENCY;
+export const SMTP_POOL_CONNECTIONS = 2 * DELIVERY_CONCURRENCY;
 /** Mails over one connection before it is replaced: bounds what one long-lived session can go wrong on. */
 export const SMTP_POOL_MESSAGES_PER_CONNECTION = 100;
 /**
