@@ -24,6 +24,8 @@
 //    postgres process: other databases' work on this machine counts too), its Kafka broker and Redis.
 // 6. pgbench (bench/pgbench/payment-flow.sql, one run = one payment's writes) for --pgbench-seconds at C
 //    clients, in a scratch schema of remit_bench: payments/s, and the ratio end-to-end / ceiling.
+// With --repeat K, steps 2-5 run K times (new customers, the clock set back between) and every run's figures
+// are printed with their median; the top-level figures of the JSON are the first run's, `runs` holds all.
 // Prints a table; writes .run/bench/flow-<run id>.json (and --out FILE). Speed is never asserted in tests.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -80,13 +82,14 @@ const { values: options } = parseArgs({
     'pg-socket': { type: 'string' },
     rate: { type: 'string' },
     warmup: { type: 'string', default: '2000' },
+    repeat: { type: 'string', default: '1' },
     'no-vacuum': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(
-    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R --warmup W (2000) --no-vacuum]',
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R --warmup W (2000) --repeat K (1) --no-vacuum]',
   );
   process.exit(0);
 }
@@ -109,6 +112,10 @@ if (!Number.isSafeInteger(WARMUP) || WARMUP < 0) {
 // server runs without autovacuum (as the project's CI machine does).
 const VACUUM = !options['no-vacuum'];
 const CONCURRENCY = positive('concurrency');
+// --repeat K: the measured run K times on the same services and broker (new customers each time, the
+// clock set back between), each run's figures and their median printed: a code change's effect told
+// from the machine's run-to-run spread (docs/performance.md).
+const REPEAT = positive('repeat');
 const PGBENCH_SECONDS = positive('pgbench-seconds');
 // --rate R: the payments are offered at R per second (open loop) instead of C at a time.
 const RATE = options.rate === undefined ? undefined : positive('rate');
@@ -744,26 +751,16 @@ async function main() {
   const idleBefore = cpuSnapshot();
   await sleep(10_000);
   const idleAfter = cpuSnapshot();
-  const cpuBefore = cpuSnapshot();
-  // A broker's first minutes of load include its JIT compiler's work (C2: 40 % of its CPU in one
-  // measured window of a just-started broker): its figure is read with its age (docs/performance.md).
-  const kafkaBroker = kafkaPid
-    ? { upSecondsAtStart: processAgeSeconds(kafkaPid), cpuSecondsBefore: round1(cpuBefore.kafka / 1000) }
-    : null;
-  const mailBefore = mailCount();
-  const intake = await pay(invoices.payments);
-  const flow = await settle(invoices.payments);
-  // The payments' e-mails trail the postings; their CPU belongs to the payments too.
-  const mail = await mailSettled(EMAILS_PER_PAYMENT * PAYMENTS, intake.startedAt, mailBefore);
-  const cpuAfter = cpuSnapshot();
-  const endToEndSeconds = (flow.paidAt - intake.startedAt) / 1000;
-  const endToEnd = PAYMENTS / endToEndSeconds;
-  const cpuPerPayment = Object.fromEntries(
-    Object.keys(cpuAfter).map((name) => [
-      name,
-      Math.round(((cpuAfter[name] - cpuBefore[name]) / PAYMENTS) * 10) / 10,
-    ]),
-  );
+  const runs = [await measuredRun(invoices, OURS)];
+  for (let index = 2; index <= REPEAT; index += 1) {
+    console.log(`\n── measured run ${index} of ${REPEAT}`);
+    await must('PUT', 'settlement', '/v1/test/clock', { body: { now: START_CLOCK } });
+    const prefix = `bench-${runId}r${index}-`;
+    runs.push(
+      await measuredRun(await createInvoices(PAYMENTS, prefix, 2_000_000 + (index - 1) * 10_000), prefix),
+    );
+  }
+  const [first] = runs;
   // The services, and what they cost PostgreSQL, the broker and Redis with no traffic (pollers, fetches).
   const idlePercent = Object.fromEntries(
     Object.keys(idleAfter).map((name) => [
@@ -782,12 +779,60 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''} --warmup ${WARMUP}${VACUUM ? '' : ' --no-vacuum'}`,
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''} --warmup ${WARMUP}${VACUUM ? '' : ' --no-vacuum'}`,
     payments: PAYMENTS,
     warmupPayments: WARMUP,
     vacuumedAfterWarmup: VACUUM && WARMUP > 0,
     concurrency: RATE ? null : CONCURRENCY,
     offeredPerSecond: RATE ?? null,
+    intake: first.intake,
+    endToEnd: first.endToEnd,
+    issueToPayableLagMs: first.issueToPayableLagMs,
+    // The CPU figures run until these had arrived (or stopped arriving): mailSettled.
+    emails: first.emails,
+    cpuMsPerPayment: first.cpuMsPerPayment,
+    kafkaBroker: first.kafkaBroker,
+    nodeCpuMsPerPayment: first.nodeCpuMsPerPayment,
+    idleCpuPercentOfOneCore: idlePercent,
+    pgbench: ceiling,
+    endToEndOverCeiling:
+      Math.round((first.endToEnd.paymentsPerSecond / ceiling.paymentsPerSecond) * 100) / 100,
+    ...(runs.length > 1 ? { runs } : {}),
+  };
+  printTable(result);
+  const file = path.join(BENCH_DIR, `flow-${runId}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  if (options.out) fs.writeFileSync(path.resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(ROOT, file)}${options.out ? ` and ${options.out}` : ''}`);
+  return 0;
+}
+
+/**
+ * One measured run over invoices already issued (step 3-5): the payments, the settlement run, their
+ * e-mails, and the CPU every process spent meanwhile.
+ */
+async function measuredRun(invoices, prefix) {
+  const cpuBefore = cpuSnapshot();
+  // A broker's first minutes of load include its JIT compiler's work (C2: 40 % of its CPU in one
+  // measured window of a just-started broker): its figure is read with its age (docs/performance.md).
+  const kafkaBroker = kafkaPid
+    ? { upSecondsAtStart: processAgeSeconds(kafkaPid), cpuSecondsBefore: round1(cpuBefore.kafka / 1000) }
+    : null;
+  const mailBefore = mailCount();
+  const intake = await pay(invoices.payments);
+  const flow = await settle(invoices.payments, prefix);
+  // The payments' e-mails trail the postings; their CPU belongs to the payments too.
+  const mail = await mailSettled(EMAILS_PER_PAYMENT * PAYMENTS, intake.startedAt, mailBefore);
+  const cpuAfter = cpuSnapshot();
+  const endToEndSeconds = (flow.paidAt - intake.startedAt) / 1000;
+  const endToEnd = PAYMENTS / endToEndSeconds;
+  const cpuPerPayment = Object.fromEntries(
+    Object.keys(cpuAfter).map((name) => [
+      name,
+      Math.round(((cpuAfter[name] - cpuBefore[name]) / PAYMENTS) * 10) / 10,
+    ]),
+  );
+  return {
     intake: {
       paymentsPerSecond: round1(intake.perSecond),
       latencyMs: intake.latency,
@@ -800,21 +845,11 @@ async function main() {
       runToAllPaidSeconds: round1(flow.postingSeconds),
     },
     issueToPayableLagMs: invoices.lag,
-    // The CPU figures run until these had arrived (or stopped arriving): mailSettled.
     emails: { received: mail.count, lastAfterSeconds: round1(mail.seconds) },
     cpuMsPerPayment: cpuPerPayment,
     kafkaBroker,
     nodeCpuMsPerPayment: round1([...children.keys()].reduce((sum, name) => sum + cpuPerPayment[name], 0)),
-    idleCpuPercentOfOneCore: idlePercent,
-    pgbench: ceiling,
-    endToEndOverCeiling: Math.round((endToEnd / ceiling.paymentsPerSecond) * 100) / 100,
   };
-  printTable(result);
-  const file = path.join(BENCH_DIR, `flow-${runId}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  if (options.out) fs.writeFileSync(path.resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nwritten: ${path.relative(ROOT, file)}${options.out ? ` and ${options.out}` : ''}`);
-  return 0;
 }
 
 function round1(value) {
@@ -857,7 +892,35 @@ function printTable(result) {
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log('');
+  if (result.runs) console.log('  (the first of the measured runs; all of them below)');
   for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+  if (result.runs) printRuns(result.runs);
+}
+
+/** Each measured run's main figures, and their median: the spread a comparison has to beat. */
+function printRuns(runs) {
+  const columns = [
+    ['intake/s', (run) => run.intake.paymentsPerSecond],
+    ['p99 ms', (run) => run.intake.latencyMs.p99],
+    ['e2e/s', (run) => run.endToEnd.paymentsPerSecond],
+    ['lag p99', (run) => run.issueToPayableLagMs.p99],
+    ['services', (run) => run.nodeCpuMsPerPayment],
+    ...Object.keys(runs[0].cpuMsPerPayment).map((name) => [name, (run) => run.cpuMsPerPayment[name]]),
+  ];
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : round1((sorted[middle - 1] + sorted[middle]) / 2);
+  };
+  const lines = [
+    ['run', ...columns.map(([name]) => name)],
+    ...runs.map((run, index) => [String(index + 1), ...columns.map(([, of]) => String(of(run)))]),
+    ['median', ...columns.map(([, of]) => String(median(runs.map(of))))],
+  ];
+  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
+  console.log('\n  measured runs (CPU in ms per payment)');
+  for (const line of lines)
+    console.log(`  ${line.map((cell, column) => cell.padStart(widths[column])).join('  ')}`);
 }
 
 async function cleanup() {
