@@ -10,6 +10,7 @@ import {
   OutboxPublishError,
   OutboxRelay,
   waitFor,
+  type OutboxRelayOptions,
 } from '@remit/messaging';
 import {
   bump,
@@ -79,6 +80,17 @@ describe(OutboxRelay.name, () => {
     );
     return Number(rows[0]?.count);
   }
+
+  /**
+   * A relay that `outbox.notify()` wakes, with a poll interval far beyond the test timeout: only a
+   * notification gets events out in time.
+   */
+  function relayOnNotify(outbox: Outbox, options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+    return new OutboxRelay({ dataSource, kafka, logger, outbox, pollIntervalMs: 600_000, ...options });
+  }
+
+  const untilIdle = (relay: OutboxRelay): Promise<boolean> =>
+    waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
 
   beforeAll(async () => {
     dataSource = await createTestDataSource(schema);
@@ -744,10 +756,8 @@ describe(OutboxRelay.name, () => {
 
   it('publishes on notify() and right after a commit, without waiting for the next poll', async () => {
     const { topic, outbox } = await testTopic(1);
-    // A poll interval far beyond the test timeout: only a notification can get events out in time.
-    const relay = new OutboxRelay({ dataSource, kafka, logger, outbox, pollIntervalMs: 600_000 });
-    const idle = (): Promise<boolean> =>
-      waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
+    const relay = relayOnNotify(outbox);
+    const idle = (): Promise<boolean> => untilIdle(relay);
     const published = (count: number): Promise<boolean> =>
       waitFor(async () => ((await messageCount(admin, topic)) === count ? true : undefined), {
         timeoutMs: 10_000,
@@ -773,12 +783,7 @@ describe(OutboxRelay.name, () => {
     const { topic, outbox } = await testTopic(1);
     notifyOutboxAfterCommit(dataSource);
     const rounds: string[][] = [];
-    const relay = new OutboxRelay({
-      dataSource,
-      kafka,
-      logger,
-      outbox,
-      pollIntervalMs: 600_000,
+    const relay = relayOnNotify(outbox, {
       // Far longer than five commits take: every one of them lands in the first round.
       lingerMs: 2_000,
       afterPublishBeforeMark: (ids) => {
@@ -787,7 +792,7 @@ describe(OutboxRelay.name, () => {
     });
     relay.start();
     try {
-      await waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
+      await untilIdle(relay);
       const customerId = uniqueName('cust');
       const events = [];
       for (let index = 0; index < 5; index += 1) {
@@ -812,17 +817,9 @@ describe(OutboxRelay.name, () => {
   it('stops at once while it lingers, and refuses a linger as long as its lease', async () => {
     const { outbox } = await testTopic(1);
     // A linger beyond the test timeout: stop() must cut it short.
-    const relay = new OutboxRelay({
-      dataSource,
-      kafka,
-      logger,
-      outbox,
-      pollIntervalMs: 600_000,
-      lingerMs: 100_000,
-      leaseMs: 200_000,
-    });
+    const relay = relayOnNotify(outbox, { lingerMs: 100_000, leaseMs: 200_000 });
     relay.start();
-    await waitFor(() => (relay.isIdle ? true : undefined), { what: 'the relay to idle' });
+    await untilIdle(relay);
     await dataSource.transaction((manager) => outbox.add(manager, invoiceIssued(uniqueName('cust'))));
     outbox.notify();
     await waitFor(() => (relay.isLingering ? true : undefined), { what: 'the relay to linger' });

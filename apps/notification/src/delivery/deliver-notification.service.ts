@@ -66,7 +66,7 @@ interface SentMark {
 }
 
 /** A failure reason fit for the log and the API: one line, bounded. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s+/g, ' ').slice(0, 300);
 }

@@ -1,13 +1,10 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
+import { withinMs } from '@remit/messaging';
 import { afterCommit } from '@remit/persistence';
-import { DeliverNotificationService, type AttemptResult } from './deliver-notification.service';
+import { DeliverNotificationService, reasonOf, type AttemptResult } from './deliver-notification.service';
 import { DELIVERY_CONCURRENCY } from './delivery-queue';
 import { DeliveryQueue, type QueuedNotification } from './delivery-queue.service';
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Notifications waiting in this process for a free delivery, at most; more are queued as BullMQ jobs. */
 export const FIRST_ATTEMPTS_WAITING_MAX = 1_000;
@@ -108,14 +105,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
           ),
       );
     }
-    if (this.running.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), FIRST_ATTEMPTS_DRAIN_MS);
-    });
-    const drained = await Promise.race([Promise.all(this.running).then(() => 'drained' as const), timeout]);
-    clearTimeout(timer);
-    if (drained === 'timeout') {
+    await withinMs(Promise.all(this.running), FIRST_ATTEMPTS_DRAIN_MS);
+    if (this.running.size > 0) {
       this.logger.warn(
         `stopping: ${this.running.size} delivery attempt(s) still under way; the sweep will retry them`,
       );

@@ -1,9 +1,10 @@
 import { DataSource, type Migration } from 'typeorm';
+import { sleep } from '@remit/messaging';
 import type { RemitConfig } from '../config/remit-config';
 import { buildMigrationDataSourceOptions, type ServiceDatabase } from './data-source-options';
 
 /** Connection attempts before a migration run gives up (a database still starting, as the app's pool allows). */
-export const MIGRATION_CONNECT_ATTEMPTS = 5;
+const MIGRATION_CONNECT_ATTEMPTS = 5;
 const MIGRATION_CONNECT_RETRY_MS = 2_000;
 
 /**
@@ -17,7 +18,6 @@ const MIGRATION_CONNECT_RETRY_MS = 2_000;
 export async function runServiceMigrations(
   config: Pick<RemitConfig, 'databaseUrl'>,
   database: ServiceDatabase,
-  { connectRetryMs = MIGRATION_CONNECT_RETRY_MS }: { connectRetryMs?: number } = {},
 ): Promise<Migration[]> {
   const dataSource = new DataSource(buildMigrationDataSourceOptions(config, database));
   for (let attempt = 1; ; attempt += 1) {
@@ -26,7 +26,7 @@ export async function runServiceMigrations(
       break;
     } catch (error) {
       if (attempt >= MIGRATION_CONNECT_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, connectRetryMs));
+      await sleep(MIGRATION_CONNECT_RETRY_MS);
     }
   }
   const lockKey = `remit-migrations:${database.schema}`;
