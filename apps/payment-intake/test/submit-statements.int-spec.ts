@@ -104,7 +104,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     await app.close();
   });
 
-  it('sends six statements for an ACH payment: claim, begin, locked read, one write, completion, commit', async () => {
+  it('sends five statements for an ACH payment: claim, begin, locked read, one write that completes the key, commit', async () => {
     const invoiceId = await seedInvoice(dataSource, customerId, 5000);
     const statements: string[] = [];
     // submit() is all that POST /v1/payments runs (PaymentsController.submit); calling it here keeps
@@ -113,19 +113,24 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       app.get(SubmitPaymentService).submit(principal, `six-${randomUUID()}`, achBody(invoiceId)),
     );
     expect(created).toMatchObject({ status: 201, replayed: false, body: { amountCents: 5000 } });
-    expect(statements).toHaveLength(6);
+    expect(statements).toHaveLength(5);
     expect(statements[0]).toMatch(/^INSERT INTO "intake"\."idempotency_keys" .* ON CONFLICT DO NOTHING/);
     expect(statements[1]).toBe('START TRANSACTION');
     expect(statements[2]).toMatch(
       /^WITH in_flight AS .* FROM "intake"\."invoice_view" .* FOR UPDATE OF invoice$/,
     );
     expect(statements[3]).toMatch(
-      /INSERT INTO "intake"\."payments" .*INSERT INTO "intake"\."payment_status_history" .*INSERT INTO "intake"\."outbox_events"/,
+      /INSERT INTO "intake"\."payments" .*INSERT INTO "intake"\."payment_status_history" .*INSERT INTO "intake"\."outbox_events" .*completed AS \( UPDATE "intake"\."idempotency_keys" SET state = 'completed'/,
     );
-    expect(statements[4]).toMatch(
-      /^WITH completed AS \( UPDATE "intake"\."idempotency_keys" SET state = 'completed'/,
-    );
-    expect(statements[5]).toBe('COMMIT');
+    expect(statements[4]).toBe('COMMIT');
+    // The key holds the response the request answered with, for a retry to replay.
+    const [key]: { state: string; response_status: number; response_body: unknown }[] =
+      await dataSource.query(
+        `SELECT state, response_status, response_body FROM intake.idempotency_keys
+        WHERE scope = $1 AND response_body->>'paymentId' = $2`,
+        [sub, created.body.paymentId],
+      );
+    expect(key).toEqual({ state: 'completed', response_status: 201, response_body: created.body });
 
     // The one write left the payment, its history row and its payment.submitted as before.
     const payment = created.body;
@@ -270,6 +275,63 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     const replay = await client.pay(key, payload);
     expect(replay.status).toBe(201);
     expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+  });
+
+  it('refuses the payment of a request whose key was taken over before its write completed it', async () => {
+    const invoiceId = await seedInvoice(dataSource, customerId, 5000);
+    const key = `before-write-${randomUUID()}`;
+    const payload = achBody(invoiceId);
+    const service = app.get<
+      SubmitPaymentService,
+      { insertPayment: (...args: unknown[]) => Promise<boolean> }
+    >(SubmitPaymentService);
+    const insertPayment = service.insertPayment.bind(service);
+    const atWrite = gate();
+    const resume = gate();
+    // Request A (the real path: its write completes the key) has locked its invoice and stalls
+    // before the statement that writes the payment and completes the key.
+    const spy = jest.spyOn(service, 'insertPayment').mockImplementationOnce(async (...args: unknown[]) => {
+      atWrite.open();
+      await resume.opened;
+      return insertPayment(...args);
+    });
+    const requestA = app
+      .get(SubmitPaymentService)
+      .submit(principal, key, payload)
+      .then(
+        () => 'created',
+        (error: { code?: string }) => error.code,
+      );
+    try {
+      await atWrite.opened;
+      const tokenOf = async (): Promise<string> => {
+        const [row]: { lock_token: string }[] = await dataSource.query(
+          `SELECT lock_token FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = $2`,
+          [sub, key],
+        );
+        return row.lock_token;
+      };
+      const tokenA = await tokenOf();
+      // Over a minute later the client retries: B takes the key over, then waits for the invoice.
+      await dataSource.query(
+        `UPDATE intake.idempotency_keys SET locked_at = now() - interval '2 minutes' WHERE scope = $1 AND idempotency_key = $2`,
+        [sub, key],
+      );
+      const requestB = client.pay(key, payload);
+      await waitFor(async () => ((await tokenOf()) !== tokenA ? true : undefined), { what: 'the takeover' });
+      resume.open();
+      // A's write finds the key no longer its own: the payment it wrote is rolled back with it.
+      expect(await requestA).toBe('IDEMPOTENCY.REQUEST_TAKEN_OVER');
+      const answerB = await requestB;
+      expect(answerB.status).toBe(201);
+      expect(await paidOn(invoiceId)).toEqual({ count: 1, cents: 5000 });
+      const replay = await client.pay(key, payload);
+      expect(replay.status).toBe(201);
+      expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+    } finally {
+      resume.open();
+      spy.mockRestore();
+    }
   });
 
   it('makes a retry that comes after the completion wait for the commit, then replay the response', async () => {

@@ -20,10 +20,54 @@ export const IN_FLIGHT_TIMEOUT_SECONDS = 60;
  */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 
-/** The key's row while this claim still holds it ($1 scope, $2 key, $3 the claim's token). */
-const STILL_OURS = `scope = $1 AND idempotency_key = $2 AND state = 'in_flight' AND lock_token = $3`;
-
 type Claim = { ok: true; token: string } | { ok: false; stored: StoredResponse<unknown> };
+
+/**
+ * The completion of a claimed key, for a work that writes it into its own statement: `cte` is a
+ * data-modifying WITH item named `completed` that stores the response where the key is still this
+ * claim's (and `condition` holds), and `settle` reports what that statement found. The work must
+ * then return the very response it stored; a completion that touched no row (the key was taken
+ * over) rolls the work back, as `run`'s own completion does.
+ */
+export class KeyCompletion {
+  /** Set by `settle`: the response the work's statement stored, and whether it found the key still ours. */
+  outcome: { response: StoredResponse<unknown>; completed: boolean } | undefined;
+  private response: StoredResponse<unknown> | undefined;
+
+  constructor(
+    private readonly table: string,
+    private readonly scope: string,
+    private readonly key: string,
+    private readonly token: string,
+  ) {}
+
+  /**
+   * `completed AS (UPDATE … RETURNING 1)`, its parameters numbered from `first`; `condition` (SQL over
+   * the statement's other WITH items) gates it, so that a statement that wrote nothing completes nothing.
+   */
+  cte(
+    first: number,
+    response: StoredResponse<unknown>,
+    condition = 'true',
+  ): { sql: string; parameters: unknown[] } {
+    this.response = response;
+    const [scope, key, token, status, body] = [0, 1, 2, 3, 4].map((offset) => `$${first + offset}`);
+    return {
+      sql: `completed AS (
+             UPDATE ${this.table} SET state = 'completed', response_status = ${status}, response_body = ${body}::jsonb
+              WHERE scope = ${scope} AND idempotency_key = ${key} AND state = 'in_flight' AND lock_token = ${token}
+                AND (${condition})
+             RETURNING 1)`,
+      parameters: [this.scope, this.key, this.token, response.status, JSON.stringify(response.body)],
+    };
+  }
+
+  /** After the statement that carried `cte` wrote its work: whether its `completed` touched the key. */
+  settle(completed: boolean): void {
+    if (this.response === undefined) throw new Error('settle() before cte()');
+    this.outcome = { response: this.response, completed };
+  }
+}
 
 /**
  * Idempotency-Key semantics (docs/architecture.md, "Public contract"): the same key and body return
@@ -47,26 +91,35 @@ export class IdempotencyService {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * Runs `work` once for this key (see the class). The work may complete the key in a statement of
+   * its own (`KeyCompletion`), one round trip fewer; otherwise `run` completes it after the work.
+   */
   async run<T>(
     scope: string,
     key: string,
     requestHash: string,
-    work: (manager: EntityManager) => Promise<StoredResponse<T>>,
+    work: (manager: EntityManager, completion: KeyCompletion) => Promise<StoredResponse<T>>,
   ): Promise<StoredResponse<T> & { replayed: boolean }> {
     const claimed = await this.claim(scope, key, requestHash);
     if (!claimed.ok) return { ...(claimed.stored as StoredResponse<T>), replayed: true };
     const owned = { scope, idempotencyKey: key, state: 'in_flight' as const, lockToken: claimed.token };
     try {
       const response = await this.dataSource.transaction(async (manager) => {
-        const result = await work(manager);
+        const completion = new KeyCompletion(this.table(), scope, key, claimed.token);
+        const result = await work(manager, completion);
+        if (completion.outcome !== undefined) {
+          if (completion.outcome.response !== result) {
+            throw new Error(`key ${key} for ${scope}: the work completed the key with another response`);
+          }
+          if (!completion.outcome.completed) throw takenOver();
+          return result;
+        }
         // A SELECT around the UPDATE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+        const completing = completion.cte(1, result);
         const completed = await manager.query<unknown[]>(
-          `WITH completed AS (
-             UPDATE ${this.table()} SET state = 'completed', response_status = $4, response_body = $5::jsonb
-              WHERE ${STILL_OURS}
-             RETURNING 1)
-           SELECT 1 FROM completed`,
-          [scope, key, claimed.token, result.status, JSON.stringify(result.body)],
+          `WITH ${completing.sql} SELECT 1 FROM completed`,
+          completing.parameters,
         );
         if (completed.length === 0) throw takenOver();
         return result;

@@ -18,7 +18,11 @@ import {
 import { AutopayService } from '../autopay/autopay.service';
 import { InvoiceViewEntity } from '../invoice-view/invoice-view.entity';
 import { PaymentMethodsService, assertRoutingNumber } from '../payment-methods/payment-methods.service';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import {
+  IdempotencyService,
+  type KeyCompletion,
+  type StoredResponse,
+} from '../idempotency/idempotency.service';
 import { RequestFingerprint } from '../idempotency/request-fingerprint';
 import { findCardNumber } from './card-number-guard';
 import { PaymentEntity } from './payment.entity';
@@ -86,31 +90,33 @@ export class SubmitPaymentService {
     const requestHash = this.fingerprint.of(request);
     // Read before any database work: no request holds a connection while it waits for Redis.
     const now = await this.clock.now();
-    return this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, async (manager) => ({
-      status: 201,
-      body: await this.createPayment(manager, request, now),
-    }));
+    // The payment's own statement completes the key (`completion`): no statement of its own for it.
+    return this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, (manager, completion) =>
+      this.createPayment(manager, request, now, undefined, completion),
+    );
   }
 
   /**
    * The same use case inside the caller's transaction, for payments intake makes itself (autopay
    * runs, re-presentments): `origin` and `originalPaymentId` travel in `payment.submitted`.
    */
-  submitInTransaction(
+  async submitInTransaction(
     manager: EntityManager,
     request: SubmitPaymentRequest,
     now: Date,
     origin?: PaymentOrigin,
   ): Promise<PaymentView> {
-    return this.createPayment(manager, request, now, origin);
+    return (await this.createPayment(manager, request, now, origin)).body;
   }
 
+  /** The payment made; with `completion`, its statement also completes the request's idempotency key. */
   private async createPayment(
     manager: EntityManager,
     request: SubmitPaymentRequest,
     now: Date,
     origin?: PaymentOrigin,
-  ): Promise<PaymentView> {
+    completion?: KeyCompletion,
+  ): Promise<StoredResponse<PaymentView>> {
     const resolved = await this.resolveInvoiceAmounts(manager, request);
     const options = { cutoff: this.config.achCutoff };
     const paymentId = randomUUID();
@@ -157,33 +163,49 @@ export class SubmitPaymentService {
       },
     });
     let payment = paymentOn(resolved.invoices);
-    if (!(await this.insertPayment(manager, payment, submitted(payment), resolved.inFlightRead))) {
+    let response = { status: 201, body: toPaymentView(payment) };
+    if (
+      !(await this.insertPayment(
+        manager,
+        payment,
+        submitted(payment),
+        response,
+        completion,
+        resolved.inFlightRead,
+      ))
+    ) {
       // A payment on these invoices committed between the read's snapshot and its locks: decide again
       // on a read under the locks (it may refuse now), which needs no confirming.
       payment = paymentOn(amountsOn(request, await this.readLockedInvoices(manager, request)));
-      await this.insertPayment(manager, payment, submitted(payment));
+      response = { status: 201, body: toPaymentView(payment) };
+      await this.insertPayment(manager, payment, submitted(payment), response, completion);
     }
     this.logger.log(
       `payment ${payment.paymentId} submitted by ${payment.customerId}: ${payment.amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
     );
-    return toPaymentView(payment);
+    return response;
   }
 
   /**
    * Writes the payment, its first history row and its `payment.submitted` in one statement (this runs
-   * for every payment). With `inFlightRead` (the money in flight the amounts were decided on, read
-   * before the invoice rows were locked) the statement first reads it again, under the locks, and
-   * writes nothing if it changed; returns whether it wrote.
+   * for every payment), and with `completion` the request's idempotency key and `response` too. With
+   * `inFlightRead` (the money in flight the amounts were decided on, read before the invoice rows
+   * were locked) the statement first reads it again, under the locks, and writes nothing if it
+   * changed; returns whether it wrote.
    */
   private async insertPayment(
     manager: EntityManager,
     payment: PaymentEntity,
     submitted: OutboxEventInput<'payment.submitted'>,
+    response: StoredResponse<PaymentView>,
+    completion?: KeyCompletion,
     inFlightRead?: Map<string, number>,
   ): Promise<boolean> {
     const events = this.outbox.prepare([submitted]);
     const decidedOn = [...(inFlightRead ?? [])];
-    const written = await manager.query<{ written: number }[]>(
+    // Its parameters follow the payment's 18, the event's 6 and the decided amounts' 2.
+    const completing = completion?.cte(27, response, 'EXISTS (SELECT 1 FROM new_payment)');
+    const written = await manager.query<{ written: number; completed: number }[]>(
       `WITH in_flight AS (${inFlightSql('$2')}),
             changed AS (
               SELECT 1
@@ -204,7 +226,9 @@ export class SubmitPaymentService {
                      (payment_id, status, at, reason, source_event_id)
               SELECT payment_id, status, submitted_at, NULL, NULL FROM new_payment),
             submitted AS (${events.insert(manager.connection, 19, 'EXISTS (SELECT 1 FROM new_payment)')})
-       SELECT count(*)::int AS written FROM new_payment`,
+            ${completing ? `, ${completing.sql}` : ''}
+       SELECT (SELECT count(*)::int FROM new_payment) AS written,
+              ${completing ? '(SELECT count(*)::int FROM completed)' : '0'} AS completed`,
       [
         payment.paymentId,
         payment.customerId,
@@ -227,9 +251,11 @@ export class SubmitPaymentService {
         ...events.parameters,
         decidedOn.map(([invoiceId]) => invoiceId),
         decidedOn.map(([, amountCents]) => amountCents),
+        ...(completing?.parameters ?? []),
       ],
     );
     if (written[0]?.written !== 1) return false;
+    completion?.settle(written[0].completed === 1);
     this.outbox.written(manager);
     return true;
   }
