@@ -122,12 +122,48 @@ export class InvoicesService {
     // One id (most payments) as `= $1` (`uuidMatch`): the prepared plan for an array read the
     // customer's invoices, so PostgreSQL planned the statement at every call.
     const ids = uuidMatch('$1', invoiceIds);
-    const rows = await manager.query<InvoiceRow[]>(
-      `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
-        WHERE invoice_id ${ids.sql} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`,
-      [ids.value, customerId],
-    );
+    const rows = await manager.query<InvoiceRow[]>(lockInvoicesSql(manager, ids.sql), [
+      ids.value,
+      customerId,
+    ]);
     return rows.map(invoiceOf);
+  }
+
+  /**
+   * `lockInvoices`, and in the same statement the answer to each yes/no `question` (an SQL boolean
+   * expression of one parameter, given its placeholder): one round trip instead of two. The answers
+   * are read from the statement's snapshot, taken before it waits for the invoice locks: a caller
+   * that holds the customer's lock (`lockCustomer`) gets current answers about what is only written
+   * under that lock, as a statement of its own after `lockCustomer` would. A question's name must
+   * not be one of the invoice's properties (it is a column of the same rows).
+   */
+  async lockInvoicesAsking<Q extends string>(
+    manager: EntityManager,
+    customerId: string,
+    invoiceIds: string[],
+    questions: Record<Q, { sql: (placeholder: string) => string; value: unknown }>,
+  ): Promise<{ invoices: InvoiceEntity[]; answers: Record<Q, boolean> }> {
+    const ids = uuidMatch('$1', invoiceIds);
+    const asked = Object.entries(questions) as [
+      Q,
+      { sql: (placeholder: string) => string; value: unknown },
+    ][];
+    const answers = asked.map(([name, question], index) => `${question.sql(`$${index + 3}`)} AS "${name}"`);
+    // The questions in a one-row FROM item, the locked invoices joined to it: one row with no invoice.
+    const rows = await manager.query<(InvoiceRow & Record<Q, boolean>)[]>(
+      `SELECT asked.*, invoice.*
+         FROM (SELECT ${answers.join(', ')}) AS asked
+         LEFT JOIN LATERAL (${lockInvoicesSql(manager, ids.sql)}) AS invoice ON true
+        ORDER BY invoice."invoiceId"`,
+      [ids.value, customerId, ...asked.map(([, question]) => question.value)],
+    );
+    const first = rows[0];
+    return {
+      invoices: rows
+        .filter((row) => row.invoiceId !== null)
+        .map((row) => invoiceOf(withoutAnswers(row, asked))),
+      answers: Object.fromEntries(asked.map(([name]) => [name, first[name] === true])) as Record<Q, boolean>,
+    };
   }
 
   /**
@@ -401,6 +437,17 @@ type InvoiceRow = Omit<InvoiceEntity, 'invoiceAmountCents' | 'amountDueCents' | 
   invoiceAmountCents: string;
   amountDueCents: string;
 };
+/** The customer's (`$2`) invoices among `idsSql` (a match of `$1`), locked in id order. */
+function lockInvoicesSql(manager: EntityManager, idsSql: string): string {
+  return `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
+        WHERE invoice_id ${idsSql} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`;
+}
+/** A row of `lockInvoicesAsking` without its answers' columns. */
+function withoutAnswers(row: InvoiceRow & Record<string, unknown>, asked: [string, unknown][]): InvoiceRow {
+  const invoice: Record<string, unknown> = { ...row };
+  for (const [name] of asked) delete invoice[name];
+  return invoice as InvoiceRow;
+}
 function invoiceOf(row: InvoiceRow): InvoiceEntity {
   return Object.assign(new InvoiceEntity(), row, {
     invoiceAmountCents: cents(row.invoiceAmountCents),

@@ -68,29 +68,40 @@ export class ApplyPaymentService {
       );
     }
     const journalId = `payment:${paymentId}`;
-    // One look for both reasons not to apply it.
-    const [seen] = await manager.query<{ applied: boolean; reversed: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM ${qualifiedTableName(manager.connection, JournalEntity)} WHERE journal_id = $1) AS applied,
-              EXISTS (SELECT 1 FROM ${qualifiedTableName(manager.connection, PaymentReversalEntity)} WHERE payment_id = $2) AS reversed`,
-      [journalId, paymentId],
+    // Row locks in a stable order (customer, then invoices by id): concurrent postings on one invoice
+    // queue up, and each sees what the one before it left (CHECK amount_due_cents >= 0 backs it up).
+    // The same statement looks for both reasons not to apply it: a journal or a reversal of this
+    // payment is only written under the customer's lock, which this transaction holds now.
+    const connection = manager.connection;
+    const {
+      invoices,
+      answers: { applied: alreadyApplied, reversed },
+    } = await this.invoices.lockInvoicesAsking(
+      manager,
+      customerId,
+      event.data.invoices.map((invoice) => invoice.invoiceId).filter(isUuid),
+      {
+        applied: {
+          sql: (id) =>
+            `EXISTS (SELECT 1 FROM ${qualifiedTableName(connection, JournalEntity)} WHERE journal_id = ${id})`,
+          value: journalId,
+        },
+        reversed: {
+          sql: (id) =>
+            `EXISTS (SELECT 1 FROM ${qualifiedTableName(connection, PaymentReversalEntity)} WHERE payment_id = ${id})`,
+          value: paymentId,
+        },
+      },
     );
-    if (seen.applied) {
+    if (alreadyApplied) {
       this.logger.warn(`payment ${paymentId} was already applied; ignoring the repeated posting`);
       return;
     }
-    if (seen.reversed) {
+    if (reversed) {
       // A posting replayed (from a dead-letter topic, say) after its return: the money is gone.
       this.logger.warn(`payment ${paymentId} was returned before its posting arrived; not applying it`);
       return;
     }
-
-    // Row locks in a stable order (customer, then invoices by id): concurrent postings on one invoice
-    // queue up, and each sees what the one before it left (CHECK amount_due_cents >= 0 backs it up).
-    const invoices = await this.invoices.lockInvoices(
-      manager,
-      customerId,
-      event.data.invoices.map((invoice) => invoice.invoiceId).filter(isUuid),
-    );
     const byId = new Map(invoices.map((invoice) => [invoice.invoiceId, invoice]));
     const allocation = allocateRequested(
       amountCents,
@@ -137,7 +148,6 @@ export class ApplyPaymentService {
     // One statement writes it all: the invoices, the applications, the journal, the payment no longer
     // pending, and the events (CHECK amount_due_cents >= 0 and the journal's balance still hold).
     const parameters = new SqlParameters();
-    const connection = manager.connection;
     const payment = parameters.add(paymentId);
     const customerParameter = parameters.add(customerId);
     const statement = `WITH ${this.invoices.amountDueWrites(

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createCloudEvent, type CloudEvent } from '@remit/contracts';
+import { withBatchWork } from '@remit/messaging';
+import { StatementRecorder } from '@remit/platform';
+import { ApplyPaymentService } from '../src/payments/apply-payment.service';
+import { InvoiceHarness } from './invoice-harness';
+
+/**
+ * The statements of one `payment.posted`, and the two guards they carry: a posting is applied once,
+ * whatever event id it comes under again, and never after its payment was returned.
+ */
+describe('invoice: a posting in three statements, applied once and never after its return (real PostgreSQL, Redis, Kafka)', () => {
+  const harness = new InvoiceHarness();
+  /** The statements sent through `pg` by the code run inside `counted.run(list, …)`. */
+  const counted = new StatementRecorder();
+
+  function posted(customerId: string, paymentId: string, invoiceId: string): CloudEvent<'payment.posted'> {
+    return createCloudEvent({
+      type: 'payment.posted',
+      source: 'remit/settlement',
+      customerId,
+      subject: paymentId,
+      data: harness.postedData(customerId, paymentId, 3000, [{ invoiceId }]),
+    });
+  }
+
+  /** Applies the posting as invoice's consumer does (one transaction, deferred work flushed), with its statements. */
+  async function apply(event: CloudEvent<'payment.posted'>): Promise<string[]> {
+    const statements: string[] = [];
+    await counted.run(statements, () =>
+      harness.dataSource.transaction((manager) =>
+        withBatchWork(manager, () => harness.app.get(ApplyPaymentService).applyPosted(event, manager)),
+      ),
+    );
+    return statements;
+  }
+
+  /** The journals and `payment.applied` events of a payment, and what its invoice still owes. */
+  async function state(
+    customerId: string,
+    paymentId: string,
+    invoiceId: string,
+  ): Promise<{ journals: number; applied: number; amountDueCents: number }> {
+    const [{ journals }]: { journals: number }[] = await harness.dataSource.query(
+      `SELECT count(*)::int AS journals FROM invoice.journals WHERE journal_id = $1`,
+      [`payment:${paymentId}`],
+    );
+    const applied = (await harness.outboxPayloads(customerId, 'payment.applied')).filter(
+      (data: { paymentId: string }) => data.paymentId === paymentId,
+    ).length;
+    const invoice = await harness.invoice(customerId, invoiceId);
+    return { journals, applied, amountDueCents: invoice.amountDueCents };
+  }
+
+  async function customerWithInvoice(): Promise<{ customerId: string; invoiceId: string }> {
+    const { customerId, accounts } = await harness.createCustomer();
+    const { invoiceId } = await harness.issueInvoice(accounts[0], 5000);
+    return { customerId, invoiceId };
+  }
+
+  beforeAll(async () => {
+    await harness.start();
+    counted.install();
+  });
+
+  afterEach(async () => {
+    await harness.expectLedgerBalanced();
+  });
+
+  afterAll(async () => {
+    counted.uninstall();
+    await harness.stop();
+  });
+
+  it('applies a posting in three statements: the customer locked, its invoices locked with both guards asked, one write', async () => {
+    const { customerId, invoiceId } = await customerWithInvoice();
+    const paymentId = randomUUID();
+    const statements = await apply(posted(customerId, paymentId, invoiceId));
+    expect(statements).toHaveLength(5);
+    expect(statements[0]).toBe('START TRANSACTION');
+    expect(statements[1]).toMatch(
+      /FROM "invoice"\."customers" AS customer\s+WHERE customer_id = \$1 FOR UPDATE$/,
+    );
+    expect(statements[2]).toMatch(
+      /EXISTS \(SELECT 1 FROM "invoice"\."journals" WHERE journal_id = \$3\) AS "applied", EXISTS \(SELECT 1 FROM "invoice"\."payment_reversals" WHERE payment_id = \$4\) AS "reversed".* FOR UPDATE\) AS invoice ON true/,
+    );
+    expect(statements[3]).toMatch(/^WITH changed AS .*INSERT INTO "invoice"\."journals"/);
+    expect(statements[4]).toBe('COMMIT');
+    expect(await state(customerId, paymentId, invoiceId)).toEqual({
+      journals: 1,
+      applied: 1,
+      amountDueCents: 2000,
+    });
+  });
+
+  it('applies a posting that comes again under another event id once', async () => {
+    const { customerId, invoiceId } = await customerWithInvoice();
+    const paymentId = randomUUID();
+    await apply(posted(customerId, paymentId, invoiceId));
+    const again = posted(customerId, paymentId, invoiceId);
+    const statements = await apply(again);
+    // The guard answers in the locking statement; nothing is written.
+    expect(statements).toHaveLength(4);
+    expect(statements[3]).toBe('COMMIT');
+    expect(await state(customerId, paymentId, invoiceId)).toEqual({
+      journals: 1,
+      applied: 1,
+      amountDueCents: 2000,
+    });
+  });
+
+  it('does not apply a posting whose payment was returned before it arrived', async () => {
+    const { customerId, invoiceId } = await customerWithInvoice();
+    const paymentId = randomUUID();
+    // The return came first (a posting replayed from a dead-letter topic after it): nothing to reverse.
+    await harness.dataSource.query(
+      `INSERT INTO invoice.payment_reversals (payment_id, customer_id, return_code, reversed_cents)
+       VALUES ($1, $2, 'R01', 0)`,
+      [paymentId, customerId],
+    );
+    const statements = await apply(posted(customerId, paymentId, invoiceId));
+    expect(statements).toHaveLength(4);
+    expect(await state(customerId, paymentId, invoiceId)).toEqual({
+      journals: 0,
+      applied: 0,
+      amountDueCents: 5000,
+    });
+  });
+
+  it('applies a posting that names no invoice of the customer as credit, the guards still asked', async () => {
+    const { customerId, invoiceId } = await customerWithInvoice();
+    const paymentId = randomUUID();
+    // An invoice id that is not one (dropped before the statement) and one of no invoice: no row to lock.
+    const event = createCloudEvent({
+      type: 'payment.posted',
+      source: 'remit/settlement',
+      customerId,
+      subject: paymentId,
+      data: harness.postedData(customerId, paymentId, 700, [
+        { invoiceId: 'not-a-uuid' },
+        { invoiceId: randomUUID() },
+      ]),
+    });
+    await apply(event);
+    await expect(apply(event)).resolves.toHaveLength(4);
+    expect(await state(customerId, paymentId, invoiceId)).toEqual({
+      journals: 1,
+      applied: 1,
+      amountDueCents: 5000,
+    });
+    expect(await harness.customer(customerId)).toMatchObject({ creditBalanceCents: 700 });
+  });
+});
