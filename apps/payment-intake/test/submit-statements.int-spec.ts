@@ -59,6 +59,43 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
   }
 
   /**
+   * Request A holds `key` and is stalled (`resume` lets it go on). Over a minute later the client
+   * retries: B takes the key over at once and waits for the invoice; then A goes on. A must answer
+   * IDEMPOTENCY.REQUEST_TAKEN_OVER, B's payment be the only one on the invoice, and a replay be B's.
+   */
+  async function expectTakeoverWins(
+    key: string,
+    payload: ReturnType<typeof achBody>,
+    invoiceId: string,
+    requestA: Promise<string | undefined>,
+    resume: () => void,
+  ): Promise<void> {
+    const tokenOf = async (): Promise<string> => {
+      const [row]: { lock_token: string }[] = await dataSource.query(
+        `SELECT lock_token FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = $2`,
+        [sub, key],
+      );
+      return row.lock_token;
+    };
+    const tokenA = await tokenOf();
+    await dataSource.query(
+      `UPDATE intake.idempotency_keys SET locked_at = now() - interval '2 minutes' WHERE scope = $1 AND idempotency_key = $2`,
+      [sub, key],
+    );
+    const requestB = client.pay(key, payload);
+    await waitFor(async () => ((await tokenOf()) !== tokenA ? true : undefined), { what: 'the takeover' });
+    resume();
+    expect(await requestA).toBe('IDEMPOTENCY.REQUEST_TAKEN_OVER');
+    const answerB = await requestB;
+    expect(answerB.status).toBe(201);
+    expect(answerB.body.amountCents).toBe(5000);
+    expect(await paidOn(invoiceId)).toEqual({ count: 1, cents: 5000 });
+    const replay = await client.pay(key, payload);
+    expect(replay.status).toBe(201);
+    expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+  }
+
+  /**
    * Another payment on `invoiceId` (a check, through the same use case), in a transaction held open
    * with its invoice row locked and its payment written until `commit()`.
    */
@@ -251,30 +288,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
         (error: { code?: string }) => error.code,
       );
     await worked.opened;
-    const tokenOf = async (): Promise<string> => {
-      const [row]: { lock_token: string }[] = await dataSource.query(
-        `SELECT lock_token FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = $2`,
-        [sub, key],
-      );
-      return row.lock_token;
-    };
-    const tokenA = await tokenOf();
-    // Over a minute later the client retries: B takes the key over at once, then waits for the invoice.
-    await dataSource.query(
-      `UPDATE intake.idempotency_keys SET locked_at = now() - interval '2 minutes' WHERE scope = $1 AND idempotency_key = $2`,
-      [sub, key],
-    );
-    const requestB = client.pay(key, payload);
-    await waitFor(async () => ((await tokenOf()) !== tokenA ? true : undefined), { what: 'the takeover' });
-    resume.open();
-    expect(await requestA).toBe('IDEMPOTENCY.REQUEST_TAKEN_OVER');
-    const answerB = await requestB;
-    expect(answerB.status).toBe(201);
-    expect(answerB.body.amountCents).toBe(5000);
-    expect(await paidOn(invoiceId)).toEqual({ count: 1, cents: 5000 });
-    const replay = await client.pay(key, payload);
-    expect(replay.status).toBe(201);
-    expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+    await expectTakeoverWins(key, payload, invoiceId, requestA, resume.open);
   });
 
   it('refuses the payment of a request whose key was taken over before its write completed it', async () => {
@@ -304,30 +318,8 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       );
     try {
       await atWrite.opened;
-      const tokenOf = async (): Promise<string> => {
-        const [row]: { lock_token: string }[] = await dataSource.query(
-          `SELECT lock_token FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = $2`,
-          [sub, key],
-        );
-        return row.lock_token;
-      };
-      const tokenA = await tokenOf();
-      // Over a minute later the client retries: B takes the key over, then waits for the invoice.
-      await dataSource.query(
-        `UPDATE intake.idempotency_keys SET locked_at = now() - interval '2 minutes' WHERE scope = $1 AND idempotency_key = $2`,
-        [sub, key],
-      );
-      const requestB = client.pay(key, payload);
-      await waitFor(async () => ((await tokenOf()) !== tokenA ? true : undefined), { what: 'the takeover' });
-      resume.open();
-      // A's write finds the key no longer its own: the payment it wrote is rolled back with it.
-      expect(await requestA).toBe('IDEMPOTENCY.REQUEST_TAKEN_OVER');
-      const answerB = await requestB;
-      expect(answerB.status).toBe(201);
-      expect(await paidOn(invoiceId)).toEqual({ count: 1, cents: 5000 });
-      const replay = await client.pay(key, payload);
-      expect(replay.status).toBe(201);
-      expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+      // A's write will find the key no longer its own: the payment it wrote is rolled back with it.
+      await expectTakeoverWins(key, payload, invoiceId, requestA, resume.open);
     } finally {
       resume.open();
       spy.mockRestore();
