@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCloudEvent, type CloudEvent } from '@remit/contracts';
 import { withBatchWork } from '@remit/messaging';
-import { StatementRecorder } from '@remit/platform';
+import { lockWaitOf, StatementRecorder } from '@remit/platform';
 import { ApplyPaymentService } from '../src/payments/apply-payment.service';
 import { InvoiceHarness } from './invoice-harness';
 
@@ -82,7 +82,7 @@ describe('invoice: a posting in three statements, applied once and never after i
       /FROM "invoice"\."customers" AS customer\s+WHERE customer_id = \$1 FOR UPDATE$/,
     );
     expect(statements[2]).toMatch(
-      /EXISTS \(SELECT 1 FROM "invoice"\."journals" WHERE journal_id = \$3\) AS "applied", EXISTS \(SELECT 1 FROM "invoice"\."payment_reversals" WHERE payment_id = \$4\) AS "reversed".* FOR UPDATE\) AS invoice ON true/,
+      /EXISTS \(SELECT 1 FROM "invoice"\."journals" WHERE journal_id = \$3\) AS "answer:applied", EXISTS \(SELECT 1 FROM "invoice"\."payment_reversals" WHERE payment_id = \$4\) AS "answer:reversed".* FOR UPDATE\) AS invoice ON true/,
     );
     expect(statements[3]).toMatch(/^WITH changed AS .*INSERT INTO "invoice"\."journals"/);
     expect(statements[4]).toBe('COMMIT');
@@ -127,27 +127,66 @@ describe('invoice: a posting in three statements, applied once and never after i
     });
   });
 
-  it('applies a posting that names no invoice of the customer as credit, the guards still asked', async () => {
+  it('does not apply a posting whose return committed while it waited for the customer', async () => {
     const { customerId, invoiceId } = await customerWithInvoice();
     const paymentId = randomUUID();
-    // An invoice id that is not one (dropped before the statement) and one of no invoice: no row to lock.
-    const event = createCloudEvent({
-      type: 'payment.posted',
-      source: 'remit/settlement',
-      customerId,
-      subject: paymentId,
-      data: harness.postedData(customerId, paymentId, 700, [
-        { invoiceId: 'not-a-uuid' },
-        { invoiceId: randomUUID() },
-      ]),
-    });
-    await apply(event);
-    await expect(apply(event)).resolves.toHaveLength(4);
+    // The return holds the customer's lock and has written its reversal when the posting comes: the
+    // guards must be asked after that lock is granted, not from a snapshot taken while waiting for it.
+    const returning = harness.dataSource.createQueryRunner();
+    await returning.connect();
+    try {
+      await returning.startTransaction();
+      await returning.query(`SELECT 1 FROM invoice.customers WHERE customer_id = $1 FOR UPDATE`, [
+        customerId,
+      ]);
+      await returning.query(
+        `INSERT INTO invoice.payment_reversals (payment_id, customer_id, return_code, reversed_cents)
+         VALUES ($1, $2, 'R01', 0)`,
+        [paymentId, customerId],
+      );
+      const applying = apply(posted(customerId, paymentId, invoiceId));
+      await lockWaitOf(harness.dataSource, '%"invoice"."customers" AS customer%FOR UPDATE%');
+      await returning.commitTransaction();
+      await expect(applying).resolves.toHaveLength(4);
+    } finally {
+      if (returning.isTransactionActive) await returning.rollbackTransaction();
+      await returning.release();
+    }
     expect(await state(customerId, paymentId, invoiceId)).toEqual({
-      journals: 1,
-      applied: 1,
+      journals: 0,
+      applied: 0,
       amountDueCents: 5000,
     });
-    expect(await harness.customer(customerId)).toMatchObject({ creditBalanceCents: 700 });
+  });
+
+  it('applies a posting that names no invoice of the customer as credit, the guards still asked', async () => {
+    const { customerId, invoiceId } = await customerWithInvoice();
+    const postedFor = (paymentId: string, invoices: { invoiceId: string }[]): CloudEvent<'payment.posted'> =>
+      createCloudEvent({
+        type: 'payment.posted',
+        source: 'remit/settlement',
+        customerId,
+        subject: paymentId,
+        data: harness.postedData(customerId, paymentId, 700, invoices),
+      });
+    // Only ids that are not uuids (dropped: no invoice id in the statement), then an invoice of nobody.
+    const payments = [randomUUID(), randomUUID()];
+    const events = [
+      postedFor(payments[0], [{ invoiceId: 'not-a-uuid' }]),
+      postedFor(payments[1], [{ invoiceId: randomUUID() }]),
+    ];
+    for (const event of events) {
+      await apply(event);
+      // Again under another event id: the guard still answers with no invoice row to join.
+      await expect(apply({ ...event, id: randomUUID() })).resolves.toHaveLength(4);
+    }
+    for (const paymentId of payments) {
+      expect(await state(customerId, paymentId, invoiceId)).toEqual({
+        journals: 1,
+        applied: 1,
+        amountDueCents: 5000,
+      });
+    }
+    expect(await harness.customer(customerId)).toMatchObject({ creditBalanceCents: 1400 });
   });
 });

@@ -134,8 +134,7 @@ export class InvoicesService {
    * expression of one parameter, given its placeholder): one round trip instead of two. The answers
    * are read from the statement's snapshot, taken before it waits for the invoice locks: a caller
    * that holds the customer's lock (`lockCustomer`) gets current answers about what is only written
-   * under that lock, as a statement of its own after `lockCustomer` would. A question's name must
-   * not be one of the invoice's properties (it is a column of the same rows).
+   * under that lock, as a statement of its own after `lockCustomer` would.
    */
   async lockInvoicesAsking<Q extends string>(
     manager: EntityManager,
@@ -148,9 +147,12 @@ export class InvoicesService {
       Q,
       { sql: (placeholder: string) => string; value: unknown },
     ][];
-    const answers = asked.map(([name, question], index) => `${question.sql(`$${index + 3}`)} AS "${name}"`);
+    // Answers are named apart from the invoice's columns, which share their rows.
+    const answers = asked.map(
+      ([name, question], index) => `${question.sql(`$${index + 3}`)} AS "${answerColumn(name)}"`,
+    );
     // The questions in a one-row FROM item, the locked invoices joined to it: one row with no invoice.
-    const rows = await manager.query<(InvoiceRow & Record<Q, boolean>)[]>(
+    const rows = await manager.query<(InvoiceRow & Record<string, unknown>)[]>(
       `SELECT asked.*, invoice.*
          FROM (SELECT ${answers.join(', ')}) AS asked
          LEFT JOIN LATERAL (${lockInvoicesSql(manager, ids.sql)}) AS invoice ON true
@@ -162,7 +164,9 @@ export class InvoicesService {
       invoices: rows
         .filter((row) => row.invoiceId !== null)
         .map((row) => invoiceOf(withoutAnswers(row, asked))),
-      answers: Object.fromEntries(asked.map(([name]) => [name, first[name] === true])) as Record<Q, boolean>,
+      answers: Object.fromEntries(
+        asked.map(([name]) => [name, first[answerColumn(name)] === true]),
+      ) as Record<Q, boolean>,
     };
   }
 
@@ -442,10 +446,12 @@ function lockInvoicesSql(manager: EntityManager, idsSql: string): string {
   return `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
         WHERE invoice_id ${idsSql} AND customer_id = $2 ORDER BY invoice_id FOR UPDATE`;
 }
+/** The column of `lockInvoicesAsking`'s answer to the question `name`. */
+const answerColumn = (name: string): string => `answer:${name}`;
 /** A row of `lockInvoicesAsking` without its answers' columns. */
 function withoutAnswers(row: InvoiceRow & Record<string, unknown>, asked: [string, unknown][]): InvoiceRow {
   const invoice: Record<string, unknown> = { ...row };
-  for (const [name] of asked) delete invoice[name];
+  for (const [name] of asked) delete invoice[answerColumn(name)];
   return invoice as InvoiceRow;
 }
 function invoiceOf(row: InvoiceRow): InvoiceEntity {

@@ -40,6 +40,9 @@ import { toPaymentView, type PaymentView } from './payment.view';
 const IN_FLIGHT_CONDITION = `(payment.status IN ('submitted', 'scheduled', 'awaiting_funds')
            OR (payment.status = 'posted' AND payment.applied_at IS NULL))`;
 
+/** The payment's own parameters of `insertPayment`'s statement (`$1`–`$18`). */
+const PAYMENT_PARAMETERS = 18;
+
 type Method = SubmitPaymentRequest['method'];
 type SubmittedMethod = EventData<'payment.submitted'>['method'];
 /** Where a payment intake makes itself comes from (absent: a portal payment). */
@@ -178,7 +181,10 @@ export class SubmitPaymentService {
       // on a read under the locks (it may refuse now), which needs no confirming.
       payment = paymentOn(amountsOn(request, await this.readLockedInvoices(manager, request)));
       response = { status: 201, body: toPaymentView(payment) };
-      await this.insertPayment(manager, payment, submitted(payment), response, completion);
+      if (!(await this.insertPayment(manager, payment, submitted(payment), response, completion))) {
+        // Without `inFlightRead` the statement always writes; a refusal here is a fault, never a 201.
+        throw new Error(`payment ${payment.paymentId}: not written on a read under the invoice locks`);
+      }
     }
     this.logger.log(
       `payment ${payment.paymentId} submitted by ${payment.customerId}: ${payment.amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
@@ -203,13 +209,14 @@ export class SubmitPaymentService {
   ): Promise<boolean> {
     const events = this.outbox.prepare([submitted]);
     const decidedOn = [...(inFlightRead ?? [])];
-    // Its parameters follow the payment's 18, the event's 6 and the decided amounts' 2.
-    const completing = completion?.cte(27, response, 'EXISTS (SELECT 1 FROM new_payment)');
+    // Parameters: the payment's, then the event's, the decided amounts' two and the key's completion.
+    const decided = PAYMENT_PARAMETERS + events.parameters.length + 1;
+    const completing = completion?.cte(decided + 2, response, 'EXISTS (SELECT 1 FROM new_payment)');
     const written = await manager.query<{ written: number; completed: number }[]>(
       `WITH in_flight AS (${inFlightSql('$2')}),
             changed AS (
               SELECT 1
-                FROM unnest($25::text[], $26::bigint[]) AS decided ("invoiceId", "amountCents")
+                FROM unnest($${decided}::text[], $${decided + 1}::bigint[]) AS decided ("invoiceId", "amountCents")
                 LEFT JOIN in_flight USING ("invoiceId")
                WHERE COALESCE(in_flight."amountCents"::bigint, 0) <> decided."amountCents"),
             new_payment AS (
@@ -225,7 +232,7 @@ export class SubmitPaymentService {
               INSERT INTO ${qualifiedTableName(manager.connection, PaymentStatusChangeEntity)}
                      (payment_id, status, at, reason, source_event_id)
               SELECT payment_id, status, submitted_at, NULL, NULL FROM new_payment),
-            submitted AS (${events.insert(manager.connection, 19, 'EXISTS (SELECT 1 FROM new_payment)')})
+            submitted AS (${events.insert(manager.connection, PAYMENT_PARAMETERS + 1, 'EXISTS (SELECT 1 FROM new_payment)')})
             ${completing ? `, ${completing.sql}` : ''}
        SELECT (SELECT count(*)::int FROM new_payment) AS written,
               ${completing ? '(SELECT count(*)::int FROM completed)' : '0'} AS completed`,
