@@ -11,7 +11,7 @@ import { InvoiceHarness } from './invoice-harness';
  */
 describe('invoice: a posting in three statements, applied once and never after its return (real PostgreSQL, Redis, Kafka)', () => {
   const harness = new InvoiceHarness();
-  /** The statements sent through `pg` by the code run inside `counted.run(list, …)`. */
+  /** The statements sent through `pg` by the code run inside `counted.record(…)`. */
   const counted = new StatementRecorder();
 
   function posted(customerId: string, paymentId: string, invoiceId: string): CloudEvent<'payment.posted'> {
@@ -25,14 +25,12 @@ describe('invoice: a posting in three statements, applied once and never after i
   }
 
   /** Applies the posting as invoice's consumer does (one transaction, deferred work flushed), with its statements. */
-  async function apply(event: CloudEvent<'payment.posted'>): Promise<string[]> {
-    const statements: string[] = [];
-    await counted.run(statements, () =>
+  function apply(event: CloudEvent<'payment.posted'>): Promise<string[]> {
+    return counted.record(() =>
       harness.dataSource.transaction((manager) =>
         withBatchWork(manager, () => harness.app.get(ApplyPaymentService).applyPosted(event, manager)),
       ),
     );
-    return statements;
   }
 
   /** The journals and `payment.applied` events of a payment, and what its invoice still owes. */
@@ -60,7 +58,6 @@ describe('invoice: a posting in three statements, applied once and never after i
 
   beforeAll(async () => {
     await harness.start();
-    counted.install();
   });
 
   afterEach(async () => {
@@ -68,7 +65,6 @@ describe('invoice: a posting in three statements, applied once and never after i
   });
 
   afterAll(async () => {
-    counted.uninstall();
     await harness.stop();
   });
 

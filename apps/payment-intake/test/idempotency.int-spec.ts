@@ -6,6 +6,7 @@ import { PaymentIntakeModule } from '../src/payment-intake.module';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
 import { SubmitPaymentService } from '../src/payments/submit-payment.service';
+import { outcomeOf } from './support';
 
 describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => {
   const config = loadConfig();
@@ -141,13 +142,7 @@ describe('POST /v1/payments idempotency (real PostgreSQL, Redis, Kafka)', () => 
       await gate;
       return claimed;
     });
-    const requestA = app
-      .get(SubmitPaymentService)
-      .submit(principal, key, payload)
-      .then(
-        () => 'created',
-        (error: { code?: string }) => error.code,
-      );
+    const requestA = outcomeOf(app.get(SubmitPaymentService).submit(principal, key, payload));
     await isStalled;
     // Over a minute later the client retries; B takes the key over and pays.
     await dataSource.query(

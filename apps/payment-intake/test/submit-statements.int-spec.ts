@@ -9,7 +9,7 @@ import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { RequestFingerprint } from '../src/idempotency/request-fingerprint';
 import { submitPaymentSchema } from '../src/payments/payment-request.schema';
 import { SubmitPaymentService } from '../src/payments/submit-payment.service';
-import { httpClient, ROUTING, seedInvoice, testCustomer } from './support';
+import { httpClient, outcomeOf, ROUTING, seedInvoice, testCustomer } from './support';
 
 /**
  * The statements of one payment request, and the guarantees that hold with so few: one invoice
@@ -280,18 +280,14 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     const worked = gate();
     const resume = gate();
     // Request A has written its payment (its invoice row locked) and stalls before completing the key.
-    const requestA = app
-      .get(IdempotencyService)
-      .run(sub, key, hash, async (manager) => {
+    const requestA = outcomeOf(
+      app.get(IdempotencyService).run(sub, key, hash, async (manager) => {
         const body = await app.get(SubmitPaymentService).submitInTransaction(manager, request, new Date());
         worked.open();
         await resume.opened;
         return { status: 201, body };
-      })
-      .then(
-        () => 'created',
-        (error: { code?: string }) => error.code,
-      );
+      }),
+    );
     await worked.opened;
     await expectTakeoverWins(key, payload, invoiceId, requestA, resume.open);
   });
@@ -314,13 +310,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       await resume.opened;
       return insertPayment(...args);
     });
-    const requestA = app
-      .get(SubmitPaymentService)
-      .submit(principal, key, payload)
-      .then(
-        () => 'created',
-        (error: { code?: string }) => error.code,
-      );
+    const requestA = outcomeOf(app.get(SubmitPaymentService).submit(principal, key, payload));
     try {
       await atWrite.opened;
       // A's write will find the key no longer its own: the payment it wrote is rolled back with it.

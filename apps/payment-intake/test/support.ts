@@ -75,6 +75,14 @@ export interface HttpResult {
 }
 
 /** An HTTP client that keeps every response text, to check none ever carries an account number. */
+/** What a request made in the test came to: 'created', or the code of the error it threw. */
+export function outcomeOf(request: Promise<unknown>): Promise<string | undefined> {
+  return request.then(
+    () => 'created',
+    (error: { code?: string }) => error.code,
+  );
+}
+
 export function httpClient(url: string, token: string) {
   const texts: string[] = [];
   async function call(

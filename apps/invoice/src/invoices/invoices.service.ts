@@ -140,13 +140,10 @@ export class InvoicesService {
     manager: EntityManager,
     customerId: string,
     invoiceIds: string[],
-    questions: Record<Q, { sql: (placeholder: string) => string; value: unknown }>,
+    questions: Record<Q, InvoiceQuestion>,
   ): Promise<{ invoices: InvoiceEntity[]; answers: Record<Q, boolean> }> {
     const ids = uuidMatch('$1', invoiceIds);
-    const asked = Object.entries(questions) as [
-      Q,
-      { sql: (placeholder: string) => string; value: unknown },
-    ][];
+    const asked = Object.entries(questions) as [Q, InvoiceQuestion][];
     // Answers are named apart from the invoice's columns, which share their rows.
     const answers = asked.map(
       ([name, question], index) => `${question.sql(`$${index + 3}`)} AS "${answerColumn(name)}"`,
@@ -441,6 +438,11 @@ type InvoiceRow = Omit<InvoiceEntity, 'invoiceAmountCents' | 'amountDueCents' | 
   invoiceAmountCents: string;
   amountDueCents: string;
 };
+/** A yes/no question of `lockInvoicesAsking`: an SQL boolean expression of one parameter, and its value. */
+export interface InvoiceQuestion {
+  sql: (placeholder: string) => string;
+  value: unknown;
+}
 /** The customer's (`$2`) invoices among `idsSql` (a match of `$1`), locked in id order. */
 function lockInvoicesSql(manager: EntityManager, idsSql: string): string {
   return `SELECT ${INVOICE_COLUMNS} FROM ${qualifiedTableName(manager.connection, InvoiceEntity)}
