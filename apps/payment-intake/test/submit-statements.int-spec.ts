@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Logger } from '@nestjs/common';
 import { DataSource, type EntitySubscriberInterface } from 'typeorm';
 import { waitFor } from '@remit/messaging';
 import { createTestingApp, lockWaitOf, parseWith, StatementRecorder } from '@remit/platform';
@@ -69,7 +69,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     invoiceId: string,
     requestA: Promise<string | undefined>,
     resume: () => void,
-  ): Promise<void> {
+  ): Promise<string> {
     const tokenOf = async (): Promise<string> => {
       const [row]: { lock_token: string }[] = await dataSource.query(
         `SELECT lock_token FROM intake.idempotency_keys WHERE scope = $1 AND idempotency_key = $2`,
@@ -93,6 +93,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     const replay = await client.pay(key, payload);
     expect(replay.status).toBe(201);
     expect(replay.body.paymentId).toBe(answerB.body.paymentId);
+    return answerB.body.paymentId;
   }
 
   /**
@@ -298,7 +299,7 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
     const payload = achBody(invoiceId);
     const service = app.get<
       SubmitPaymentService,
-      { insertPayment: (...args: unknown[]) => Promise<boolean> }
+      { insertPayment: (...args: unknown[]) => Promise<boolean>; logger: Logger }
     >(SubmitPaymentService);
     const insertPayment = service.insertPayment.bind(service);
     const atWrite = gate();
@@ -310,14 +311,21 @@ describe('POST /v1/payments statements and guarantees (real PostgreSQL, Redis, K
       await resume.opened;
       return insertPayment(...args);
     });
+    const logged = jest.spyOn(service.logger, 'log');
     const requestA = outcomeOf(app.get(SubmitPaymentService).submit(principal, key, payload));
     try {
       await atWrite.opened;
       // A's write will find the key no longer its own: the payment it wrote is rolled back with it.
-      await expectTakeoverWins(key, payload, invoiceId, requestA, resume.open);
+      const paymentB = await expectTakeoverWins(key, payload, invoiceId, requestA, resume.open);
+      // Only the payment that committed is logged as submitted, not A's, rolled back.
+      const submitted = logged.mock.calls
+        .map(([line]) => String(line))
+        .filter((line) => / submitted by /.test(line));
+      expect(submitted).toEqual([expect.stringContaining(`payment ${paymentB} submitted by ${customerId}`)]);
     } finally {
       resume.open();
       spy.mockRestore();
+      logged.mockRestore();
     }
   });
 

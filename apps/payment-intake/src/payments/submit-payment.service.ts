@@ -94,9 +94,15 @@ export class SubmitPaymentService {
     // Read before any database work: no request holds a connection while it waits for Redis.
     const now = await this.clock.now();
     // The payment's own statement completes the key (`completion`): no statement of its own for it.
-    return this.idempotency.run(`${principal.sub}`, idempotencyKey, requestHash, (manager, completion) =>
-      this.createPayment(manager, request, now, undefined, completion),
+    const outcome = await this.idempotency.run(
+      `${principal.sub}`,
+      idempotencyKey,
+      requestHash,
+      (manager, completion) => this.createPayment(manager, request, now, undefined, completion),
     );
+    // After the commit: a payment rolled back (its key taken over, say) is never logged as submitted.
+    if (!outcome.replayed) this.logSubmitted(outcome.body);
+    return outcome;
   }
 
   /**
@@ -109,7 +115,16 @@ export class SubmitPaymentService {
     now: Date,
     origin?: PaymentOrigin,
   ): Promise<PaymentView> {
-    return (await this.createPayment(manager, request, now, origin)).body;
+    const payment = (await this.createPayment(manager, request, now, origin)).body;
+    this.logSubmitted(payment);
+    return payment;
+  }
+
+  private logSubmitted(payment: PaymentView): void {
+    const { last4 } = payment.method;
+    this.logger.log(
+      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${payment.amountCents} cents by ${payment.method.type}${last4 ? ` ending ${last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
+    );
   }
 
   /** The payment made; with `completion`, its statement also completes the request's idempotency key. */
@@ -186,9 +201,6 @@ export class SubmitPaymentService {
         throw new Error(`payment ${payment.paymentId}: not written on a read under the invoice locks`);
       }
     }
-    this.logger.log(
-      `payment ${payment.paymentId} submitted by ${payment.customerId}: ${payment.amountCents} cents by ${method.type}${payment.last4 ? ` ending ${payment.last4}` : ''}, expected to post ${payment.expectedPostingDate}`,
-    );
     return response;
   }
 
