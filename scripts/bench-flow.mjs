@@ -24,6 +24,7 @@
 //    postgres process: other databases' work on this machine counts too), its Kafka broker and Redis.
 // 6. pgbench (bench/pgbench/payment-flow.sql, one run = one payment's writes) for --pgbench-seconds at C
 //    clients, in a scratch schema of remit_bench: payments/s, and the ratio end-to-end / ceiling.
+// Between steps 2 and 3, each process' CPU over --idle-seconds S (10) with no traffic: idle CPU % of a core.
 // With --repeat K, steps 2-5 run K times (new customers, the clock set back between) and every run's figures
 // are printed with their median; the top-level figures of the JSON are the first run's, `runs` holds all.
 // Prints a table; writes .run/bench/flow-<run id>.json (and --out FILE). Speed is never asserted in tests.
@@ -84,12 +85,13 @@ const { values: options } = parseArgs({
     warmup: { type: 'string', default: '2000' },
     repeat: { type: 'string', default: '1' },
     'no-vacuum': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '10' },
     help: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
   console.log(
-    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R --warmup W (2000) --repeat K (1) --no-vacuum]',
+    'usage: npm run bench:flow [-- --payments N (1000) --concurrency C (16) --pgbench-seconds S (20) --label L --out FILE --no-build --pg-socket DIR --rate R --warmup W (2000) --repeat K (1) --no-vacuum --idle-seconds S (10)]',
   );
   process.exit(0);
 }
@@ -117,6 +119,9 @@ const CONCURRENCY = positive('concurrency');
 // from the machine's run-to-run spread (docs/performance.md).
 const REPEAT = positive('repeat');
 const PGBENCH_SECONDS = positive('pgbench-seconds');
+// --idle-seconds S: how long the services' idle CPU is measured (a few tenths of a per cent of a core
+// differ between 10 s windows; a minute tells a change of that size).
+const IDLE_SECONDS = positive('idle-seconds');
 // --rate R: the payments are offered at R per second (open loop) instead of C at a time.
 const RATE = options.rate === undefined ? undefined : positive('rate');
 // --pg-socket /var/run/postgresql: services, this script and pgbench reach PostgreSQL through its Unix
@@ -749,7 +754,7 @@ async function main() {
   const invoices = await createInvoices();
   await checkGroupsListed();
   const idleBefore = cpuSnapshot();
-  await sleep(10_000);
+  await sleep(IDLE_SECONDS * 1000);
   const idleAfter = cpuSnapshot();
   const runs = [await measuredRun(invoices, OURS)];
   for (let index = 2; index <= REPEAT; index += 1) {
@@ -765,7 +770,7 @@ async function main() {
   const idlePercent = Object.fromEntries(
     Object.keys(idleAfter).map((name) => [
       name,
-      Math.round(((idleAfter[name] - idleBefore[name]) / 10_000) * 1000) / 10,
+      Math.round(((idleAfter[name] - idleBefore[name]) / (IDLE_SECONDS * 1000)) * 1000) / 10,
     ]),
   );
   const ceiling = pgbench();
@@ -779,7 +784,7 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''} --warmup ${WARMUP}${VACUUM ? '' : ' --no-vacuum'}`,
+    command: `npm run bench:flow -- --payments ${PAYMENTS} --concurrency ${CONCURRENCY} --pgbench-seconds ${PGBENCH_SECONDS}${RATE ? ` --rate ${RATE}` : ''}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${options['pg-socket'] ? ` --pg-socket ${options['pg-socket']}` : ''} --warmup ${WARMUP}${VACUUM ? '' : ' --no-vacuum'}${IDLE_SECONDS !== 10 ? ` --idle-seconds ${IDLE_SECONDS}` : ''}`,
     payments: PAYMENTS,
     warmupPayments: WARMUP,
     vacuumedAfterWarmup: VACUUM && WARMUP > 0,
@@ -794,6 +799,7 @@ async function main() {
     kafkaBroker: first.kafkaBroker,
     nodeCpuMsPerPayment: first.nodeCpuMsPerPayment,
     idleCpuPercentOfOneCore: idlePercent,
+    idleSeconds: IDLE_SECONDS,
     pgbench: ceiling,
     endToEndOverCeiling:
       Math.round((first.endToEnd.paymentsPerSecond / ceiling.paymentsPerSecond) * 100) / 100,

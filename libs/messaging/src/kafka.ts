@@ -1,9 +1,11 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator, type RetryOptions } from 'kafkajs';
-import { patchKafkajsIdleLoop } from './kafkajs-idle-loop';
+import { patchKafkajsIdleLoop, patchKafkajsRequestTimeoutCheck } from './kafkajs-idle-loop';
 import { consoleLogger, describeError, type MessagingLogger } from './logger';
 
 // Before any client exists: kafkajs 2.2.4 otherwise spins on every connection (kafkajs-idle-loop.ts).
 patchKafkajsIdleLoop();
+// …and checks every connection for timed-out requests ten times a second (ADR 0024).
+patchKafkajsRequestTimeoutCheck();
 
 export interface CreateKafkaOptions {
   clientId: string;

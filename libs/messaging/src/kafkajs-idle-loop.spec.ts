@@ -1,5 +1,10 @@
 import { createRequire } from 'node:module';
-import { needsPendingCheck, patchKafkajsIdleLoop } from './kafkajs-idle-loop';
+import {
+  needsPendingCheck,
+  patchKafkajsIdleLoop,
+  patchKafkajsRequestTimeoutCheck,
+  requestTimeoutCheckMs,
+} from './kafkajs-idle-loop';
 
 interface Queue {
   pending: unknown[];
@@ -72,5 +77,95 @@ describe('the kafkajs idle-loop patch', () => {
     expect(needsPendingCheck({ ...idle, pending: [{}] }, now)).toBe(true);
     expect(needsPendingCheck({ ...idle, throttledUntil: now + 1 }, now)).toBe(true);
     expect(needsPendingCheck({ ...idle, throttleCheckTimeoutId: 7 }, now)).toBe(true);
+  });
+});
+
+interface TimingQueue {
+  inflight: Map<number, { sentAt: number; requestTimeout: number; timeoutRequest: () => void }>;
+  scheduleRequestTimeoutCheck(): void;
+  destroy(): void;
+}
+
+describe('the kafkajs request-timeout check patch', () => {
+  beforeAll(() => expect(patchKafkajsRequestTimeoutCheck()).toBe(true));
+  afterEach(() => jest.useRealTimers());
+
+  /** A real kafkajs queue that enforces request timeouts; `checks` counts its timeout checks. */
+  function timingQueue(
+    requestTimeout: number,
+    connected = () => true,
+  ): { queue: TimingQueue; checks: () => number } {
+    let checks = 0;
+    const queue = new (RequestQueue as unknown as new (options: Record<string, unknown>) => TimingQueue)({
+      maxInFlightRequests: 1,
+      requestTimeout,
+      enforceRequestTimeout: true,
+      clientId: 'timeout-check-spec',
+      broker: '127.0.0.1:9092',
+      logger: silent,
+      isConnected: () => {
+        checks += 1;
+        return connected();
+      },
+    });
+    return { queue, checks: () => checks };
+  }
+
+  it('checks a connection once a second on a 30 s request timeout (kafkajs: ten times)', () => {
+    jest.useFakeTimers();
+    const { queue, checks } = timingQueue(30_000);
+    queue.scheduleRequestTimeoutCheck();
+    jest.advanceTimersByTime(10_000);
+    expect(checks()).toBe(10);
+    queue.destroy();
+  });
+
+  it('still fails a request past its timeout, at most a period late', () => {
+    jest.useFakeTimers();
+    const { queue } = timingQueue(30_000);
+    // As kafkajs' own request does, a timed-out request leaves the in-flight map.
+    const timeoutRequest = jest.fn(() => queue.inflight.delete(1));
+    queue.scheduleRequestTimeoutCheck();
+    queue.inflight.set(1, { sentAt: Date.now(), requestTimeout: 30_000, timeoutRequest });
+    jest.advanceTimersByTime(30_000);
+    expect(timeoutRequest).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1_000);
+    expect(timeoutRequest).toHaveBeenCalledTimes(1);
+    queue.destroy();
+  });
+
+  it('stops checking a connection that is gone, as kafkajs does', () => {
+    jest.useFakeTimers();
+    let connected = true;
+    const { queue, checks } = timingQueue(30_000, () => connected);
+    queue.scheduleRequestTimeoutCheck();
+    jest.advanceTimersByTime(1_000);
+    connected = false;
+    jest.advanceTimersByTime(5_000);
+    expect(checks()).toBe(2);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('leaves the global setInterval as it found it', () => {
+    const before = globalThis.setInterval;
+    const { queue } = timingQueue(30_000);
+    queue.scheduleRequestTimeoutCheck();
+    queue.destroy();
+    expect(globalThis.setInterval).toBe(before);
+  });
+
+  it('is applied once however often it is called', () => {
+    const prototype = (RequestQueue as unknown as { prototype: TimingQueue }).prototype;
+    const before = prototype.scheduleRequestTimeoutCheck;
+    expect(patchKafkajsRequestTimeoutCheck()).toBe(true);
+    expect(prototype.scheduleRequestTimeoutCheck).toBe(before);
+  });
+
+  it("stretches the period to a tenth of the request timeout, at most 1 s, never below kafkajs' own", () => {
+    expect(requestTimeoutCheckMs(30_000, 100)).toBe(1_000);
+    expect(requestTimeoutCheckMs(2_000, 100)).toBe(200);
+    expect(requestTimeoutCheckMs(500, 100)).toBe(100);
+    expect(requestTimeoutCheckMs(50, 50)).toBe(50);
+    expect(requestTimeoutCheckMs(Number.POSITIVE_INFINITY, 100)).toBe(1_000);
   });
 });

@@ -8,6 +8,9 @@
  * no throttle is in force: `push` schedules it when a request has to wait, a response or a timeout
  * runs it, and a throttle still schedules it for when the throttle ends.
  *
+ * The second patch here (`patchKafkajsRequestTimeoutCheck`, ADR 0024) slows the other loop of every
+ * connection: the check for requests past their timeout, every 100 ms whether or not one is in flight.
+ *
  * Applied once, when @remit/messaging is loaded (kafka.ts), to every kafkajs client of the process.
  */
 import { createRequire } from 'node:module';
@@ -50,5 +53,66 @@ export function patchKafkajsIdleLoop(): boolean {
     original.call(this);
   };
   prototype[PATCHED] = true;
+  return true;
+}
+
+/** The longest period of the request-timeout check of a connection (kafkajs: 100 ms). */
+export const REQUEST_TIMEOUT_CHECK_MAX_MS = 1_000;
+
+/**
+ * The period of a connection's request-timeout check: a tenth of its request timeout, at most
+ * `REQUEST_TIMEOUT_CHECK_MAX_MS` and never shorter than kafkajs' own. A request past its timeout is
+ * failed at most that much later: ≤ 1 s on Remit's 30 s timeout, ≤ 10 % on a short one (health probes).
+ */
+export function requestTimeoutCheckMs(requestTimeout: number, kafkajsMs: number): number {
+  const tenth = Number.isFinite(requestTimeout)
+    ? Math.floor(requestTimeout / 10)
+    : REQUEST_TIMEOUT_CHECK_MAX_MS;
+  return Math.max(kafkajsMs, Math.min(REQUEST_TIMEOUT_CHECK_MAX_MS, tenth));
+}
+
+const TIMEOUT_CHECK_PATCHED = Symbol.for('remit.kafkajs.requestTimeoutCheckPatched');
+
+interface TimeoutCheckingQueue {
+  requestTimeout: number;
+  scheduleRequestTimeoutCheck(): void;
+}
+
+/**
+ * kafkajs 2.2.4 arms, on every broker connection, an interval of `min(requestTimeout, 100)` ms that
+ * looks for in-flight requests past their timeout — ten wake-ups a second per connection for the
+ * connection's whole life, idle or not: 50–110 a second in an idle Remit service (docs/performance.md,
+ * part 16), most of its idle CPU. This runs kafkajs' own `scheduleRequestTimeoutCheck` with the
+ * period stretched to `requestTimeoutCheckMs` (its `setInterval`, looked up when it runs, is given for
+ * that one call a version that lengthens the period). Returns false (and changes nothing) when the
+ * class is not where kafkajs 2.x keeps it; true when the patch is (or already was) in place.
+ */
+export function patchKafkajsRequestTimeoutCheck(): boolean {
+  let RequestQueue: { prototype: TimeoutCheckingQueue & { [TIMEOUT_CHECK_PATCHED]?: true } } | undefined;
+  try {
+    RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue') as typeof RequestQueue;
+  } catch {
+    return false;
+  }
+  const prototype = RequestQueue?.prototype;
+  if (!prototype || typeof prototype.scheduleRequestTimeoutCheck !== 'function') return false;
+  if (prototype[TIMEOUT_CHECK_PATCHED]) return true;
+  const original = prototype.scheduleRequestTimeoutCheck;
+  prototype.scheduleRequestTimeoutCheck = function scheduleRequestTimeoutCheck(this: TimeoutCheckingQueue) {
+    const armInterval = globalThis.setInterval;
+    const requestTimeout = this.requestTimeout;
+    globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+      armInterval(
+        callback,
+        requestTimeoutCheckMs(requestTimeout, Number(ms) || 0),
+        ...args,
+      )) as typeof setInterval;
+    try {
+      original.call(this);
+    } finally {
+      globalThis.setInterval = armInterval;
+    }
+  };
+  prototype[TIMEOUT_CHECK_PATCHED] = true;
   return true;
 }
