@@ -19,16 +19,12 @@ interface RequestQueueLike {
   pending: unknown[];
   throttledUntil: number;
   throttleCheckTimeoutId: unknown;
-  scheduleCheckPendingRequests(): void;
 }
 
 const PATCHED = Symbol.for('remit.kafkajs.idleLoopPatched');
 
 /** Whether a queue in this state needs a scheduled check at all. */
-export function needsPendingCheck(
-  queue: Omit<RequestQueueLike, 'scheduleCheckPendingRequests'>,
-  now: number,
-): boolean {
+export function needsPendingCheck(queue: RequestQueueLike, now: number): boolean {
   return queue.pending.length > 0 || queue.throttledUntil > now || Boolean(queue.throttleCheckTimeoutId);
 }
 
@@ -38,21 +34,40 @@ export function needsPendingCheck(
  * 2.x keeps it or does not look as expected; true when the patch is (or already was) in place.
  */
 export function patchKafkajsIdleLoop(): boolean {
-  let RequestQueue: { prototype: RequestQueueLike & { [PATCHED]?: true } } | undefined;
+  return patchRequestQueue<RequestQueueLike>(
+    'scheduleCheckPendingRequests',
+    PATCHED,
+    (original) =>
+      function scheduleCheckPendingRequests(this: RequestQueueLike) {
+        if (Array.isArray(this.pending) && !needsPendingCheck(this, Date.now())) return;
+        original.call(this);
+      },
+  );
+}
+
+/**
+ * Replaces kafkajs' `RequestQueue.prototype[method]` with `wrap(original)`, once (`marker` marks it
+ * done). False, and nothing changed, when the class is not where kafkajs 2.x keeps it or has no such
+ * method.
+ */
+function patchRequestQueue<T>(
+  method: string,
+  marker: symbol,
+  wrap: (original: (this: T) => void) => (this: T) => void,
+): boolean {
+  let prototype: Record<string | symbol, unknown> | undefined;
   try {
-    RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue') as typeof RequestQueue;
+    const RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue') as
+      { prototype?: Record<string | symbol, unknown> } | undefined;
+    prototype = RequestQueue?.prototype;
   } catch {
     return false;
   }
-  const prototype = RequestQueue?.prototype;
-  if (!prototype || typeof prototype.scheduleCheckPendingRequests !== 'function') return false;
-  if (prototype[PATCHED]) return true;
-  const original = prototype.scheduleCheckPendingRequests;
-  prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike) {
-    if (Array.isArray(this.pending) && !needsPendingCheck(this, Date.now())) return;
-    original.call(this);
-  };
-  prototype[PATCHED] = true;
+  const original = prototype?.[method];
+  if (!prototype || typeof original !== 'function') return false;
+  if (prototype[marker]) return true;
+  prototype[method] = wrap(original as (this: T) => void);
+  prototype[marker] = true;
   return true;
 }
 
@@ -75,44 +90,36 @@ const TIMEOUT_CHECK_PATCHED = Symbol.for('remit.kafkajs.requestTimeoutCheckPatch
 
 interface TimeoutCheckingQueue {
   requestTimeout: number;
-  scheduleRequestTimeoutCheck(): void;
 }
 
 /**
  * kafkajs 2.2.4 arms, on every broker connection, an interval of `min(requestTimeout, 100)` ms that
  * looks for in-flight requests past their timeout — ten wake-ups a second per connection for the
- * connection's whole life, idle or not: 50–110 a second in an idle Remit service (docs/performance.md,
- * part 16), most of its idle CPU. This runs kafkajs' own `scheduleRequestTimeoutCheck` with the
+ * connection's whole life, idle or not: 50–120 callbacks a second in an idle Remit service, a fifth to
+ * a third of what an idle set of clients costs (docs/performance.md, part 16). This runs kafkajs' own `scheduleRequestTimeoutCheck` with the
  * period stretched to `requestTimeoutCheckMs` (its `setInterval`, looked up when it runs, is given for
  * that one call a version that lengthens the period). Returns false (and changes nothing) when the
  * class is not where kafkajs 2.x keeps it; true when the patch is (or already was) in place.
  */
 export function patchKafkajsRequestTimeoutCheck(): boolean {
-  let RequestQueue: { prototype: TimeoutCheckingQueue & { [TIMEOUT_CHECK_PATCHED]?: true } } | undefined;
-  try {
-    RequestQueue = createRequire(__filename)('kafkajs/src/network/requestQueue') as typeof RequestQueue;
-  } catch {
-    return false;
-  }
-  const prototype = RequestQueue?.prototype;
-  if (!prototype || typeof prototype.scheduleRequestTimeoutCheck !== 'function') return false;
-  if (prototype[TIMEOUT_CHECK_PATCHED]) return true;
-  const original = prototype.scheduleRequestTimeoutCheck;
-  prototype.scheduleRequestTimeoutCheck = function scheduleRequestTimeoutCheck(this: TimeoutCheckingQueue) {
-    const armInterval = globalThis.setInterval;
-    const requestTimeout = this.requestTimeout;
-    globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-      armInterval(
-        callback,
-        requestTimeoutCheckMs(requestTimeout, Number(ms) || 0),
-        ...args,
-      )) as typeof setInterval;
-    try {
-      original.call(this);
-    } finally {
-      globalThis.setInterval = armInterval;
-    }
-  };
-  prototype[TIMEOUT_CHECK_PATCHED] = true;
-  return true;
+  return patchRequestQueue<TimeoutCheckingQueue>(
+    'scheduleRequestTimeoutCheck',
+    TIMEOUT_CHECK_PATCHED,
+    (original) =>
+      function scheduleRequestTimeoutCheck(this: TimeoutCheckingQueue) {
+        const armInterval = globalThis.setInterval;
+        const requestTimeout = this.requestTimeout;
+        globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+          armInterval(
+            callback,
+            requestTimeoutCheckMs(requestTimeout, Number(ms) || 0),
+            ...args,
+          )) as typeof setInterval;
+        try {
+          original.call(this);
+        } finally {
+          globalThis.setInterval = armInterval;
+        }
+      },
+  );
 }
