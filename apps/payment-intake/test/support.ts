@@ -74,7 +74,6 @@ export interface HttpResult {
   text: string;
 }
 
-/** An HTTP client that keeps every response text, to check none ever carries an account number. */
 /** What a request made in the test came to: 'created', or the code of the error it threw. */
 export function outcomeOf(request: Promise<unknown>): Promise<string | undefined> {
   return request.then(
@@ -83,6 +82,7 @@ export function outcomeOf(request: Promise<unknown>): Promise<string | undefined
   );
 }
 
+/** An HTTP client that keeps every response text, to check none ever carries an account number. */
 export function httpClient(url: string, token: string) {
   const texts: string[] = [];
   async function call(

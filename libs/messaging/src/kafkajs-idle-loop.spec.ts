@@ -22,7 +22,8 @@ const silent = {
   warn: () => undefined,
   error: () => undefined,
 };
-const newQueue = (): Queue =>
+/** A real kafkajs queue, as a connection makes it, with `options` over the defaults. */
+const newQueue = <T = Queue>(options: Record<string, unknown> = {}): T =>
   new RequestQueue({
     maxInFlightRequests: 1,
     requestTimeout: 30_000,
@@ -30,7 +31,8 @@ const newQueue = (): Queue =>
     clientId: 'idle-loop-spec',
     broker: '127.0.0.1:9092',
     logger: silent,
-  });
+    ...options,
+  }) as unknown as T;
 
 describe('the kafkajs idle-loop patch', () => {
   beforeAll(() => expect(patchKafkajsIdleLoop()).toBe(true));
@@ -96,13 +98,9 @@ describe('the kafkajs request-timeout check patch', () => {
     connected = () => true,
   ): { queue: TimingQueue; checks: () => number } {
     let checks = 0;
-    const queue = new (RequestQueue as unknown as new (options: Record<string, unknown>) => TimingQueue)({
-      maxInFlightRequests: 1,
+    const queue = newQueue<TimingQueue>({
       requestTimeout,
       enforceRequestTimeout: true,
-      clientId: 'timeout-check-spec',
-      broker: '127.0.0.1:9092',
-      logger: silent,
       isConnected: () => {
         checks += 1;
         return connected();
